@@ -1,0 +1,233 @@
+#include "cli/app.h"
+
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <optional>
+
+#include "cli/summary.h"
+#include "contract/schema.h"
+#include "duck/duck.h"
+#include "duck/format.h"
+#include "gen/generator.h"
+#include "lake/landing.h"
+#include "lake/run.h"
+#include "lake/views.h"
+
+namespace ledgerlake::cli {
+
+namespace {
+
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 2;
+
+int Fail(const Status& st) {
+  std::fprintf(stderr, "ledgerlake: %s\n", st.message().c_str());
+  return st.code() == Status::Code::kUsage ? kExitUsage : kExitFailure;
+}
+
+// A one-line progress indicator on stderr, only when stderr is a terminal; redrawn at most ten times a second.
+class Progress {
+ public:
+  Progress() : enabled_(::isatty(STDERR_FILENO) == 1) {}
+  ~Progress() { Clear(); }
+  Progress(const Progress&) = delete;
+  Progress& operator=(const Progress&) = delete;
+
+  void Update(std::string_view stage, uint64_t done, uint64_t total) {
+    if (!enabled_) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (stage == stage_ && now - last_ < std::chrono::milliseconds(100)) return;
+    stage_ = std::string(stage);
+    last_ = now;
+    const double pct = total == 0 ? 100.0 : std::min(100.0, 100.0 * static_cast<double>(done) / static_cast<double>(total));
+    std::fprintf(stderr, "\r\033[K  %-28s %5.1f%%", stage_.c_str(), pct);
+    std::fflush(stderr);
+    shown_ = true;
+  }
+  void Clear() {
+    if (enabled_ && shown_) std::fprintf(stderr, "\r\033[K");
+    shown_ = false;
+  }
+
+ private:
+  bool enabled_;
+  bool shown_ = false;
+  std::string stage_;
+  std::chrono::steady_clock::time_point last_{};
+};
+
+Result<DayNumber> ParseDateOption(const std::string& text, const char* what) {
+  const auto d = ParseIsoDate(text);
+  if (!d) return Status::Usage(std::string(what) + " must be a date YYYY-MM-DD, got '" + text + "'");
+  return *d;
+}
+
+void SayWaiting() { std::fprintf(stderr, "ledgerlake: another ledgerlake process holds the lake; waiting for it\n"); }
+
+int CmdInit(const std::string& lake_dir) {
+  auto lake = lake::Lake::Init(lake_dir);
+  if (!lake.ok()) return Fail(lake.status());
+  std::printf("lake ready at %s\n", lake_dir.c_str());
+  return 0;
+}
+
+int CmdIngest(const std::string& lake_dir, const std::vector<std::string>& inputs, const std::string& table_name) {
+  std::optional<contract::TableId> table;
+  if (!table_name.empty()) table = contract::TableFromName(table_name);
+  auto lake = lake::Lake::Open(lake_dir);
+  if (!lake.ok()) return Fail(lake.status());
+  auto lock = lake::LakeLock::Acquire(*lake, SayWaiting);
+  if (!lock.ok()) return Fail(lock.status());
+  auto landed = lake::Land(*lake, inputs, table);
+  if (!landed.ok()) return Fail(landed.status());
+  size_t fresh = 0;
+  for (const lake::LandedFile& f : *landed) {
+    fresh += f.newly_landed ? 1 : 0;
+    std::printf("%-8s %-20s %12llu bytes  %s\n", f.newly_landed ? "landed" : "present",
+                std::string(contract::TableName(f.table)).c_str(), static_cast<unsigned long long>(f.bytes),
+                f.source.c_str());
+    if (!f.unknown_columns.empty()) {
+      std::string cols;
+      for (const auto& c : f.unknown_columns) cols += (cols.empty() ? "" : ", ") + c;
+      std::printf("         note: extra columns kept in the raw zone, not used: %s\n", cols.c_str());
+    }
+  }
+  std::printf("%zu new, %zu already in the lake\n", fresh, landed->size() - fresh);
+  return 0;
+}
+
+int CmdRun(const std::string& lake_dir, const std::string& as_of_text, bool json, bool full_refresh) {
+  DayNumber as_of = TodayUtc();
+  if (!as_of_text.empty()) {
+    auto d = ParseDateOption(as_of_text, "--as-of");
+    if (!d.ok()) return Fail(d.status());
+    as_of = *d;
+  }
+  auto lake = lake::Lake::Open(lake_dir);
+  if (!lake.ok()) return Fail(lake.status());
+  auto lock = lake::LakeLock::Acquire(*lake, SayWaiting);
+  if (!lock.ok()) return Fail(lock.status());
+  Progress progress;
+  lake::RunOptions options;
+  options.as_of = as_of;
+  options.full_refresh = full_refresh;
+  options.progress = [&](std::string_view stage, uint64_t done, uint64_t total) { progress.Update(stage, done, total); };
+  auto report = lake::Run(*lake, options);
+  progress.Clear();
+  if (!report.ok()) return Fail(report.status());
+  const std::string text = json ? RunSummaryJson(*report) : RunSummaryText(*report);
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  return 0;
+}
+
+int CmdQuery(const std::string& lake_dir, const std::string& sql, const std::string& format_name) {
+  auto lake = lake::Lake::Open(lake_dir);
+  if (!lake.ok()) return Fail(lake.status());
+  auto db = duck::Database::Open(duck::DatabaseOptions{});
+  if (!db.ok()) return Fail(db.status());
+  auto conn = duck::Connection::Open(*db);
+  if (!conn.ok()) return Fail(conn.status());
+  Status st = lake::CreateViews(*lake, *conn);
+  if (!st.ok()) return Fail(st);
+  auto result = conn->Query(sql);
+  if (!result.ok()) return Fail(result.status());
+  const duck::OutputFormat format = format_name == "csv"    ? duck::OutputFormat::kCsv
+                                    : format_name == "json" ? duck::OutputFormat::kJson
+                                                            : duck::OutputFormat::kTable;
+  st = duck::FormatResult(*result, format, std::cout);
+  std::cout.flush();
+  if (!st.ok()) return Fail(st);
+  return 0;
+}
+
+int CmdGenerate(gen::GenerateOptions options, const std::string& first, const std::string& last) {
+  if (!first.empty()) {
+    auto d = ParseDateOption(first, "--first-day");
+    if (!d.ok()) return Fail(d.status());
+    options.first_day = *d;
+  }
+  if (!last.empty()) {
+    auto d = ParseDateOption(last, "--last-day");
+    if (!d.ok()) return Fail(d.status());
+    options.last_day = *d;
+  }
+  const auto start = std::chrono::steady_clock::now();
+  auto files = gen::Generate(options);
+  if (!files.ok()) return Fail(files.status());
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  uint64_t bytes = 0;
+  for (const gen::GeneratedFile& f : *files) {
+    std::printf("%-20s %12llu rows %14llu bytes  %s\n", f.table.c_str(), static_cast<unsigned long long>(f.rows),
+                static_cast<unsigned long long>(f.bytes), f.path.c_str());
+    bytes += f.bytes;
+  }
+  std::printf("generated %.1f MB in %.2f s (seed %llu)\n", static_cast<double>(bytes) / 1e6, secs,
+              static_cast<unsigned long long>(options.seed));
+  return 0;
+}
+
+}  // namespace
+
+int Main(int argc, char** argv) {
+  CLI::App app{"ledgerlake: raw billing extracts in, point-in-time payment features out, on a local data lake."};
+  app.require_subcommand(1);
+  app.fallthrough();
+  std::string lake_dir = "./lake";
+  app.add_option("--lake", lake_dir, "lake directory (default: $LEDGERLAKE_LAKE, else ./lake)")
+      ->envname("LEDGERLAKE_LAKE");
+
+  CLI::App* init = app.add_subcommand("init", "create an empty lake");
+
+  CLI::App* ingest = app.add_subcommand("ingest", "land extracts (.csv, .csv.gz) in the lake's raw zone");
+  std::vector<std::string> inputs;
+  std::string table;
+  ingest->add_option("inputs", inputs, "files, or directories of .csv/.csv.gz files")->required();
+  ingest->add_option("--table", table, "the table of every input (default: from the file name, else the header)")
+      ->check(CLI::IsMember({"accounts", "skus", "invoices", "invoice_line_items"}));
+
+  CLI::App* run = app.add_subcommand("run", "build the feature datasets as of a date into partition D");
+  std::string as_of;
+  bool json = false;
+  bool full_refresh = false;
+  run->add_option("--as-of", as_of, "snapshot date D, YYYY-MM-DD (default: today in UTC)");
+  run->add_flag("--json", json, "print the run summary as one JSON object");
+  run->add_flag("--full-refresh", full_refresh, "rebuild everything from the raw zone (currently every run does)");
+
+  CLI::App* query = app.add_subcommand("query", "SQL over the datasets, rejects and raw tables");
+  std::string sql;
+  std::string format = "table";
+  query->add_option("sql", sql, "the SQL statement")->required();
+  query->add_option("--format", format, "table, csv or json")->check(CLI::IsMember({"table", "csv", "json"}));
+
+  CLI::App* generate = app.add_subcommand("generate", "write realistic synthetic extracts");
+  gen::GenerateOptions gen_options;
+  std::string first_day, last_day;
+  generate->add_option("--out", gen_options.out_dir, "output directory")->required();
+  generate->add_option("--accounts", gen_options.accounts, "number of accounts")->check(CLI::PositiveNumber);
+  generate->add_option("--invoices", gen_options.invoices, "number of invoices")->check(CLI::NonNegativeNumber);
+  generate->add_option("--skus", gen_options.skus, "number of skus")->check(CLI::PositiveNumber);
+  generate->add_option("--seed", gen_options.seed, "random seed (same seed, same files)");
+  generate->add_option("--first-day", first_day, "earliest joining/issue date (default 2019-01-01)");
+  generate->add_option("--last-day", last_day, "latest joining/issue date (default 2024-12-31)");
+  generate->add_flag("--gzip", gen_options.gzip, "write .csv.gz files");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : kExitUsage;
+  }
+
+  if (init->parsed()) return CmdInit(lake_dir);
+  if (ingest->parsed()) return CmdIngest(lake_dir, inputs, table);
+  if (run->parsed()) return CmdRun(lake_dir, as_of, json, full_refresh);
+  if (query->parsed()) return CmdQuery(lake_dir, sql, format);
+  if (generate->parsed()) return CmdGenerate(gen_options, first_day, last_day);
+  return kExitUsage;
+}
+
+}  // namespace ledgerlake::cli

@@ -1,0 +1,67 @@
+#include "cli/summary.h"
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+namespace ledgerlake::cli {
+
+using contract::TableId;
+
+std::string RunSummaryText(const lake::RunReport& r) {
+  std::string out = fmt::format("ledgerlake run as of {} (full refresh): {} files, {:.1f} MB read, {:.2f} s\n\n",
+                                FormatIsoDate(r.as_of), r.files_read, static_cast<double>(r.bytes_read) / 1e6,
+                                r.total_seconds);
+  out += fmt::format("{:<20} {:>12} {:>12} {:>10} {:>10} {:>10}\n", "table", "read", "accepted", "rejected",
+                     "duplicate", "pending");
+  for (TableId t : contract::kAllTables) {
+    const engine::FateCounts& c = r.tables[static_cast<size_t>(t)];
+    out += fmt::format("{:<20} {:>12} {:>12} {:>10} {:>10} {:>10}\n", contract::TableName(t), c.read, c.accepted,
+                       c.rejected, c.duplicate, c.pending);
+  }
+  out += fmt::format("\n{:<26} {:>12}  {}\n", "dataset", "rows", "partition");
+  for (const lake::DatasetResult& d : r.datasets) {
+    out += fmt::format("{:<26} {:>12}  {}\n", d.name, d.rows, d.partition);
+  }
+  out += fmt::format("\n{:<26} {:>9}\n", "stage", "seconds");
+  for (const lake::StageTime& s : r.stages) out += fmt::format("{:<26} {:>9.3f}\n", s.name, s.seconds);
+  if (r.warnings.invoices_before_joining > 0) {
+    out += fmt::format("\nwarning: {} invoices were issued before their account joined (negative acct_age)\n",
+                       r.warnings.invoices_before_joining);
+  }
+  if (r.warnings.totals_out_of_range > 0) {
+    out += fmt::format("warning: {} invoice totals do not fit DECIMAL(18,2) and are NULL\n",
+                       r.warnings.totals_out_of_range);
+  }
+  return out;
+}
+
+std::string RunSummaryJson(const lake::RunReport& r) {
+  nlohmann::ordered_json j;
+  j["as_of"] = FormatIsoDate(r.as_of);
+  j["full_refresh"] = r.full_refresh;
+  j["files_read"] = r.files_read;
+  j["bytes_read"] = r.bytes_read;
+  nlohmann::ordered_json tables = nlohmann::ordered_json::object();
+  for (TableId t : contract::kAllTables) {
+    const engine::FateCounts& c = r.tables[static_cast<size_t>(t)];
+    tables[std::string(contract::TableName(t))] = {{"read", c.read},
+                                                   {"accepted", c.accepted},
+                                                   {"rejected", c.rejected},
+                                                   {"duplicate", c.duplicate},
+                                                   {"pending", c.pending}};
+  }
+  j["tables"] = tables;
+  nlohmann::ordered_json datasets = nlohmann::ordered_json::object();
+  for (const lake::DatasetResult& d : r.datasets) datasets[d.name] = {{"rows", d.rows}, {"partition", d.partition}};
+  j["datasets"] = datasets;
+  nlohmann::ordered_json stages = nlohmann::ordered_json::object();
+  for (const lake::StageTime& s : r.stages) stages[s.name] = s.seconds;
+  j["stages_seconds"] = stages;
+  j["warnings"] = {{"invoices_before_joining", r.warnings.invoices_before_joining},
+                   {"totals_out_of_range", r.warnings.totals_out_of_range}};
+  j["seconds"] = r.total_seconds;
+  return j.dump(2) + "\n";
+}
+
+}  // namespace ledgerlake::cli

@@ -1,0 +1,192 @@
+#include "contract/validator.h"
+
+#include <absl/hash/hash.h>
+
+#include <utility>
+
+#include "contract/values.h"
+
+namespace ledgerlake::contract {
+
+std::string_view ReasonCode(RejectReason reason) {
+  switch (reason) {
+    case RejectReason::kColumnCount: return "column_count";
+    case RejectReason::kUnterminatedQuote: return "unterminated_quote";
+    case RejectReason::kInvalidUtf8: return "invalid_utf8";
+    case RejectReason::kMissingRequired: return "missing_required";
+    case RejectReason::kBadInteger: return "bad_integer";
+    case RejectReason::kBadDecimal: return "bad_decimal";
+    case RejectReason::kBadDate: return "bad_date";
+    case RejectReason::kNegativePrice: return "negative_price";
+    case RejectReason::kDuplicateKey: return "duplicate_key";
+  }
+  return "?";
+}
+
+namespace {
+
+bool BlankAfterTrim(std::string_view v) {
+  for (char c : v) {
+    if (c != ' ' && c != '\t') return false;
+  }
+  return true;
+}
+
+std::string Quote(std::string_view v) {
+  constexpr size_t kMax = 40;
+  std::string out = "'";
+  out += v.size() > kMax ? std::string(v.substr(0, kMax)) + "..." : std::string(v);
+  out += "'";
+  return out;
+}
+
+}  // namespace
+
+RowValidator::RowValidator(TableId table, uint32_t file, HeaderMap header)
+    : table_(table), file_(file), header_(std::move(header)), columns_(&TableColumns(table)) {
+  values_.assign(columns_->size(), 0);
+  nulls_.assign(columns_->size(), 1);
+  is_contract_field_.assign(static_cast<size_t>(header_.field_count), 0);
+  for (size_t c = 0; c < columns_->size(); ++c) {
+    const int f = header_.field_of_column[c];
+    if (f >= 0 && (*columns_)[c].type != ValueType::kText) is_contract_field_[static_cast<size_t>(f)] = 1;
+  }
+}
+
+void RowValidator::FillReject(const csv::RecordBatch& batch, size_t i, RejectReason reason, std::string detail,
+                              Reject* reject) const {
+  reject->table = table_;
+  reject->file = file_;
+  reject->line = batch.record(i).line;
+  reject->reason = reason;
+  reject->detail = std::move(detail);
+  reject->record.assign(batch.raw(i));
+}
+
+bool RowValidator::DecodeCommon(const csv::RecordBatch& batch, size_t i, Reject* reject, uint64_t* hash,
+                                RowLocation* loc) {
+  const csv::RecordInfo& rec = batch.record(i);
+  if (rec.error == csv::RecordError::kUnterminatedQuote) {
+    FillReject(batch, i, RejectReason::kUnterminatedQuote, "a quoted field is never closed", reject);
+    return false;
+  }
+  if (rec.error == csv::RecordError::kInvalidUtf8) {
+    FillReject(batch, i, RejectReason::kInvalidUtf8, "the record is not valid UTF-8", reject);
+    return false;
+  }
+  if (static_cast<int>(rec.field_count) != header_.field_count) {
+    FillReject(batch, i, RejectReason::kColumnCount,
+               "expected " + std::to_string(header_.field_count) + " fields, found " + std::to_string(rec.field_count),
+               reject);
+    return false;
+  }
+  for (size_t c = 0; c < columns_->size(); ++c) {
+    const ColumnSpec& spec = (*columns_)[c];
+    const int f = header_.field_of_column[c];
+    nulls_[c] = 1;
+    if (f < 0) continue;
+    const csv::FieldSpan& span = batch.field(i, static_cast<size_t>(f));
+    const std::string_view v = batch.Value(span, scratch_);
+    if (v.empty() || BlankAfterTrim(v)) {
+      if (spec.required) {
+        FillReject(batch, i, RejectReason::kMissingRequired, "required " + std::string(spec.name) + " is empty",
+                   reject);
+        return false;
+      }
+      continue;
+    }
+    switch (spec.type) {
+      case ValueType::kText:
+        nulls_[c] = 0;
+        break;
+      case ValueType::kInteger:
+        if (!ParseInteger(v, &values_[c])) {
+          FillReject(batch, i, RejectReason::kBadInteger, std::string(spec.name) + ": " + Quote(v) + " is not an integer",
+                     reject);
+          return false;
+        }
+        nulls_[c] = 0;
+        break;
+      case ValueType::kDecimal: {
+        const DecimalError e = ParseCents(v, &values_[c]);
+        if (e != DecimalError::kNone) {
+          const char* why = e == DecimalError::kTooManyPlaces ? " has more than 2 decimal places"
+                            : e == DecimalError::kOutOfRange  ? " is out of range for DECIMAL(18,2)"
+                                                              : " is not a decimal";
+          FillReject(batch, i, RejectReason::kBadDecimal, std::string(spec.name) + ": " + Quote(v) + why, reject);
+          return false;
+        }
+        if (values_[c] < 0) {
+          FillReject(batch, i, RejectReason::kNegativePrice, std::string(spec.name) + ": " + Quote(v) + " is negative",
+                     reject);
+          return false;
+        }
+        nulls_[c] = 0;
+        break;
+      }
+      case ValueType::kDate: {
+        DayNumber d = 0;
+        if (!ParseDateOrTimestamp(v, &d)) {
+          FillReject(batch, i, RejectReason::kBadDate,
+                     std::string(spec.name) + ": " + Quote(v) + " is not a YYYY-MM-DD date", reject);
+          return false;
+        }
+        values_[c] = d;
+        nulls_[c] = 0;
+        break;
+      }
+    }
+  }
+  // Content hash: typed columns by value (so "7" and "007" are the same row), every other field by its text.
+  uint64_t h = absl::HashOf(static_cast<int>(table_));
+  for (size_t c = 0; c < columns_->size(); ++c) {
+    if ((*columns_)[c].type != ValueType::kText) h = absl::HashOf(h, nulls_[c] != 0, nulls_[c] ? 0 : values_[c]);
+  }
+  for (size_t f = 0; f < is_contract_field_.size(); ++f) {
+    if (is_contract_field_[f]) continue;
+    const csv::FieldSpan& span = batch.field(i, f);
+    h = absl::HashOf(h, csv::RecordBatch::IsNull(span), batch.Value(span, scratch_));
+  }
+  *hash = h;
+  *loc = RowLocation{rec.line, rec.offset, rec.raw_end - rec.raw_begin};
+  return true;
+}
+
+bool RowValidator::Decode(const csv::RecordBatch& batch, size_t i, ValidRow<AccountRow>* row, Reject* reject) {
+  if (!DecodeCommon(batch, i, reject, &row->content_hash, &row->location)) return false;
+  row->row = AccountRow{values_[0], static_cast<DayNumber>(values_[6])};
+  return true;
+}
+
+bool RowValidator::Decode(const csv::RecordBatch& batch, size_t i, ValidRow<SkuRow>* row, Reject* reject) {
+  if (!DecodeCommon(batch, i, reject, &row->content_hash, &row->location)) return false;
+  row->row = SkuRow{values_[0], values_[4]};
+  return true;
+}
+
+bool RowValidator::Decode(const csv::RecordBatch& batch, size_t i, ValidRow<InvoiceRow>* row, Reject* reject) {
+  if (!DecodeCommon(batch, i, reject, &row->content_hash, &row->location)) return false;
+  InvoiceRow& r = row->row;
+  r.invoice_id = values_[0];
+  r.account_id = values_[1];
+  r.date_issued = static_cast<DayNumber>(values_[2]);
+  if (!header_.has(3)) {
+    r.payment = Payment::kNoColumn;
+    r.payment_date = kNoDate;
+  } else if (nulls_[3]) {
+    r.payment = Payment::kUnpaid;
+    r.payment_date = kNoDate;
+  } else {
+    r.payment = Payment::kPaid;
+    r.payment_date = static_cast<DayNumber>(values_[3]);
+  }
+  return true;
+}
+
+bool RowValidator::Decode(const csv::RecordBatch& batch, size_t i, ValidRow<LineItemRow>* row, Reject* reject) {
+  if (!DecodeCommon(batch, i, reject, &row->content_hash, &row->location)) return false;
+  row->row = LineItemRow{values_[0], values_[1], values_[2]};
+  return true;
+}
+
+}  // namespace ledgerlake::contract

@@ -1,0 +1,47 @@
+// Validates the rows of one landed file against its table's contract: dialect errors, field count, required
+// values, types, prices. Each record becomes exactly one valid typed row or one Reject. Used by the engine's
+// loader; the merge rules across rows and files (duplicates, upserts, pending) live in engine/.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "contract/rows.h"
+#include "contract/schema.h"
+#include "csv/record_reader.h"
+
+namespace ledgerlake::contract {
+
+// Per file: the header map, the file's index in the run, and the scratch space reused across rows.
+class RowValidator {
+ public:
+  RowValidator(TableId table, uint32_t file, HeaderMap header);
+
+  TableId table() const { return table_; }
+  const HeaderMap& header() const { return header_; }
+
+  // Decodes record `i` of `batch`. On success fills `*row` (one of the four row types, matching table()) and
+  // returns true; otherwise fills `*reject` and returns false.
+  bool Decode(const csv::RecordBatch& batch, size_t i, ValidRow<AccountRow>* row, Reject* reject);
+  bool Decode(const csv::RecordBatch& batch, size_t i, ValidRow<SkuRow>* row, Reject* reject);
+  bool Decode(const csv::RecordBatch& batch, size_t i, ValidRow<InvoiceRow>* row, Reject* reject);
+  bool Decode(const csv::RecordBatch& batch, size_t i, ValidRow<LineItemRow>* row, Reject* reject);
+
+ private:
+  // Checks the record as a whole and decodes the contract's typed columns into values_/nulls_ and the content
+  // hash; false with `reject` filled on the first problem.
+  bool DecodeCommon(const csv::RecordBatch& batch, size_t i, Reject* reject, uint64_t* hash, RowLocation* loc);
+  void FillReject(const csv::RecordBatch& batch, size_t i, RejectReason reason, std::string detail,
+                  Reject* reject) const;
+
+  TableId table_;
+  uint32_t file_;
+  HeaderMap header_;
+  const std::vector<ColumnSpec>* columns_;
+  std::vector<int64_t> values_;  // per contract column: integer, cents, or day number
+  std::vector<uint8_t> nulls_;     // per contract column
+  std::vector<uint8_t> is_contract_field_;  // per file field: maps to a typed contract column
+  std::string scratch_;
+};
+
+}  // namespace ledgerlake::contract

@@ -1,0 +1,28 @@
+// Typed parsing of field text per data-contract.md: 64-bit integers, decimals with at most 2 places as integer
+// cents, ISO dates (a timestamp is taken as its date). Hand-written and allocation-free: the validator calls
+// these for every field of every row. Surrounding spaces and tabs are ignored; anything else is an error.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "util/date.h"
+
+namespace ledgerlake::contract {
+
+// A signed 64-bit integer ("+5", "-12", " 7 "). False on anything else, including overflow and "1.0".
+bool ParseInteger(std::string_view text, int64_t* out);
+
+enum class DecimalError { kNone, kSyntax, kTooManyPlaces, kOutOfRange };
+// A decimal with up to 2 places after the point ("7.5", "59.99", "-3", ".50") as cents. More places is
+// kTooManyPlaces (not rounded); magnitudes of 10^16 or more are kOutOfRange (they would not fit DECIMAL(18,2)).
+DecimalError ParseCents(std::string_view text, int64_t* cents);
+
+// "YYYY-MM-DD", or an ISO timestamp "YYYY-MM-DD[T ]HH:MM:SS[.fraction][Z|+HH:MM|-HH:MM|+HHMM|+HH]" taken as its
+// date (the date as written; the zone is checked, not applied).
+bool ParseDateOrTimestamp(std::string_view text, DayNumber* out);
+
+// Formats cents as a decimal with 2 places ("-0.05", "89.99").
+void FormatCents(int64_t cents, char* buf, size_t size);
+
+}  // namespace ledgerlake::contract

@@ -1,0 +1,58 @@
+// The three feature datasets of features.md, computed from a finished Ledger as of a snapshot date D, as
+// columns ready to hand to the Parquet writer. Invoice rows come out ordered by (account, date_issued,
+// invoice_id); account rows by account_id.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "engine/ledger.h"
+#include "util/date.h"
+
+namespace ledgerlake::engine {
+
+// account_features, one row per account with joining_date <= D.
+struct AccountFeatures {
+  std::vector<int64_t> account_id;
+  std::vector<int32_t> age_day;
+  std::vector<int32_t> age_year;
+  std::vector<int32_t> over_one_year;
+  std::vector<int32_t> total_invoices;
+  std::vector<double> avg_interval_day;
+  std::vector<uint8_t> avg_interval_valid;  // 0 = NULL (fewer than 2 invoices)
+  size_t size() const { return account_id.size(); }
+};
+
+// invoice_features and account_invoice_features share these columns: one row per invoice issued on or before D
+// whose account is known.
+struct InvoiceFeatures {
+  std::vector<int64_t> invoice_id;
+  std::vector<int64_t> account_id;
+  std::vector<int32_t> date_issued;
+  std::vector<int64_t> total_cents;
+  std::vector<uint8_t> total_valid;  // 0 = NULL: the exact total does not fit DECIMAL(18,2)
+  std::vector<int64_t> items;
+  std::vector<int32_t> account_age;
+  std::vector<int32_t> num_inv_120d;
+  std::vector<int32_t> cum_tot_inv_acct;
+  std::vector<int32_t> is_late;
+  std::vector<uint8_t> is_late_valid;  // 0 = NULL: outcome not known yet
+  size_t size() const { return invoice_id.size(); }
+};
+
+// Data-quality observations of a run; they never stop it.
+struct FeatureWarnings {
+  uint64_t invoices_before_joining = 0;  // acct_age < 0
+  uint64_t totals_out_of_range = 0;      // inv_total NULL because it does not fit DECIMAL(18,2)
+};
+
+struct FeatureSet {
+  AccountFeatures accounts;
+  InvoiceFeatures invoices;
+  FeatureWarnings warnings;
+};
+
+// Requires ledger.Finish() to have been called.
+FeatureSet ComputeFeatures(const Ledger& ledger, DayNumber as_of);
+
+}  // namespace ledgerlake::engine

@@ -1,0 +1,126 @@
+#include "engine/loader.h"
+
+#include <algorithm>
+#include <filesystem>
+
+#include "contract/validator.h"
+#include "csv/record_reader.h"
+
+namespace ledgerlake::engine {
+
+namespace {
+
+using contract::Reject;
+
+// Re-reads the decoded bytes of `file` at the given (offset, length) ranges; offsets count from after a BOM,
+// as csv::RecordInfo::offset does. Used only for rows demoted to duplicate_key, so a second pass is rare.
+Status ReadRanges(const std::string& path, std::vector<DemotedRow>& rows, std::vector<std::string>& out) {
+  std::sort(rows.begin(), rows.end(),
+            [](const DemotedRow& a, const DemotedRow& b) { return a.location.offset < b.location.offset; });
+  auto source = csv::ByteSource::Open(path);
+  if (!source.ok()) return source.status();
+  out.assign(rows.size(), std::string());
+  std::vector<char> buf(1 << 20);
+  uint64_t pos = 0;  // decoded offset of buf[0] relative to after the BOM
+  bool first = true;
+  size_t next = 0;
+  while (next < rows.size()) {
+    size_t got = 0;
+    LL_RETURN_IF_ERROR((*source)->Read(buf.data(), buf.size(), &got));
+    if (got == 0) break;
+    size_t skip = 0;
+    if (first && got >= 3 && static_cast<unsigned char>(buf[0]) == 0xEF && static_cast<unsigned char>(buf[1]) == 0xBB &&
+        static_cast<unsigned char>(buf[2]) == 0xBF) {
+      skip = 3;
+    }
+    first = false;
+    const uint64_t begin = pos, end = pos + (got - skip);
+    for (size_t r = next; r < rows.size(); ++r) {
+      const uint64_t rb = rows[r].location.offset, re = rb + rows[r].location.length;
+      if (rb >= end) break;
+      const uint64_t from = std::max(rb, begin), to = std::min(re, end);
+      if (from < to) out[r].append(buf.data() + skip + (from - begin), to - from);
+    }
+    while (next < rows.size() && rows[next].location.offset + rows[next].location.length <= end) ++next;
+    pos = end;
+  }
+  return Status::OK();
+}
+
+template <typename Row>
+Status LoadFile(TableId table, uint32_t index, const SourceFile& file, Ledger& ledger, std::vector<Reject>& rejects,
+                const ProgressFn& progress, uint64_t done_before, uint64_t total) {
+  auto source = csv::ByteSource::Open(file.path);
+  if (!source.ok()) return source.status();
+  csv::RecordReader reader(std::move(*source));
+  Status st = reader.ReadHeader();
+  if (!st.ok()) return Status::Corruption(file.source_name + ": " + st.message());
+  auto header = contract::MapHeader(table, reader.header());
+  if (!header.ok()) return Status::Corruption(file.source_name + ": " + header.status().message());
+  contract::RowValidator validator(table, index, std::move(*header));
+  ledger.BeginFile(table, index);
+
+  const size_t first_reject = rejects.size();
+  csv::RecordBatch batch;
+  contract::ValidRow<Row> row{};
+  Reject reject{};
+  for (;;) {
+    LL_RETURN_IF_ERROR(reader.NextBatch(batch));
+    if (batch.size() == 0) break;
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (validator.Decode(batch, i, &row, &reject)) {
+        ledger.Add(row, index);
+      } else {
+        ledger.CountReject(table);
+        rejects.push_back(std::move(reject));
+        reject = Reject{};
+      }
+    }
+    if (progress) progress(table, done_before + reader.bytes_consumed(), total);
+  }
+
+  std::vector<DemotedRow> demoted = ledger.TakeDemoted();
+  if (!demoted.empty()) {
+    std::vector<std::string> texts;
+    LL_RETURN_IF_ERROR(ReadRanges(file.path, demoted, texts));
+    for (size_t d = 0; d < demoted.size(); ++d) {
+      rejects.push_back(Reject{table, index, demoted[d].location.line, contract::RejectReason::kDuplicateKey,
+                               "key " + std::to_string(demoted[d].key) + " appears again with different values on line " +
+                                   std::to_string(demoted[d].winner_line) + ", which wins",
+                               std::move(texts[d])});
+    }
+    std::sort(rejects.begin() + static_cast<std::ptrdiff_t>(first_reject), rejects.end(),
+              [](const Reject& a, const Reject& b) { return a.line < b.line; });
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+Status LoadTable(TableId table, const std::vector<SourceFile>& files, Ledger& ledger, std::vector<Reject>& rejects,
+                 const ProgressFn& progress) {
+  // Progress is in decoded bytes against on-disk sizes: exact for plain files, an overestimate for gzip.
+  uint64_t total = 0;
+  std::error_code ec;
+  for (const SourceFile& f : files) {
+    if (f.table == table) total += std::filesystem::file_size(f.path, ec);
+  }
+  uint64_t done = 0;
+  for (size_t i = 0; i < files.size(); ++i) {
+    const SourceFile& f = files[i];
+    if (f.table != table) continue;
+    const auto index = static_cast<uint32_t>(i);
+    Status st;
+    switch (table) {
+      case TableId::kAccounts: st = LoadFile<contract::AccountRow>(table, index, f, ledger, rejects, progress, done, total); break;
+      case TableId::kSkus: st = LoadFile<contract::SkuRow>(table, index, f, ledger, rejects, progress, done, total); break;
+      case TableId::kInvoices: st = LoadFile<contract::InvoiceRow>(table, index, f, ledger, rejects, progress, done, total); break;
+      case TableId::kLineItems: st = LoadFile<contract::LineItemRow>(table, index, f, ledger, rejects, progress, done, total); break;
+    }
+    LL_RETURN_IF_ERROR(st);
+    done += std::filesystem::file_size(f.path, ec);
+  }
+  return Status::OK();
+}
+
+}  // namespace ledgerlake::engine

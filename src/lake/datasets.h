@@ -1,0 +1,29 @@
+// The datasets a run writes, by name, with their contract schemas (features.md) as DuckDB column lists. Shared
+// by the run (writing) and the query views (reading, and typing empty datasets before the first run).
+#pragma once
+
+#include <array>
+#include <string_view>
+
+namespace ledgerlake::lake {
+
+struct DatasetSpec {
+  std::string_view name;
+  std::string_view sql_columns;  // "name TYPE, ..." in contract order
+};
+
+inline constexpr std::array<DatasetSpec, 4> kDatasets = {{
+    {"account_features",
+     "account_id BIGINT, feature_account_age_day INTEGER, feature_account_age_year INTEGER, "
+     "feature_customer_age_over_one_year INTEGER, feature_total_invoices INTEGER, "
+     "feature_avg_invoice_interval_day DOUBLE"},
+    {"account_invoice_features",
+     "account_id BIGINT, invoice_id BIGINT, date_issued DATE, feature_invoice_spending DECIMAL(18,2)"},
+    {"invoice_features",
+     "inv_id BIGINT, acct_id BIGINT, inv_total DECIMAL(18,2), inv_items BIGINT, acct_age INTEGER, "
+     "num_inv_120d INTEGER, cum_tot_inv_acct INTEGER, is_late INTEGER"},
+    {"rejects",
+     "table_name VARCHAR, source_file VARCHAR, line_number BIGINT, reason VARCHAR, detail VARCHAR, record VARCHAR"},
+}};
+
+}  // namespace ledgerlake::lake

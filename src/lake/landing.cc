@@ -1,0 +1,252 @@
+#include "lake/landing.h"
+
+#include <openssl/evp.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "csv/byte_source.h"
+#include "csv/record_reader.h"
+
+namespace ledgerlake::lake {
+
+namespace fs = std::filesystem;
+using contract::TableId;
+
+namespace {
+
+// SHA-256 over a stream, through OpenSSL's EVP interface (hardware-accelerated where the CPU has SHA).
+class Sha256 {
+ public:
+  Sha256() : ctx_(EVP_MD_CTX_new()) { EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr); }
+  ~Sha256() { EVP_MD_CTX_free(ctx_); }
+  Sha256(const Sha256&) = delete;
+  Sha256& operator=(const Sha256&) = delete;
+  void Update(const char* data, size_t n) { EVP_DigestUpdate(ctx_, data, n); }
+  std::string HexDigest() {
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    EVP_DigestFinal_ex(ctx_, md, &len);
+    std::string hex;
+    char b[3];
+    for (unsigned int i = 0; i < len; ++i) {
+      std::snprintf(b, sizeof b, "%02x", md[i]);
+      hex += b;
+    }
+    return hex;
+  }
+
+ private:
+  EVP_MD_CTX* ctx_;
+};
+
+std::vector<std::string> ExpandInputs(const std::vector<std::string>& inputs, Status* st) {
+  std::vector<std::string> files;
+  for (const std::string& in : inputs) {
+    std::error_code ec;
+    if (fs::is_directory(in, ec)) {
+      std::vector<std::string> found;
+      for (const auto& entry : fs::directory_iterator(in, ec)) {
+        const std::string name = entry.path().filename().string();
+        const bool csv = name.size() > 4 && name.ends_with(".csv");
+        const bool gz = name.size() > 7 && name.ends_with(".csv.gz");
+        if (entry.is_regular_file() && (csv || gz)) found.push_back(entry.path().string());
+      }
+      if (ec) {
+        *st = Status::IOError("cannot list " + in + ": " + ec.message());
+        return {};
+      }
+      std::sort(found.begin(), found.end());
+      files.insert(files.end(), found.begin(), found.end());
+    } else if (fs::is_regular_file(in, ec)) {
+      files.push_back(in);
+    } else {
+      *st = Status::NotFound("cannot read " + in + ": no such file or directory");
+      return {};
+    }
+  }
+  if (files.empty()) *st = Status::InvalidArgument("no .csv or .csv.gz files to ingest");
+  return files;
+}
+
+std::string SidecarPath(const std::string& data_path) { return data_path + ".json"; }
+
+nlohmann::json ToJson(const LandedFile& f) {
+  return {{"sequence", f.sequence},         {"table", std::string(contract::TableName(f.table))},
+          {"source", f.source},             {"sha256", f.sha256},
+          {"bytes", f.bytes},               {"decoded_bytes", f.decoded_bytes},
+          {"gzip", f.gzip},                 {"landed_unix", f.landed_unix},
+          {"unknown_columns", f.unknown_columns}};
+}
+
+// Reads, checks and copies one input to `*staged` (in the lake's tmp dir: not yet visible).
+Status Stage(const std::string& input, std::optional<TableId> table_override, LandedFile* out,
+             std::string* staged) {
+  const std::string source = fs::absolute(input).lexically_normal().string();
+  auto opened = csv::ByteSource::Open(input);
+  if (!opened.ok()) return opened.status();
+  out->gzip = (*opened)->compressed();
+  out->bytes = (*opened)->file_bytes();
+  out->source = source;
+
+  // Header first: it decides the table (when neither --table nor the name does) and proves the file is CSV text.
+  std::vector<std::string> header;
+  {
+    auto hs = csv::ByteSource::Open(input);
+    if (!hs.ok()) return hs.status();
+    csv::RecordReader reader(std::move(*hs));
+    Status st = reader.ReadHeader();
+    if (!st.ok()) return Status::InvalidArgument(input + ": " + st.message());
+    header = reader.header();
+  }
+  std::optional<TableId> table = table_override;
+  if (!table) table = contract::TableFromFileName(input);
+  if (!table) table = contract::TableFromHeader(header);
+  if (!table) {
+    return Status::InvalidArgument(input +
+                                   ": cannot tell which table this is from its name or header; use --table "
+                                   "accounts|skus|invoices|invoice_line_items");
+  }
+  out->table = *table;
+  auto map = contract::MapHeader(*table, header);
+  if (!map.ok()) return Status::InvalidArgument(input + ": " + map.status().message());
+  out->unknown_columns = map->unknown_columns;
+
+  // One pass: decode everything (this is what proves a gzip file intact), hash the decoded bytes, and copy.
+  // Plain files are copied from the decoded stream; gzip files are copied byte for byte afterwards.
+  std::ofstream copy;
+  if (!out->gzip) {
+    copy.open(*staged, std::ios::binary | std::ios::trunc);
+    if (!copy) return Status::IOError("cannot write " + *staged);
+  }
+  Sha256 sha;
+  std::vector<char> buf(1 << 20);
+  uint64_t decoded = 0;
+  for (;;) {
+    size_t got = 0;
+    Status st = (*opened)->Read(buf.data(), buf.size(), &got);
+    if (!st.ok()) return Status::InvalidArgument(input + ": " + st.message());
+    if (got == 0) break;
+    sha.Update(buf.data(), got);
+    decoded += got;
+    if (!out->gzip) copy.write(buf.data(), static_cast<std::streamsize>(got));
+  }
+  out->sha256 = sha.HexDigest();
+  out->decoded_bytes = decoded;
+  if (out->gzip) {
+    std::error_code ec;
+    fs::copy_file(input, *staged, fs::copy_options::overwrite_existing, ec);
+    if (ec) return Status::IOError("cannot copy " + input + ": " + ec.message());
+  } else {
+    copy.close();
+    if (!copy) return Status::IOError("cannot write " + *staged);
+  }
+  return FsyncPath(*staged);
+}
+
+}  // namespace
+
+Result<std::vector<LandedFile>> ListLanded(const Lake& lake) {
+  std::vector<LandedFile> files;
+  for (TableId t : contract::kAllTables) {
+    const std::string dir = lake.raw_dir(contract::TableName(t));
+    std::error_code ec;
+    if (!fs::exists(dir, ec)) continue;
+    for (const auto& entry : fs::directory_iterator(dir, ec)) {
+      const std::string path = entry.path().string();
+      if (path.ends_with(".json")) continue;
+      std::ifstream in(SidecarPath(path));
+      const nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
+      if (j.is_discarded()) return Status::Corruption("landed file " + path + " has no readable sidecar");
+      LandedFile f;
+      f.sequence = j.value("sequence", uint64_t{0});
+      f.table = t;
+      f.path = path;
+      f.source = j.value("source", std::string());
+      f.sha256 = j.value("sha256", std::string());
+      f.bytes = j.value("bytes", uint64_t{0});
+      f.decoded_bytes = j.value("decoded_bytes", uint64_t{0});
+      f.gzip = j.value("gzip", false);
+      f.landed_unix = j.value("landed_unix", int64_t{0});
+      f.unknown_columns = j.value("unknown_columns", std::vector<std::string>{});
+      files.push_back(std::move(f));
+    }
+    if (ec) return Status::IOError("cannot list " + dir + ": " + ec.message());
+  }
+  std::sort(files.begin(), files.end(), [](const LandedFile& a, const LandedFile& b) { return a.sequence < b.sequence; });
+  return files;
+}
+
+Result<std::vector<LandedFile>> Land(const Lake& lake, const std::vector<std::string>& inputs,
+                                     std::optional<TableId> table_override) {
+  Status st;
+  const std::vector<std::string> files = ExpandInputs(inputs, &st);
+  if (!st.ok()) return st;
+  auto landed = ListLanded(lake);
+  if (!landed.ok()) return landed.status();
+  uint64_t next_sequence = landed->empty() ? 1 : landed->back().sequence + 1;
+
+  std::vector<LandedFile> out(files.size());
+  std::vector<std::string> staged(files.size());
+  auto discard = [&]() {
+    std::error_code ec;
+    for (const std::string& s : staged) {
+      if (!s.empty()) fs::remove(s, ec);
+    }
+  };
+  for (size_t i = 0; i < files.size(); ++i) {
+    staged[i] = lake.tmp_dir() + "/land-" + std::to_string(::getpid()) + "-" + std::to_string(i);
+    st = Stage(files[i], table_override, &out[i], &staged[i]);
+    if (!st.ok()) {
+      discard();
+      return st;
+    }
+  }
+  // Commit: a sidecar first, then the data file's rename makes it visible (ListLanded lists data files only).
+  const int64_t now = static_cast<int64_t>(std::time(nullptr));
+  for (size_t i = 0; i < files.size(); ++i) {
+    LandedFile& f = out[i];
+    const auto same = std::find_if(landed->begin(), landed->end(), [&](const LandedFile& l) {
+      return l.table == f.table && l.sha256 == f.sha256;
+    });
+    if (same != landed->end()) {
+      f = *same;  // landing the same content twice is a no-op
+      f.newly_landed = false;
+      std::error_code ec;
+      fs::remove(staged[i], ec);
+      staged[i].clear();
+      continue;
+    }
+    f.sequence = next_sequence++;
+    f.landed_unix = now;
+    f.newly_landed = true;
+    const std::string dir = lake.raw_dir(contract::TableName(f.table));
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    char name[64];
+    std::snprintf(name, sizeof name, "/%08llu-%s", static_cast<unsigned long long>(f.sequence), f.sha256.substr(0, 16).c_str());
+    f.path = dir + name + (f.gzip ? ".csv.gz" : ".csv");
+    st = WriteFileAtomic(SidecarPath(f.path), ToJson(f).dump(2) + "\n", lake.tmp_dir());
+    if (st.ok() && std::rename(staged[i].c_str(), f.path.c_str()) != 0) {
+      st = Status::IOError("cannot move " + staged[i] + " into " + f.path);
+    }
+    if (!st.ok()) {
+      discard();
+      return st;
+    }
+    staged[i].clear();
+    landed->push_back(f);
+  }
+  for (TableId t : contract::kAllTables) {
+    std::error_code ec;
+    if (fs::exists(lake.raw_dir(contract::TableName(t)), ec)) (void)FsyncPath(lake.raw_dir(contract::TableName(t)));
+  }
+  return out;
+}
+
+}  // namespace ledgerlake::lake

@@ -1,0 +1,162 @@
+#include "lake/run.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+
+#include "duck/duck.h"
+#include "duck/parquet_writer.h"
+#include "engine/loader.h"
+#include "lake/datasets.h"
+#include "lake/landing.h"
+#include "lake/partition.h"
+
+namespace ledgerlake::lake {
+
+namespace fs = std::filesystem;
+using contract::TableId;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double Seconds(Clock::time_point since) {
+  return std::chrono::duration<double>(Clock::now() - since).count();
+}
+
+duck::ColumnView Col(std::string name, duck::ColumnType type, const void* values, const uint8_t* valid = nullptr) {
+  return duck::ColumnView{std::move(name), type, values, valid};
+}
+
+// The rejects dataset as columns; the string_views point into `rejects` and `files`, which outlive the write.
+struct RejectColumns {
+  std::vector<std::string_view> table, source, reason, detail, record;
+  std::vector<int64_t> line;
+};
+
+RejectColumns BuildRejectColumns(const std::vector<contract::Reject>& rejects,
+                                 const std::vector<engine::SourceFile>& files) {
+  RejectColumns c;
+  for (auto* v : {&c.table, &c.source, &c.reason, &c.detail, &c.record}) v->reserve(rejects.size());
+  c.line.reserve(rejects.size());
+  for (const contract::Reject& r : rejects) {
+    c.table.push_back(contract::TableName(r.table));
+    c.source.push_back(files[r.file].source_name);
+    c.reason.push_back(contract::ReasonCode(r.reason));
+    c.detail.push_back(r.detail);
+    c.record.push_back(r.record);
+    c.line.push_back(static_cast<int64_t>(r.line));
+  }
+  return c;
+}
+
+}  // namespace
+
+Result<RunReport> Run(const Lake& lake, const RunOptions& options) {
+  const auto run_start = Clock::now();
+  RunReport report;
+  report.as_of = options.as_of;
+  report.full_refresh = true;
+  CleanStaging(lake);
+
+  auto landed = ListLanded(lake);
+  if (!landed.ok()) return landed.status();
+  std::vector<engine::SourceFile> files;
+  for (const LandedFile& f : *landed) {
+    files.push_back(engine::SourceFile{f.path, f.source, f.table});
+    report.bytes_read += f.bytes;
+  }
+  report.files_read = files.size();
+
+  // Load, parents first.
+  engine::Ledger ledger;
+  std::vector<contract::Reject> rejects;
+  for (TableId t : contract::kAllTables) {
+    const auto start = Clock::now();
+    const std::string stage = "load " + std::string(contract::TableName(t));
+    engine::ProgressFn progress;
+    if (options.progress) {
+      progress = [&](TableId, uint64_t done, uint64_t total) { options.progress(stage, done, total); };
+    }
+    LL_RETURN_IF_ERROR(engine::LoadTable(t, files, ledger, rejects, progress));
+    report.stages.push_back({stage, Seconds(start)});
+  }
+  ledger.Finish();
+  for (TableId t : contract::kAllTables) report.tables[static_cast<size_t>(t)] = ledger.counts(t);
+
+  auto start = Clock::now();
+  const engine::FeatureSet features = engine::ComputeFeatures(ledger, options.as_of);
+  report.warnings = features.warnings;
+  report.stages.push_back({"features", Seconds(start)});
+
+  // Write every dataset's partition into staging, then swap them in.
+  start = Clock::now();
+  duck::DatabaseOptions db_options;
+  db_options.threads = options.threads;
+  auto db = duck::Database::Open(db_options);
+  if (!db.ok()) return db.status();
+  auto conn = duck::Connection::Open(*db);
+  if (!conn.ok()) return conn.status();
+
+  const engine::AccountFeatures& a = features.accounts;
+  const engine::InvoiceFeatures& inv = features.invoices;
+  const RejectColumns rc = BuildRejectColumns(rejects, files);
+  using CT = duck::ColumnType;
+  std::vector<std::pair<std::string_view, duck::TableView>> tables;
+  tables.push_back({"account_features",
+                    duck::TableView{a.size(),
+                                    {Col("account_id", CT::kBigInt, a.account_id.data()),
+                                     Col("feature_account_age_day", CT::kInteger, a.age_day.data()),
+                                     Col("feature_account_age_year", CT::kInteger, a.age_year.data()),
+                                     Col("feature_customer_age_over_one_year", CT::kInteger, a.over_one_year.data()),
+                                     Col("feature_total_invoices", CT::kInteger, a.total_invoices.data()),
+                                     Col("feature_avg_invoice_interval_day", CT::kDouble, a.avg_interval_day.data(),
+                                         a.avg_interval_valid.data())}}});
+  tables.push_back({"account_invoice_features",
+                    duck::TableView{inv.size(),
+                                    {Col("account_id", CT::kBigInt, inv.account_id.data()),
+                                     Col("invoice_id", CT::kBigInt, inv.invoice_id.data()),
+                                     Col("date_issued", CT::kDate, inv.date_issued.data()),
+                                     Col("feature_invoice_spending", CT::kDecimal18_2, inv.total_cents.data(),
+                                         inv.total_valid.data())}}});
+  tables.push_back({"invoice_features",
+                    duck::TableView{inv.size(),
+                                    {Col("inv_id", CT::kBigInt, inv.invoice_id.data()),
+                                     Col("acct_id", CT::kBigInt, inv.account_id.data()),
+                                     Col("inv_total", CT::kDecimal18_2, inv.total_cents.data(), inv.total_valid.data()),
+                                     Col("inv_items", CT::kBigInt, inv.items.data()),
+                                     Col("acct_age", CT::kInteger, inv.account_age.data()),
+                                     Col("num_inv_120d", CT::kInteger, inv.num_inv_120d.data()),
+                                     Col("cum_tot_inv_acct", CT::kInteger, inv.cum_tot_inv_acct.data()),
+                                     Col("is_late", CT::kInteger, inv.is_late.data(), inv.is_late_valid.data())}}});
+  tables.push_back({"rejects", duck::TableView{rejects.size(),
+                                               {Col("table_name", CT::kVarchar, rc.table.data()),
+                                                Col("source_file", CT::kVarchar, rc.source.data()),
+                                                Col("line_number", CT::kBigInt, rc.line.data()),
+                                                Col("reason", CT::kVarchar, rc.reason.data()),
+                                                Col("detail", CT::kVarchar, rc.detail.data()),
+                                                Col("record", CT::kVarchar, rc.record.data())}}});
+
+  const std::string staging = lake.tmp_dir() + "/run-" + std::to_string(::getpid());
+  std::error_code ec;
+  fs::remove_all(staging, ec);
+  for (size_t i = 0; i < tables.size(); ++i) {
+    const std::string dir = staging + "/" + std::string(tables[i].first);
+    fs::create_directories(dir, ec);
+    if (ec) return Status::IOError("cannot create " + dir + ": " + ec.message());
+    LL_RETURN_IF_ERROR(duck::WriteParquet(*conn, tables[i].second, dir + "/part-0.parquet"));
+    LL_RETURN_IF_ERROR(FsyncPath(dir + "/part-0.parquet"));
+    if (options.progress) options.progress("write", i + 1, tables.size());
+  }
+  for (auto& [name, view] : tables) {
+    LL_RETURN_IF_ERROR(CommitPartition(lake, name, options.as_of, staging + "/" + std::string(name)));
+    report.datasets.push_back(DatasetResult{std::string(name), view.rows, lake.partition_dir(name, options.as_of)});
+  }
+  fs::remove_all(staging, ec);
+  report.stages.push_back({"write", Seconds(start)});
+  report.total_seconds = Seconds(run_start);
+  return report;
+}
+
+}  // namespace ledgerlake::lake

@@ -1,0 +1,111 @@
+#include "contract/values.h"
+
+#include <gtest/gtest.h>
+
+#include "contract/schema.h"
+
+namespace ledgerlake::contract {
+namespace {
+
+TEST(ParseIntegerTest, AcceptsSignedSixtyFourBit) {
+  int64_t v = 0;
+  EXPECT_TRUE(ParseInteger("42", &v));
+  EXPECT_EQ(v, 42);
+  EXPECT_TRUE(ParseInteger("-7", &v));
+  EXPECT_EQ(v, -7);
+  EXPECT_TRUE(ParseInteger("+7", &v));
+  EXPECT_EQ(v, 7);
+  EXPECT_TRUE(ParseInteger(" 12 ", &v));
+  EXPECT_EQ(v, 12);
+  EXPECT_TRUE(ParseInteger("9223372036854775807", &v));
+  EXPECT_EQ(v, INT64_MAX);
+  EXPECT_TRUE(ParseInteger("-9223372036854775808", &v));
+  EXPECT_EQ(v, INT64_MIN);
+}
+
+TEST(ParseIntegerTest, RejectsEverythingElse) {
+  int64_t v = 0;
+  for (const char* bad : {"", "-", "+", "1.0", "1e3", "abc", "12a", "9223372036854775808", "0x10", "1 2", "--1"}) {
+    EXPECT_FALSE(ParseInteger(bad, &v)) << bad;
+  }
+}
+
+TEST(ParseCentsTest, UpToTwoPlaces) {
+  int64_t c = 0;
+  EXPECT_EQ(ParseCents("7.50", &c), DecimalError::kNone);
+  EXPECT_EQ(c, 750);
+  EXPECT_EQ(ParseCents("7.5", &c), DecimalError::kNone);
+  EXPECT_EQ(c, 750);
+  EXPECT_EQ(ParseCents("59.99", &c), DecimalError::kNone);
+  EXPECT_EQ(c, 5999);
+  EXPECT_EQ(ParseCents("3", &c), DecimalError::kNone);
+  EXPECT_EQ(c, 300);
+  EXPECT_EQ(ParseCents(".05", &c), DecimalError::kNone);
+  EXPECT_EQ(c, 5);
+  EXPECT_EQ(ParseCents("-1.25", &c), DecimalError::kNone);
+  EXPECT_EQ(c, -125);
+  EXPECT_EQ(ParseCents("0", &c), DecimalError::kNone);
+  EXPECT_EQ(c, 0);
+}
+
+TEST(ParseCentsTest, MorePlacesAreRejectedNotRounded) {
+  int64_t c = 0;
+  EXPECT_EQ(ParseCents("1.999", &c), DecimalError::kTooManyPlaces);
+  EXPECT_EQ(ParseCents("1.500", &c), DecimalError::kTooManyPlaces);
+  EXPECT_EQ(ParseCents("abc", &c), DecimalError::kSyntax);
+  EXPECT_EQ(ParseCents("1.2.3", &c), DecimalError::kSyntax);
+  EXPECT_EQ(ParseCents(".", &c), DecimalError::kSyntax);
+  EXPECT_EQ(ParseCents("$5", &c), DecimalError::kSyntax);
+  EXPECT_EQ(ParseCents("1,50", &c), DecimalError::kSyntax);
+  EXPECT_EQ(ParseCents("99999999999999999", &c), DecimalError::kOutOfRange);
+}
+
+TEST(ParseDateTest, DatesAndTimestampsTakenAsTheirDate) {
+  DayNumber d = 0;
+  const DayNumber expected = *ParseIsoDate("2024-02-29");
+  for (const char* ok : {"2024-02-29", "2024-02-29 13:45:00", "2024-02-29T13:45:00", "2024-02-29 23:59:59.123456",
+                         "2024-02-29T00:00:00Z", "2024-02-29 10:00:00+10:00", "2024-02-29 10:00:00-0530"}) {
+    ASSERT_TRUE(ParseDateOrTimestamp(ok, &d)) << ok;
+    EXPECT_EQ(d, expected) << ok;
+  }
+}
+
+TEST(ParseDateTest, AnythingElseIsBad) {
+  DayNumber d = 0;
+  for (const char* bad : {"2023-02-29", "29/02/2024", "2024-2-29", "20240229", "2024-02-29 25:00:00", "2024-02-29x",
+                          "2024-02-29 10:00", "yesterday", "2024-02-29 10:00:00 PST"}) {
+    EXPECT_FALSE(ParseDateOrTimestamp(bad, &d)) << bad;
+  }
+}
+
+TEST(SchemaTest, HeaderMappingByNameInAnyOrderWithAlias) {
+  auto map = MapHeader(TableId::kInvoices, {"date_issued", "Payment_Date", "invoice_id", "note", "account_id"});
+  ASSERT_TRUE(map.ok());
+  EXPECT_EQ(map->field_of_column[0], 2);
+  EXPECT_EQ(map->field_of_column[1], 4);
+  EXPECT_EQ(map->field_of_column[2], 0);
+  EXPECT_EQ(map->field_of_column[3], 1);
+  ASSERT_EQ(map->unknown_columns.size(), 1u);
+  EXPECT_EQ(map->unknown_columns[0], "note");
+}
+
+TEST(SchemaTest, MissingRequiredColumnIsNamed) {
+  auto map = MapHeader(TableId::kAccounts, {"account_id", "company_name"});
+  ASSERT_FALSE(map.ok());
+  EXPECT_NE(map.status().message().find("joining_date"), std::string::npos);
+}
+
+TEST(SchemaTest, TableFromFileNameAndHeader) {
+  EXPECT_EQ(TableFromFileName("/x/invoice_line_items.csv.gz"), TableId::kLineItems);
+  EXPECT_EQ(TableFromFileName("invoices_2024-11.csv"), TableId::kInvoices);
+  EXPECT_EQ(TableFromFileName("Accounts.csv"), TableId::kAccounts);
+  EXPECT_EQ(TableFromFileName("skus.csv"), TableId::kSkus);
+  EXPECT_FALSE(TableFromFileName("export.csv").has_value());
+  EXPECT_FALSE(TableFromFileName("invoicesx.csv").has_value());
+  EXPECT_EQ(TableFromHeader({"invoice_id", "item_id", "quantity"}), TableId::kLineItems);
+  EXPECT_EQ(TableFromHeader({"item_id", "item_retail_price"}), TableId::kSkus);
+  EXPECT_FALSE(TableFromHeader({"a", "b"}).has_value());
+}
+
+}  // namespace
+}  // namespace ledgerlake::contract
