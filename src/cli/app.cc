@@ -10,7 +10,7 @@
 
 #include "cli/summary.h"
 #include "contract/schema.h"
-#include "duck/duck.h"
+#include "duck/database.h"
 #include "duck/format.h"
 #include "gen/generator.h"
 #include "lake/landing.h"

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "contract/values.h"
+#include "csv/utf8.h"
 
 namespace ledgerlake::contract {
 
@@ -32,11 +33,34 @@ bool BlankAfterTrim(std::string_view v) {
   return true;
 }
 
+// A field value for a reject's detail, shortened on a UTF-8 character boundary.
 std::string Quote(std::string_view v) {
-  constexpr size_t kMax = 40;
-  std::string out = "'";
-  out += v.size() > kMax ? std::string(v.substr(0, kMax)) + "..." : std::string(v);
-  out += "'";
+  size_t cut = 40;
+  if (v.size() <= cut) return "'" + std::string(v) + "'";
+  while (cut > 0 && (static_cast<unsigned char>(v[cut]) & 0xC0) == 0x80) --cut;
+  return "'" + std::string(v.substr(0, cut)) + "...'";
+}
+
+// The record text of an invalid_utf8 reject: valid sequences kept, each invalid byte written as \xHH, so that it
+// can live in a VARCHAR column.
+std::string EscapeInvalidUtf8(std::string_view raw) {
+  std::string out;
+  out.reserve(raw.size() + 8);
+  size_t i = 0;
+  while (i < raw.size()) {
+    const auto lead = static_cast<unsigned char>(raw[i]);
+    const size_t len = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xE ? 3 : (lead >> 3) == 0x1E ? 4 : 0;
+    if (len > 0 && i + len <= raw.size() && csv::IsValidUtf8(raw.data() + i, len)) {
+      out.append(raw.data() + i, len);
+      i += len;
+      continue;
+    }
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    out += "\\x";
+    out += kHex[lead >> 4];
+    out += kHex[lead & 0xF];
+    ++i;
+  }
   return out;
 }
 
@@ -60,7 +84,11 @@ void RowValidator::FillReject(const csv::RecordBatch& batch, size_t i, RejectRea
   reject->line = batch.record(i).line;
   reject->reason = reason;
   reject->detail = std::move(detail);
-  reject->record.assign(batch.raw(i));
+  if (reason == RejectReason::kInvalidUtf8) {
+    reject->record = EscapeInvalidUtf8(batch.raw(i));
+  } else {
+    reject->record.assign(batch.raw(i));
+  }
 }
 
 bool RowValidator::DecodeCommon(const csv::RecordBatch& batch, size_t i, Reject* reject, uint64_t* hash,
@@ -71,7 +99,8 @@ bool RowValidator::DecodeCommon(const csv::RecordBatch& batch, size_t i, Reject*
     return false;
   }
   if (rec.error == csv::RecordError::kInvalidUtf8) {
-    FillReject(batch, i, RejectReason::kInvalidUtf8, "the record is not valid UTF-8", reject);
+    FillReject(batch, i, RejectReason::kInvalidUtf8,
+               "the record is not valid UTF-8 (invalid bytes are shown as \\xHH in record)", reject);
     return false;
   }
   if (static_cast<int>(rec.field_count) != header_.field_count) {

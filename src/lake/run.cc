@@ -5,7 +5,7 @@
 #include <chrono>
 #include <filesystem>
 
-#include "duck/duck.h"
+#include "duck/database.h"
 #include "duck/parquet_writer.h"
 #include "engine/loader.h"
 #include "lake/datasets.h"

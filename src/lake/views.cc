@@ -67,7 +67,7 @@ Status CreateViews(const Lake& lake, duck::Connection& conn) {
     std::string sql;
     if (part) {
       sql = "CREATE OR REPLACE VIEW " + std::string(ds.name) + " AS SELECT * FROM read_parquet(" +
-            SqlString(*part + "/*.parquet") + ")";
+            SqlString(*part + "/*.parquet") + ", hive_partitioning = false)";
     } else {
       sql = "CREATE OR REPLACE TABLE " + std::string(ds.name) + " (" + std::string(ds.sql_columns) + ")";
     }

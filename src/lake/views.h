@@ -6,7 +6,7 @@
 #include <optional>
 #include <string>
 
-#include "duck/duck.h"
+#include "duck/database.h"
 #include "lake/lake.h"
 
 namespace ledgerlake::lake {

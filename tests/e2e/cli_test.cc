@@ -1,0 +1,170 @@
+// The binary as a user drives it: the worked example of features.md end to end, the command interface and its
+// exit codes, landing rules, atomic partition replacement.
+#include <nlohmann/json.hpp>
+
+#include "e2e/harness.h"
+
+namespace ledgerlake::e2e {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+class CliTest : public ScratchTest {
+ protected:
+  void IngestWorkedExample() {
+    LlOk({"init"});
+    LlOk({"ingest", TestData("worked_example/accounts.csv"), TestData("worked_example/skus.csv"),
+          TestData("worked_example/invoices.csv"), TestData("worked_example/invoice_line_items.csv")});
+  }
+  std::string Csv(const std::string& sql) { return LlOk({"query", sql, "--format", "csv"}); }
+};
+
+TEST_F(CliTest, WorkedExampleEndToEnd) {
+  IngestWorkedExample();
+  const json report = json::parse(LlOk({"run", "--as-of", "2024-11-24", "--json"}));
+  EXPECT_EQ(report["tables"]["accounts"]["accepted"], 3);
+  EXPECT_EQ(report["tables"]["skus"]["accepted"], 2);
+  EXPECT_EQ(report["tables"]["invoices"]["accepted"], 6);
+  EXPECT_EQ(report["tables"]["invoice_line_items"]["accepted"], 7);
+  for (const char* t : {"accounts", "skus", "invoices", "invoice_line_items"}) {
+    EXPECT_EQ(report["tables"][t]["rejected"], 0) << t;
+    EXPECT_EQ(report["tables"][t]["pending"], 0) << t;
+    EXPECT_EQ(report["tables"][t]["duplicate"], 0) << t;
+  }
+
+  // Expected tables copied from features.md (invoice 105 is after D and does not exist yet).
+  EXPECT_EQ(Csv("SELECT * FROM invoice_features ORDER BY inv_id"),
+            "inv_id,acct_id,inv_total,inv_items,acct_age,num_inv_120d,cum_tot_inv_acct,is_late\n"
+            "100,1,89.99,5,316,0,1,0\n"
+            "101,1,179.97,3,436,1,2,0\n"
+            "102,1,75.00,10,436,1,3,1\n"
+            "103,1,127.48,3,556,2,4,1\n"
+            "104,2,0.00,0,246,0,1,\n");
+  EXPECT_EQ(Csv("SELECT * FROM account_features ORDER BY account_id"),
+            "account_id,feature_account_age_day,feature_account_age_year,feature_customer_age_over_one_year,"
+            "feature_total_invoices,feature_avg_invoice_interval_day\n"
+            "1,635,1,1,4,80.0\n"
+            "2,269,0,0,1,\n"
+            "3,23,0,0,0,\n");
+  EXPECT_EQ(Csv("SELECT * FROM account_invoice_features ORDER BY invoice_id"),
+            "account_id,invoice_id,date_issued,feature_invoice_spending\n"
+            "1,100,2024-01-10,89.99\n"
+            "1,101,2024-05-09,179.97\n"
+            "1,102,2024-05-09,75.00\n"
+            "1,103,2024-09-06,127.48\n"
+            "2,104,2024-11-01,0.00\n");
+  // The contract's column types, as an analyst's engine sees them in the Parquet files.
+  EXPECT_EQ(Csv("SELECT string_agg(column_type, ' ') AS types FROM (DESCRIBE SELECT * FROM invoice_features)"),
+            "types\n\"BIGINT BIGINT DECIMAL(18,2) BIGINT INTEGER INTEGER INTEGER INTEGER\"\n");
+  EXPECT_EQ(Csv("SELECT string_agg(column_type, ' ') AS types FROM (DESCRIBE SELECT * FROM account_features)"),
+            "types\nBIGINT INTEGER INTEGER INTEGER INTEGER DOUBLE\n");
+  EXPECT_EQ(Csv("SELECT string_agg(column_type, ' ') AS types FROM (DESCRIBE SELECT * FROM account_invoice_features)"),
+            "types\n\"BIGINT BIGINT DATE DECIMAL(18,2)\"\n");
+  // Hive layout, zero-padded.
+  for (const char* ds : {"account_features", "account_invoice_features", "invoice_features", "rejects"}) {
+    const std::string part = lake_ + "/processed/" + ds + "/ingest_year=2024/ingest_month=11/ingest_day=24";
+    EXPECT_TRUE(fs::exists(part)) << part;
+  }
+}
+
+TEST_F(CliTest, QueryFormats) {
+  IngestWorkedExample();
+  LlOk({"run", "--as-of", "2024-11-24"});
+  const json rows = json::parse(LlOk({"query", "SELECT inv_id, inv_total, is_late FROM invoice_features WHERE inv_id IN (100, 104) ORDER BY 1", "--format", "json"}));
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0]["inv_id"], 100);
+  EXPECT_DOUBLE_EQ(rows[0]["inv_total"].get<double>(), 89.99);
+  EXPECT_TRUE(rows[1]["is_late"].is_null());
+  const std::string table = LlOk({"query", "SELECT count(*) AS n FROM invoice_features"});
+  EXPECT_NE(table.find("n"), std::string::npos);
+  EXPECT_NE(table.find("5"), std::string::npos);
+}
+
+TEST_F(CliTest, RerunningTheSameDateReplacesThePartition) {
+  IngestWorkedExample();
+  LlOk({"run", "--as-of", "2024-11-24"});
+  LlOk({"run", "--as-of", "2024-11-24"});
+  const std::string part = lake_ + "/processed/invoice_features/ingest_year=2024/ingest_month=11/ingest_day=24";
+  size_t files = 0;
+  for (const auto& e : fs::directory_iterator(part)) files += e.path().extension() == ".parquet" ? 1 : 0;
+  EXPECT_EQ(files, 1u);
+  EXPECT_TRUE(fs::is_empty(lake_ + "/tmp"));
+  EXPECT_EQ(Csv("SELECT count(*) AS n FROM invoice_features"), "n\n5\n");
+  // A later date is a new partition, and queries see the newest one.
+  LlOk({"run", "--as-of", "2024-12-01"});
+  EXPECT_EQ(Csv("SELECT count(*) AS n FROM invoice_features"), "n\n6\n");
+}
+
+TEST_F(CliTest, IngestIsAllOrNothingAndIdempotent) {
+  LlOk({"init"});
+  WriteFile(dir_ + "/in/accounts.csv", "account_id,joining_date\n1,2024-01-01\n");
+  WriteFile(dir_ + "/in/skus.csv", "item_id,item_name\n1,Pipe\n");  // item_retail_price missing
+  CommandResult r = Ll({"ingest", dir_ + "/in"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("item_retail_price"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find('\n'), r.err.size() - 1) << "one line: " << r.err;
+  EXPECT_FALSE(fs::exists(lake_ + "/raw/accounts")) << "nothing may land when one file is refused";
+
+  // A truncated gzip file fails clearly and changes nothing.
+  std::string gz_path = dir_ + "/bad/invoices.csv.gz";
+  WriteGzip(gz_path, std::string("invoice_id,account_id,date_issued\n") + std::string(200000, '1'));
+  std::string gz = ReadFile(gz_path);
+  WriteFile(gz_path, gz.substr(0, gz.size() / 2));
+  r = Ll({"ingest", gz_path});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("invoices.csv.gz"), std::string::npos) << r.err;
+
+  const std::string out = LlOk({"ingest", dir_ + "/in/accounts.csv"});
+  EXPECT_NE(out.find("1 new"), std::string::npos) << out;
+  const std::string again = LlOk({"ingest", dir_ + "/in/accounts.csv"});
+  EXPECT_NE(again.find("0 new, 1 already"), std::string::npos) << again;
+  size_t landed = 0;
+  for (const auto& e : fs::directory_iterator(lake_ + "/raw/accounts")) landed += e.path().extension() == ".csv" ? 1 : 0;
+  EXPECT_EQ(landed, 1u);
+}
+
+TEST_F(CliTest, TableFromFlagNameOrHeader) {
+  LlOk({"init"});
+  WriteFile(dir_ + "/export1.csv", "joining_date,account_id\n2024-01-01,1\n");      // by header
+  WriteFile(dir_ + "/weird.csv", "invoice_id,item_id,quantity\n1,1,1\n");             // by flag
+  WriteFile(dir_ + "/skus_2024.csv.gz.csv", "item_id,item_retail_price\n1,2.50\n");   // by name
+  LlOk({"ingest", dir_ + "/export1.csv"});
+  LlOk({"ingest", "--table", "invoice_line_items", dir_ + "/weird.csv"});
+  LlOk({"ingest", dir_ + "/skus_2024.csv.gz.csv"});
+  EXPECT_TRUE(fs::exists(lake_ + "/raw/accounts"));
+  EXPECT_TRUE(fs::exists(lake_ + "/raw/invoice_line_items"));
+  EXPECT_TRUE(fs::exists(lake_ + "/raw/skus"));
+  WriteFile(dir_ + "/mystery.csv", "a,b\n1,2\n");
+  CommandResult r = Ll({"ingest", dir_ + "/mystery.csv"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("--table"), std::string::npos) << r.err;
+}
+
+TEST_F(CliTest, ExitCodesAndHelp) {
+  EXPECT_EQ(Ll({}).exit_code, 2);
+  EXPECT_EQ(Ll({"frobnicate"}).exit_code, 2);
+  for (const char* cmd : {"init", "ingest", "run", "query", "generate"}) {
+    CommandResult r = Ll({cmd, "--help"});
+    EXPECT_EQ(r.exit_code, 0) << cmd;
+    EXPECT_NE(r.out.find("Usage"), std::string::npos) << cmd;
+  }
+  CommandResult r = Ll({"run"});
+  EXPECT_EQ(r.exit_code, 1);  // no lake yet
+  EXPECT_NE(r.err.find("init"), std::string::npos) << r.err;
+  LlOk({"init"});
+  EXPECT_EQ(Ll({"run", "--as-of", "2024-13-01"}).exit_code, 2);
+  EXPECT_EQ(Ll({"query", "SELECT * FROM", "--format", "csv"}).exit_code, 1);
+  EXPECT_EQ(Ll({"query", "SELECT 1", "--format", "xml"}).exit_code, 2);
+  // Before the first run the datasets exist, empty and typed.
+  EXPECT_EQ(LlOk({"query", "SELECT count(*) AS n FROM invoice_features", "--format", "csv"}), "n\n0\n");
+}
+
+TEST_F(CliTest, LakeFromEnvironmentVariable) {
+  const std::string cmd = "LEDGERLAKE_LAKE='" + lake_ + "' '" + std::string(LEDGERLAKE_BIN) + "' init >/dev/null 2>&1";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  EXPECT_TRUE(fs::exists(lake_ + "/ledgerlake.json"));
+}
+
+}  // namespace
+}  // namespace ledgerlake::e2e

@@ -1,0 +1,134 @@
+// Dirty data through the binary: every row's fate (data-contract.md) with exact counts, the rejects dataset,
+// and a second delivery that upserts, replaces line-item groups and releases pending rows.
+#include <nlohmann/json.hpp>
+
+#include "e2e/harness.h"
+
+namespace ledgerlake::e2e {
+namespace {
+
+using nlohmann::json;
+
+void ExpectCounts(const json& report, const char* table, int read, int accepted, int rejected, int duplicate,
+                  int pending) {
+  const json& t = report["tables"][table];
+  EXPECT_EQ(t["read"], read) << table;
+  EXPECT_EQ(t["accepted"], accepted) << table;
+  EXPECT_EQ(t["rejected"], rejected) << table;
+  EXPECT_EQ(t["duplicate"], duplicate) << table;
+  EXPECT_EQ(t["pending"], pending) << table;
+}
+
+class FatesTest : public ScratchTest {
+ protected:
+  void WriteDirtyDelivery() {
+    WriteFile(dir_ + "/d1/accounts.csv",
+              "account_id,company_name,company_address,contact_person,contact_phone,gender,joining_date\n"
+              "1,Acme,\"1 Main St\nRichmond\",Jo,1,F,2023-02-28\n"  // lines 2-3: accepted
+              "2,Beta,2 High St,Al,2,M,2024-02-29\n"                // 4 accepted
+              "2,Beta,2 High St,Al,2,M,2024-02-29\n"                // 5 duplicate
+              "3,Gamma,3 Low St,Kim,3,,2024-13-01\n"                // 6 bad_date
+              "x4,Delta,4 St,D,4,F,2024-01-01\n"                    // 7 bad_integer
+              ",Eps,5 St,E,5,F,2024-01-01\n"                        // 8 missing_required
+              "5,Zeta,6 St,Z,6,F\n"                                 // 9 column_count
+              "6,Eta,7 St,H,7,F,2024-01-01\n"                       // 10 duplicate_key (12 wins)
+              "7,\"Theta \xff\",8 St,T,8,F,2024-01-01\n"            // 11 invalid_utf8
+              "6,Eta Corp,7 St,H,7,F,2024-01-01\n"                  // 12 accepted
+              "8,\"Iota,9 St,I,9,F,2024-01-01\n"                    // 13 unterminated_quote
+              "9,Kappa,10 St,K,10,M,2024-01-01\n");                 // 14 accepted
+    WriteFile(dir_ + "/d1/skus.csv",
+              "item_id,item_name,item_description,item_cost_price,item_retail_price\n"
+              "10,Pipe,\"15mm, copper\",5.00,7.50\n"           // 2 accepted
+              "11,Tap,\"Chrome \"\"Deluxe\"\"\",40.00,59.999\n"  // 3 bad_decimal
+              "12,Valve,v,-1.00,3.00\n"                         // 4 negative_price
+              "13,Hose,h,,-2.00\n"                              // 5 negative_price
+              "14,Seal,s,,0.99\n");                             // 6 accepted
+    WriteFile(dir_ + "/d1/invoices.csv",
+              "\xEF\xBB\xBFinvoice_id,account_id,date_issued,payment_date\r\n"
+              "100,1,2024-01-10 08:30:00,2024-02-05\r\n"  // 2 accepted (a timestamp is its date)
+              "101,1,2024-05-09,\r\n"                     // 3 accepted, unpaid
+              "102,99,2024-05-09,\r\n"                    // 4 pending: account 99 unknown
+              "103,2,not-a-date,\r\n"                     // 5 bad_date
+              "104,6,2024-06-01,2024-06-01\r\n"           // 6 accepted
+              "104,6,2024-06-01,2024-06-01");             // 7 duplicate, no final newline
+    WriteFile(dir_ + "/d1/invoice_line_items.csv",
+              "invoice_id,item_id,quantity\n"
+              "100,10,4\n"    // 2 accepted
+              "100,10,4\n"    // 3 duplicate
+              "100,14,-1\n"   // 4 accepted: a credit line
+              "101,11,1\n"    // 5 pending: sku 11 was rejected
+              "555,10,1\n"    // 6 pending: invoice unknown
+              "101,10,1.5\n"  // 7 bad_integer
+              "\n");          // a trailing blank line is not a row
+  }
+};
+
+TEST_F(FatesTest, EveryRowHasExactlyOneFate) {
+  WriteDirtyDelivery();
+  LlOk({"init"});
+  LlOk({"ingest", dir_ + "/d1"});
+  const json report = json::parse(LlOk({"run", "--as-of", "2024-11-24", "--json"}));
+  ExpectCounts(report, "accounts", 12, 4, 7, 1, 0);
+  ExpectCounts(report, "skus", 5, 2, 3, 0, 0);
+  ExpectCounts(report, "invoices", 6, 3, 1, 1, 1);
+  ExpectCounts(report, "invoice_line_items", 6, 2, 1, 1, 2);
+
+  EXPECT_EQ(LlOk({"query", "SELECT table_name, line_number, reason FROM rejects ORDER BY table_name, line_number",
+                  "--format", "csv"}),
+            "table_name,line_number,reason\n"
+            "accounts,6,bad_date\n"
+            "accounts,7,bad_integer\n"
+            "accounts,8,missing_required\n"
+            "accounts,9,column_count\n"
+            "accounts,10,duplicate_key\n"
+            "accounts,11,invalid_utf8\n"
+            "accounts,13,unterminated_quote\n"
+            "invoice_line_items,7,bad_integer\n"
+            "invoices,5,bad_date\n"
+            "skus,3,bad_decimal\n"
+            "skus,4,negative_price\n"
+            "skus,5,negative_price\n");
+  // Raw text is kept exactly, including the demoted duplicate_key row and the broken-quote line.
+  EXPECT_EQ(LlOk({"query", "SELECT record FROM rejects WHERE reason IN ('duplicate_key', 'unterminated_quote') ORDER BY line_number",
+                  "--format", "csv"}),
+            "record\n\"6,Eta,7 St,H,7,F,2024-01-01\"\n\"8,\"\"Iota,9 St,I,9,F,2024-01-01\"\n");
+  EXPECT_EQ(LlOk({"query", "SELECT count(*) AS n FROM rejects WHERE source_file LIKE '%/d1/accounts.csv' AND detail <> ''",
+                  "--format", "csv"}),
+            "n\n7\n");
+
+  // Features: 100 = 4 x 7.50 - 1 x 0.99; 101's only line is pending; 102 is pending itself.
+  EXPECT_EQ(LlOk({"query", "SELECT inv_id, acct_id, inv_total, inv_items, is_late FROM invoice_features ORDER BY inv_id",
+                  "--format", "csv"}),
+            "inv_id,acct_id,inv_total,inv_items,is_late\n"
+            "100,1,29.01,3,0\n"
+            "101,1,0.00,0,1\n"
+            "104,6,0.00,0,0\n");
+}
+
+TEST_F(FatesTest, LaterDeliveriesUpsertReplaceGroupsAndReleasePending) {
+  WriteDirtyDelivery();
+  LlOk({"init"});
+  LlOk({"ingest", dir_ + "/d1"});
+  LlOk({"run", "--as-of", "2024-11-24"});
+
+  WriteFile(dir_ + "/d2/accounts_delta.csv", "account_id,joining_date\n99,2024-01-01\n");
+  WriteFile(dir_ + "/d2/invoices_delta.csv",
+            "invoice_id,account_id,date_issued,payment_dates\n101,1,2024-05-09,2024-06-08\n");  // now paid, on time
+  WriteGzip(dir_ + "/d2/invoice_line_items_delta.csv.gz", "invoice_id,item_id,quantity\n100,10,1\n102,14,2\n");
+  LlOk({"ingest", dir_ + "/d2"});
+  const json report = json::parse(LlOk({"run", "--as-of", "2024-11-24", "--json"}));
+  ExpectCounts(report, "accounts", 13, 5, 7, 1, 0);
+  ExpectCounts(report, "invoices", 7, 5, 1, 1, 0);  // 102 released: account 99 arrived
+  // 100's group is replaced by the delta (its first-delivery lines are superseded, still accepted); 555 waits.
+  ExpectCounts(report, "invoice_line_items", 8, 4, 1, 1, 2);  // 101 still waits for sku 11
+  EXPECT_EQ(LlOk({"query", "SELECT inv_id, acct_id, inv_total, inv_items, is_late FROM invoice_features ORDER BY inv_id",
+                  "--format", "csv"}),
+            "inv_id,acct_id,inv_total,inv_items,is_late\n"
+            "100,1,7.50,1,0\n"
+            "101,1,0.00,0,0\n"
+            "102,99,1.98,2,1\n"
+            "104,6,0.00,0,0\n");
+}
+
+}  // namespace
+}  // namespace ledgerlake::e2e

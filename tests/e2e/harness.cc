@@ -1,0 +1,88 @@
+#include "e2e/harness.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+namespace ledgerlake::e2e {
+
+namespace fs = std::filesystem;
+
+namespace {
+std::string ShellQuote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out += c;
+    }
+  }
+  return out + "'";
+}
+}  // namespace
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void WriteFile(const std::string& path, const std::string& content) {
+  fs::create_directories(fs::path(path).parent_path());
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << content;
+}
+
+void WriteGzip(const std::string& path, const std::string& content) {
+  fs::create_directories(fs::path(path).parent_path());
+  gzFile f = gzopen(path.c_str(), "wb");
+  gzwrite(f, content.data(), static_cast<unsigned>(content.size()));
+  gzclose(f);
+}
+
+CommandResult RunLedgerlake(const std::string& lake, const std::vector<std::string>& args) {
+  static int counter = 0;
+  const std::string base = fs::temp_directory_path().string() + "/ll-e2e-" + std::to_string(::getpid()) + "-" +
+                           std::to_string(counter++);
+  std::string cmd = ShellQuote(LEDGERLAKE_BIN);
+  if (!lake.empty()) cmd += " --lake " + ShellQuote(lake);
+  for (const std::string& a : args) cmd += " " + ShellQuote(a);
+  cmd += " >" + base + ".out 2>" + base + ".err </dev/null";
+  const int status = std::system(cmd.c_str());
+  CommandResult r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = ReadFile(base + ".out");
+  r.err = ReadFile(base + ".err");
+  fs::remove(base + ".out");
+  fs::remove(base + ".err");
+  return r;
+}
+
+void ScratchTest::SetUp() {
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  dir_ = fs::temp_directory_path().string() + "/ll-" + info->test_suite_name() + "-" + info->name() + "-" +
+         std::to_string(::getpid());
+  fs::remove_all(dir_);
+  fs::create_directories(dir_);
+  lake_ = dir_ + "/lake";
+}
+
+void ScratchTest::TearDown() {
+  if (!HasFailure()) fs::remove_all(dir_);
+}
+
+std::string ScratchTest::LlOk(const std::vector<std::string>& args) {
+  CommandResult r = Ll(args);
+  EXPECT_EQ(r.exit_code, 0) << "ledgerlake " << (args.empty() ? "" : args[0]) << " failed: " << r.err;
+  return r.out;
+}
+
+std::string TestData(const std::string& relative) { return std::string(LEDGERLAKE_TESTDATA) + "/" + relative; }
+
+}  // namespace ledgerlake::e2e

@@ -1,0 +1,39 @@
+// End-to-end test support: runs the real ledgerlake binary in a scratch lake and captures what it prints.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace ledgerlake::e2e {
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+// Runs `ledgerlake <args>` (args are shell-quoted here) with the lake at `lake`.
+CommandResult RunLedgerlake(const std::string& lake, const std::vector<std::string>& args);
+
+std::string ReadFile(const std::string& path);
+void WriteFile(const std::string& path, const std::string& content);
+void WriteGzip(const std::string& path, const std::string& content);
+
+// A fresh scratch directory per test, removed afterwards.
+class ScratchTest : public ::testing::Test {
+ protected:
+  void SetUp() override;
+  void TearDown() override;
+  std::string dir_;
+  std::string lake_;
+  CommandResult Ll(const std::vector<std::string>& args) { return RunLedgerlake(lake_, args); }
+  // Runs and asserts success, returning stdout.
+  std::string LlOk(const std::vector<std::string>& args);
+};
+
+std::string TestData(const std::string& relative);
+
+}  // namespace ledgerlake::e2e
