@@ -18,7 +18,8 @@ namespace ledgerlake::csv {
 // What is wrong with a record at the dialect level. Column-count checks belong to the caller.
 enum class RecordError : uint8_t {
   kNone = 0,
-  kUnterminatedQuote,  // an opening quote never closed: the record is the single physical line it started on
+  kUnterminatedQuote,  // an opening quote never closed: the record is the single physical line it started on,
+                       // with no fields (field_count == 0)
   kInvalidUtf8,        // the record's bytes are not valid UTF-8 (fields are still split)
 };
 
@@ -85,7 +86,8 @@ void Unescape(std::string_view raw_field, std::string& out);
 struct ReaderOptions {
   size_t batch_records = 4096;             // records per NextBatch
   size_t buffer_bytes = 1 << 20;           // initial read buffer; grows for long records
-  size_t max_record_bytes = 64u << 20;     // a quoted field growing past this is treated as unterminated
+  size_t max_record_bytes = 64u << 20;     // a quoted field growing past this is treated as unterminated;
+                                           // a single physical line longer than this fails the stream
 };
 
 // Reads records from a ByteSource.
@@ -111,7 +113,9 @@ class RecordReader {
   Status ReadHeader();
   const std::vector<std::string>& header() const { return header_; }  // unescaped header names
 
-  // Fills `batch` with the next records; batch.size() == 0 means end of stream. Fails only on I/O/gzip errors.
+  // Fills `batch` with the next records: at most batch_records, fewer when the read buffer ends (a batch never
+  // spans two buffer fills); batch.size() == 0 means end of stream. Fails on I/O/gzip errors, and with
+  // Corruption on a physical line longer than max_record_bytes (the records before it come first).
   Status NextBatch(RecordBatch& batch);
 
   uint64_t blank_lines() const { return blank_lines_; }
