@@ -146,6 +146,17 @@ Status Stage(const std::string& input, std::optional<TableId> table_override, La
     copy.close();
     if (!copy) return Status::IOError("cannot write " + *staged);
   }
+  // Every record must be readable at run time: a run never fails on a file that ingest accepted.
+  auto again = csv::ByteSource::Open(*staged);
+  if (!again.ok()) return again.status();
+  csv::RecordReader reader(std::move(*again));
+  Status st = reader.ReadHeader();
+  csv::RecordBatch batch;
+  while (st.ok()) {
+    st = reader.NextBatch(batch);
+    if (batch.size() == 0) break;
+  }
+  if (!st.ok()) return Status::InvalidArgument(input + ": " + st.message());
   return FsyncPath(*staged);
 }
 

@@ -115,6 +115,15 @@ TEST_F(CliTest, IngestIsAllOrNothingAndIdempotent) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("invoices.csv.gz"), std::string::npos) << r.err;
 
+  // Binary bytes are not a CSV extract.
+  std::string binary = "invoice_id,account_id,date_issued\n";
+  for (int i = 0; i < 4096; ++i) binary += static_cast<char>((i * 7919) & 0xFF);
+  WriteFile(dir_ + "/bad/invoices.csv", std::string("\x89PNG\r\n\x1a\n\0\0") + binary);
+  r = Ll({"ingest", dir_ + "/bad/invoices.csv"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("invoices.csv"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(lake_ + "/raw/invoices"));
+
   const std::string out = LlOk({"ingest", dir_ + "/in/accounts.csv"});
   EXPECT_NE(out.find("1 new"), std::string::npos) << out;
   const std::string again = LlOk({"ingest", dir_ + "/in/accounts.csv"});
