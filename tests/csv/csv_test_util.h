@@ -71,4 +71,17 @@ bool RefUtf8(std::string_view s);
 // Expects the reader's output to equal the reference's.
 void ExpectSameAsReference(const std::string& input, const ReaderOptions& options);
 
+// An expected record, for tables of expectations.
+inline Rec R(uint64_t line, uint64_t offset, uint32_t consumed, std::string raw, std::vector<Value> fields,
+             RecordError error = RecordError::kNone) {
+  Rec r;
+  r.line = line;
+  r.offset = offset;
+  r.consumed = consumed;
+  r.raw = std::move(raw);
+  r.fields = std::move(fields);
+  r.error = error;
+  return r;
+}
+
 }  // namespace ledgerlake::csv::testing

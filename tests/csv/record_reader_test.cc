@@ -11,22 +11,12 @@ namespace {
 
 using testing::ReadAll;
 using testing::ReadOut;
+using testing::R;
 using testing::Rec;
 using testing::Value;
 
 const Value kNull = std::nullopt;
 
-Rec R(uint64_t line, uint64_t offset, uint32_t consumed, std::string raw, std::vector<Value> fields,
-      RecordError error = RecordError::kNone) {
-  Rec r;
-  r.line = line;
-  r.offset = offset;
-  r.consumed = consumed;
-  r.raw = std::move(raw);
-  r.fields = std::move(fields);
-  r.error = error;
-  return r;
-}
 
 // Reads `input` with default options and with a range of tiny buffers and batches; all must give `expected`.
 ReadOut ExpectRecords(const std::string& input, const std::vector<std::string>& header, const std::vector<Rec>& expected,

@@ -13,20 +13,10 @@ namespace {
 
 using testing::ReadAll;
 using testing::ReadOut;
+using testing::R;
 using testing::Rec;
 using testing::Value;
 
-Rec R(uint64_t line, uint64_t offset, uint32_t consumed, std::string raw, std::vector<Value> fields,
-      RecordError error = RecordError::kNone) {
-  Rec r;
-  r.line = line;
-  r.offset = offset;
-  r.consumed = consumed;
-  r.raw = std::move(raw);
-  r.fields = std::move(fields);
-  r.error = error;
-  return r;
-}
 Rec Broken(uint64_t line, uint64_t offset, uint32_t consumed, std::string raw) {
   return R(line, offset, consumed, std::move(raw), {}, RecordError::kUnterminatedQuote);
 }
