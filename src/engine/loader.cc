@@ -14,35 +14,39 @@ using contract::Reject;
 
 // Re-reads the decoded bytes of `file` at the given (offset, length) ranges; offsets count from after a BOM,
 // as csv::RecordInfo::offset does. Used only for rows demoted to duplicate_key, so a second pass is rare.
+// A Read may return any number of bytes, so the BOM is decided on the first three bytes however they come.
 Status ReadRanges(const std::string& path, std::vector<DemotedRow>& rows, std::vector<std::string>& out) {
   std::sort(rows.begin(), rows.end(),
             [](const DemotedRow& a, const DemotedRow& b) { return a.location.offset < b.location.offset; });
   auto source = csv::ByteSource::Open(path);
   if (!source.ok()) return source.status();
   out.assign(rows.size(), std::string());
+  std::string chunk;
   std::vector<char> buf(1 << 20);
-  uint64_t pos = 0;  // decoded offset of buf[0] relative to after the BOM
-  bool first = true;
-  size_t next = 0;
-  while (next < rows.size()) {
+  auto read_more = [&](bool* eof) -> Status {
     size_t got = 0;
     LL_RETURN_IF_ERROR((*source)->Read(buf.data(), buf.size(), &got));
-    if (got == 0) break;
-    size_t skip = 0;
-    if (first && got >= 3 && static_cast<unsigned char>(buf[0]) == 0xEF && static_cast<unsigned char>(buf[1]) == 0xBB &&
-        static_cast<unsigned char>(buf[2]) == 0xBF) {
-      skip = 3;
-    }
-    first = false;
-    const uint64_t begin = pos, end = pos + (got - skip);
+    chunk.append(buf.data(), got);
+    *eof = got == 0;
+    return Status::OK();
+  };
+  bool eof = false;
+  while (chunk.size() < 3 && !eof) LL_RETURN_IF_ERROR(read_more(&eof));
+  const uint64_t bom = chunk.compare(0, 3, "\xEF\xBB\xBF") == 0 ? 3 : 0;
+  uint64_t chunk_begin = 0;  // absolute stream offset (BOM included) of chunk[0]
+  size_t next = 0;
+  while (next < rows.size() && !chunk.empty()) {
+    const uint64_t chunk_end = chunk_begin + chunk.size();
     for (size_t r = next; r < rows.size(); ++r) {
-      const uint64_t rb = rows[r].location.offset, re = rb + rows[r].location.length;
-      if (rb >= end) break;
-      const uint64_t from = std::max(rb, begin), to = std::min(re, end);
-      if (from < to) out[r].append(buf.data() + skip + (from - begin), to - from);
+      const uint64_t rb = rows[r].location.offset + bom, re = rb + rows[r].location.length;
+      if (rb >= chunk_end) break;
+      const uint64_t from = std::max(rb, chunk_begin), to = std::min(re, chunk_end);
+      if (from < to) out[r].append(chunk, from - chunk_begin, to - from);
     }
-    while (next < rows.size() && rows[next].location.offset + rows[next].location.length <= end) ++next;
-    pos = end;
+    while (next < rows.size() && rows[next].location.offset + bom + rows[next].location.length <= chunk_end) ++next;
+    chunk_begin = chunk_end;
+    chunk.clear();
+    LL_RETURN_IF_ERROR(read_more(&eof));
   }
   return Status::OK();
 }
