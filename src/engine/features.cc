@@ -14,7 +14,7 @@ struct InvoiceKey {
   int64_t account_id;
   DayNumber date_issued;
   int64_t invoice_id;
-  const KeyedEntry<contract::InvoiceRow>* entry;
+  const InvoiceEntry* entry;
 };
 
 }  // namespace
@@ -22,15 +22,14 @@ struct InvoiceKey {
 FeatureSet ComputeFeatures(const Ledger& ledger, DayNumber as_of) {
   FeatureSet out;
   const auto& accounts = ledger.accounts();
-  const auto& groups = ledger.line_groups();
 
   // Invoices that exist as of D and are not pending, in per-account order.
   std::vector<InvoiceKey> keys;
   keys.reserve(ledger.invoices().size());
-  for (const auto& [id, e] : ledger.invoices()) {
-    if (e.row.date_issued > as_of || !accounts.contains(e.row.account_id)) continue;
-    keys.push_back(InvoiceKey{e.row.account_id, e.row.date_issued, id, &e});
-  }
+  ledger.invoices().ForEach([&](const InvoiceEntry& e) {
+    if (e.row.date_issued > as_of || !accounts.contains(e.row.account_id)) return;
+    keys.push_back(InvoiceKey{e.row.account_id, e.row.date_issued, e.row.invoice_id, &e});
+  });
   std::sort(keys.begin(), keys.end(), [](const InvoiceKey& a, const InvoiceKey& b) {
     if (a.account_id != b.account_id) return a.account_id < b.account_id;
     if (a.date_issued != b.date_issued) return a.date_issued < b.date_issued;
@@ -72,18 +71,13 @@ FeatureSet ComputeFeatures(const Ledger& ledger, DayNumber as_of) {
     inv.invoice_id[i] = k.invoice_id;
     inv.account_id[i] = k.account_id;
     inv.date_issued[i] = k.date_issued;
-    const auto g = groups.find(k.invoice_id);
-    if (g == groups.end()) {
-      inv.total_cents[i] = 0;
-      inv.total_valid[i] = 1;
-      inv.items[i] = 0;
-    } else {
-      const bool fits = !g->second.overflow && g->second.cents < kDecimal18Limit && g->second.cents > -kDecimal18Limit;
-      inv.total_cents[i] = fits ? g->second.cents : 0;
-      inv.total_valid[i] = fits ? 1 : 0;
-      inv.items[i] = g->second.quantity;
-      if (!fits) ++out.warnings.totals_out_of_range;
-    }
+    // An invoice without line items has the empty group: 0.00 and 0.
+    const LineGroup& g = k.entry->extra;
+    const bool fits = !g.overflow && g.cents < kDecimal18Limit && g.cents > -kDecimal18Limit;
+    inv.total_cents[i] = fits ? g.cents : 0;
+    inv.total_valid[i] = fits ? 1 : 0;
+    inv.items[i] = g.quantity;
+    if (!fits) ++out.warnings.totals_out_of_range;
     inv.account_age[i] = k.date_issued - accounts.at(k.account_id).row.joining_date;
     if (inv.account_age[i] < 0) ++out.warnings.invoices_before_joining;
     inv.num_inv_120d[i] = static_cast<int32_t>(day - window);
@@ -113,9 +107,9 @@ FeatureSet ComputeFeatures(const Ledger& ledger, DayNumber as_of) {
   // account_features: accounts that exist as of D, by id.
   std::vector<std::pair<int64_t, DayNumber>> existing;
   existing.reserve(accounts.size());
-  for (const auto& [id, e] : accounts) {
-    if (e.row.joining_date <= as_of) existing.emplace_back(id, e.row.joining_date);
-  }
+  accounts.ForEach([&](const AccountEntry& e) {
+    if (e.row.joining_date <= as_of) existing.emplace_back(e.row.account_id, e.row.joining_date);
+  });
   std::sort(existing.begin(), existing.end());
   AccountFeatures& acc = out.accounts;
   for (const auto& [id, joined] : existing) {

@@ -10,17 +10,17 @@ void Ledger::BeginFile(TableId table, uint32_t /*file*/) {
   if (table == TableId::kLineItems) file_lines_.clear();
 }
 
-template <typename Row>
-void Ledger::Upsert(absl::flat_hash_map<int64_t, KeyedEntry<Row>>& map, TableId table, int64_t key,
-                    const ValidRow<Row>& row, uint32_t file) {
+template <typename Entry, typename Row>
+void Ledger::Upsert(KeyedTable<Entry>& entries, TableId table, int64_t key, const ValidRow<Row>& row, uint32_t file) {
   FateCounts& c = counts_[Index(table)];
   ++c.read;
-  auto [it, inserted] = map.try_emplace(key, KeyedEntry<Row>{row.row, row.content_hash, row.location, file});
+  const StoredLocation location{row.location.offset, row.location.length};
+  auto [entry, inserted] = entries.TryInsert(key, Entry{row.row, row.content_hash, location, file, {}});
   if (inserted) {
     ++c.accepted;
     return;
   }
-  KeyedEntry<Row>& e = it->second;
+  Entry& e = *entry;
   if (e.file == file) {
     if (e.content_hash == row.content_hash) {
       ++c.duplicate;  // exact repeat of the accepted row of this file: counted, kept once
@@ -32,7 +32,11 @@ void Ledger::Upsert(absl::flat_hash_map<int64_t, KeyedEntry<Row>>& map, TableId 
     ++c.rejected;
   }
   // An earlier file's row is superseded (it stays counted as accepted: it was valid and used until now).
-  e = KeyedEntry<Row>{row.row, row.content_hash, row.location, file};
+  // `extra` (an invoice's line items) belongs to the key, not to the row, and is kept.
+  e.row = row.row;
+  e.content_hash = row.content_hash;
+  e.location = location;
+  e.file = file;
   ++c.accepted;
 }
 
@@ -52,21 +56,30 @@ void Ledger::Add(const ValidRow<contract::LineItemRow>& row, uint32_t file) {
   FateCounts& c = counts_[Index(TableId::kLineItems)];
   ++c.read;
   const contract::LineItemRow& r = row.row;
-  if (!file_lines_.insert(LineKey{r.invoice_id, r.item_id, r.quantity, row.content_hash}).second) {
-    ++c.duplicate;
-    return;
+  InvoiceEntry* invoice = invoices_.Find(r.invoice_id);
+  const bool invoice_missing = invoice == nullptr;
+  LineGroup& g = invoice_missing ? orphan_groups_[r.invoice_id] : invoice->extra;
+  if (g.file != file) {
+    g = LineGroup{file, kNoLine, false, 0, 0};  // the first line of this invoice in this file takes the group over
+  } else {
+    for (uint32_t n = g.line_head; n != kNoLine; n = file_lines_[n].next) {
+      if (file_lines_[n].content_hash == row.content_hash) {
+        ++c.duplicate;
+        return;
+      }
+    }
   }
+  file_lines_.push_back(LineNode{row.content_hash, g.line_head});
+  g.line_head = static_cast<uint32_t>(file_lines_.size() - 1);
   ++c.accepted;
-  LineGroup& g = groups_[r.invoice_id];
-  if (g.file != file) g = LineGroup{file, false, 0, 0};  // the first line of this invoice in this file takes over
-  const bool invoice_missing = !invoices_.contains(r.invoice_id);
-  const auto sku = skus_.find(r.item_id);
-  if (invoice_missing || sku == skus_.end()) {
-    pending_lines_.push_back(PendingLine{r.invoice_id, r.item_id, file, invoice_missing, sku == skus_.end()});
+
+  const SkuEntry* sku = skus_.Find(r.item_id);
+  if (invoice_missing || sku == nullptr) {
+    pending_lines_.push_back(PendingLine{r.invoice_id, r.item_id, file, invoice_missing, sku == nullptr});
     return;
   }
   int64_t line_cents = 0;
-  if (__builtin_mul_overflow(r.quantity, sku->second.row.retail_cents, &line_cents) ||
+  if (__builtin_mul_overflow(r.quantity, sku->row.retail_cents, &line_cents) ||
       __builtin_add_overflow(g.cents, line_cents, &g.cents) || __builtin_add_overflow(g.quantity, r.quantity, &g.quantity)) {
     g.overflow = true;
   }
@@ -76,17 +89,19 @@ void Ledger::Finish() {
   if (finished_) return;
   finished_ = true;
   FateCounts& inv = counts_[Index(TableId::kInvoices)];
-  for (const auto& [id, e] : invoices_) {
+  invoices_.ForEach([&](const InvoiceEntry& e) {
     if (!accounts_.contains(e.row.account_id)) {
       --inv.accepted;
       ++inv.pending;
     }
-  }
+  });
   // A line of a group that a later extract replaced is superseded, not pending.
   FateCounts& li = counts_[Index(TableId::kLineItems)];
   std::vector<PendingLine> still;
   for (const PendingLine& p : pending_lines_) {
-    if (groups_.at(p.invoice_id).file != p.file) continue;
+    const InvoiceEntry* invoice = invoices_.Find(p.invoice_id);
+    const LineGroup& g = invoice != nullptr ? invoice->extra : orphan_groups_.at(p.invoice_id);
+    if (g.file != p.file) continue;
     --li.accepted;
     ++li.pending;
     still.push_back(p);

@@ -9,13 +9,13 @@
 #pragma once
 
 #include <absl/container/flat_hash_map.h>
-#include <absl/container/flat_hash_set.h>
 
 #include <array>
 #include <cstdint>
 #include <vector>
 
 #include "contract/rows.h"
+#include "engine/keyed_table.h"
 
 namespace ledgerlake::engine {
 
@@ -29,30 +29,47 @@ struct FateCounts {
   uint64_t pending = 0;
 };
 
+// Where an entry's row is in its file: enough to fetch its text (and count its line) again if a later row of
+// the same file demotes it. Smaller than contract::RowLocation: the line is recomputed only when needed.
+struct StoredLocation {
+  uint64_t offset;  // as csv::RecordInfo::offset
+  uint32_t length;
+};
+
 // A row that a later row of the same file demoted to a duplicate_key reject; its text is fetched from the file.
 struct DemotedRow {
   TableId table;
   uint32_t file;
   int64_t key;
-  contract::RowLocation location;
+  StoredLocation location;
   uint64_t winner_line;  // the line of the row that replaced it
-};
-
-template <typename Row>
-struct KeyedEntry {
-  Row row;
-  uint64_t content_hash;
-  contract::RowLocation location;
-  uint32_t file;
 };
 
 // The line items of one invoice from the extract that currently owns its group, priced and summed.
 struct LineGroup {
-  uint32_t file = UINT32_MAX;  // no file yet
-  bool overflow = false;  // the exact sum does not fit in 64-bit cents
-  int64_t cents = 0;      // sum of quantity x retail price over the group's known-sku lines
-  int64_t quantity = 0;   // sum of quantity over the same lines
+  uint32_t file = UINT32_MAX;      // no file yet
+  uint32_t line_head = UINT32_MAX;  // this file's lines of the group: head of a chain in Ledger's line arena
+  bool overflow = false;            // the exact sum does not fit in 64-bit cents
+  int64_t cents = 0;                // sum of quantity x retail price over the group's known-sku lines
+  int64_t quantity = 0;             // sum of quantity over the same lines
 };
+
+struct NoExtra {};
+
+// The current row of one key, where it came from, and (for invoices) the invoice's line-item group, so that
+// a line item costs one lookup.
+template <typename Row, typename Extra = NoExtra>
+struct KeyedEntry {
+  Row row;
+  uint64_t content_hash;
+  StoredLocation location;
+  uint32_t file;
+  [[no_unique_address]] Extra extra;
+};
+
+using AccountEntry = KeyedEntry<contract::AccountRow>;
+using SkuEntry = KeyedEntry<contract::SkuRow>;
+using InvoiceEntry = KeyedEntry<contract::InvoiceRow, LineGroup>;
 
 // A line item whose invoice or sku is unknown: pending when its group still owns the invoice at the end.
 struct PendingLine {
@@ -84,37 +101,36 @@ class Ledger {
   void Finish();
 
   const FateCounts& counts(TableId table) const { return counts_[Index(table)]; }
-  const absl::flat_hash_map<int64_t, KeyedEntry<contract::AccountRow>>& accounts() const { return accounts_; }
-  const absl::flat_hash_map<int64_t, KeyedEntry<contract::SkuRow>>& skus() const { return skus_; }
-  const absl::flat_hash_map<int64_t, KeyedEntry<contract::InvoiceRow>>& invoices() const { return invoices_; }
-  const absl::flat_hash_map<int64_t, LineGroup>& line_groups() const { return groups_; }
+  const KeyedTable<AccountEntry>& accounts() const { return accounts_; }
+  const KeyedTable<SkuEntry>& skus() const { return skus_; }
+  // Each invoice's entry carries its line-item group in `extra`.
+  const KeyedTable<InvoiceEntry>& invoices() const { return invoices_; }
   // After Finish: the line items still waiting for a parent.
   const std::vector<PendingLine>& pending_lines() const { return pending_lines_; }
 
  private:
   static size_t Index(TableId t) { return static_cast<size_t>(t); }
-  template <typename Row>
-  void Upsert(absl::flat_hash_map<int64_t, KeyedEntry<Row>>& map, TableId table, int64_t key,
-              const contract::ValidRow<Row>& row, uint32_t file);
+  template <typename Entry, typename Row>
+  void Upsert(KeyedTable<Entry>& entries, TableId table, int64_t key, const contract::ValidRow<Row>& row,
+              uint32_t file);
 
-  struct LineKey {
-    int64_t invoice_id;
-    int64_t item_id;
-    int64_t quantity;
+  // One line item of the current file, chained to the previous line of the same invoice in this file. Exact
+  // repeats can only be lines of the same invoice, so a repeat check walks one short chain (usually adjacent
+  // in memory, as exports list an invoice's lines together) instead of probing a set of every line. The
+  // content hash covers item, quantity and extra columns by value; two different lines could only be confused
+  // by a 64-bit collision between lines of one invoice in one file.
+  struct LineNode {
     uint64_t content_hash;
-    bool operator==(const LineKey&) const = default;
-    template <typename H>
-    friend H AbslHashValue(H h, const LineKey& k) {
-      return H::combine(std::move(h), k.invoice_id, k.item_id, k.quantity, k.content_hash);
-    }
+    uint32_t next;
   };
+  static constexpr uint32_t kNoLine = UINT32_MAX;
 
   std::array<FateCounts, contract::kTableCount> counts_{};
-  absl::flat_hash_map<int64_t, KeyedEntry<contract::AccountRow>> accounts_;
-  absl::flat_hash_map<int64_t, KeyedEntry<contract::SkuRow>> skus_;
-  absl::flat_hash_map<int64_t, KeyedEntry<contract::InvoiceRow>> invoices_;
-  absl::flat_hash_map<int64_t, LineGroup> groups_;
-  absl::flat_hash_set<LineKey> file_lines_;  // line items seen in the current file (exact-repeat detection)
+  KeyedTable<AccountEntry> accounts_;
+  KeyedTable<SkuEntry> skus_;
+  KeyedTable<InvoiceEntry> invoices_;
+  absl::flat_hash_map<int64_t, LineGroup> orphan_groups_;  // groups of line items whose invoice is unknown
+  SegmentedVector<LineNode> file_lines_;                      // line items of the current file (exact-repeat chains)
   std::vector<PendingLine> pending_lines_;
   std::vector<DemotedRow> demoted_;
   bool finished_ = false;

@@ -2,9 +2,12 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <memory>
+#include <thread>
 
 #include "contract/validator.h"
 #include "csv/record_reader.h"
+#include "util/bounded_queue.h"
 
 namespace ledgerlake::engine {
 
@@ -12,15 +15,18 @@ namespace {
 
 using contract::Reject;
 
-// Re-reads the decoded bytes of `file` at the given (offset, length) ranges; offsets count from after a BOM,
-// as csv::RecordInfo::offset does. Used only for rows demoted to duplicate_key, so a second pass is rare.
+// Re-reads the decoded bytes of `file` at the rows' (offset, length) ranges, and their line numbers (1 + the line
+// feeds before the row, as csv::RecordInfo::line counts them); offsets count from after a BOM, as
+// csv::RecordInfo::offset does. Used only for rows demoted to duplicate_key, so this second pass is rare.
 // A Read may return any number of bytes, so the BOM is decided on the first three bytes however they come.
-Status ReadRanges(const std::string& path, std::vector<DemotedRow>& rows, std::vector<std::string>& out) {
+Status ReadRanges(const std::string& path, std::vector<DemotedRow>& rows, std::vector<std::string>& texts,
+                  std::vector<uint64_t>& lines) {
   std::sort(rows.begin(), rows.end(),
             [](const DemotedRow& a, const DemotedRow& b) { return a.location.offset < b.location.offset; });
   auto source = csv::ByteSource::Open(path);
   if (!source.ok()) return source.status();
-  out.assign(rows.size(), std::string());
+  texts.assign(rows.size(), std::string());
+  lines.assign(rows.size(), 0);
   std::string chunk;
   std::vector<char> buf(1 << 20);
   auto read_more = [&](bool* eof) -> Status {
@@ -34,16 +40,28 @@ Status ReadRanges(const std::string& path, std::vector<DemotedRow>& rows, std::v
   while (chunk.size() < 3 && !eof) LL_RETURN_IF_ERROR(read_more(&eof));
   const uint64_t bom = chunk.compare(0, 3, "\xEF\xBB\xBF") == 0 ? 3 : 0;
   uint64_t chunk_begin = 0;  // absolute stream offset (BOM included) of chunk[0]
-  size_t next = 0;
+  uint64_t line_feeds = 0;   // line feeds before chunk_begin + counted
+  size_t counted = 0;        // bytes of chunk whose line feeds are in line_feeds
+  size_t next = 0;           // first row not yet complete
+  size_t started = 0;        // first row whose line is not yet known
   while (next < rows.size() && !chunk.empty()) {
     const uint64_t chunk_end = chunk_begin + chunk.size();
+    for (; started < rows.size() && rows[started].location.offset + bom < chunk_end; ++started) {
+      const size_t at = rows[started].location.offset + bom - chunk_begin;
+      line_feeds += static_cast<uint64_t>(std::count(chunk.begin() + static_cast<std::ptrdiff_t>(counted),
+                                                     chunk.begin() + static_cast<std::ptrdiff_t>(at), '\n'));
+      counted = at;
+      lines[started] = 1 + line_feeds;
+    }
     for (size_t r = next; r < rows.size(); ++r) {
       const uint64_t rb = rows[r].location.offset + bom, re = rb + rows[r].location.length;
       if (rb >= chunk_end) break;
       const uint64_t from = std::max(rb, chunk_begin), to = std::min(re, chunk_end);
-      if (from < to) out[r].append(chunk, from - chunk_begin, to - from);
+      if (from < to) texts[r].append(chunk, from - chunk_begin, to - from);
     }
     while (next < rows.size() && rows[next].location.offset + bom + rows[next].location.length <= chunk_end) ++next;
+    line_feeds += static_cast<uint64_t>(std::count(chunk.begin() + static_cast<std::ptrdiff_t>(counted), chunk.end(), '\n'));
+    counted = 0;
     chunk_begin = chunk_end;
     chunk.clear();
     LL_RETURN_IF_ERROR(read_more(&eof));
@@ -64,34 +82,68 @@ Status LoadFile(TableId table, uint32_t index, const SourceFile& file, Ledger& l
   contract::RowValidator validator(table, index, std::move(*header));
   ledger.BeginFile(table, index);
 
-  const size_t first_reject = rejects.size();
-  csv::RecordBatch batch;
-  contract::ValidRow<Row> row{};
-  Reject reject{};
-  for (;;) {
-    LL_RETURN_IF_ERROR(reader.NextBatch(batch));
-    if (batch.size() == 0) break;
-    for (size_t i = 0; i < batch.size(); ++i) {
-      if (validator.Decode(batch, i, &row, &reject)) {
-        ledger.Add(row, index);
-      } else {
-        ledger.CountReject(table);
-        rejects.push_back(std::move(reject));
-        reject = Reject{};
+  // Two stages on two cores: a producer thread reads and validates batches of records into typed rows, this
+  // thread merges them into the Ledger in file order. Batches are recycled through a second queue.
+  struct Decoded {
+    std::vector<contract::ValidRow<Row>> rows;
+    std::vector<Reject> rejects;
+    uint64_t bytes_consumed = 0;
+  };
+  constexpr size_t kInFlight = 4;
+  BoundedQueue<std::unique_ptr<Decoded>> full(kInFlight), empty(kInFlight + 1);
+  for (size_t i = 0; i < kInFlight + 1; ++i) empty.Push(std::make_unique<Decoded>());
+  Status produced;
+  std::thread producer([&] {
+    csv::RecordBatch batch;
+    Reject reject{};
+    std::unique_ptr<Decoded> d;
+    while (empty.Pop(&d)) {
+      d->rows.clear();
+      d->rejects.clear();
+      produced = reader.NextBatch(batch);
+      if (!produced.ok() || batch.size() == 0) break;
+      d->rows.resize(batch.size());
+      size_t valid = 0;
+      for (size_t i = 0; i < batch.size(); ++i) {
+        if (validator.Decode(batch, i, &d->rows[valid], &reject)) {
+          ++valid;
+        } else {
+          d->rejects.push_back(std::move(reject));
+          reject = Reject{};
+        }
       }
+      d->rows.resize(valid);
+      d->bytes_consumed = reader.bytes_consumed();
+      if (!full.Push(std::move(d))) break;
     }
-    if (progress) progress(table, done_before + reader.bytes_consumed(), total);
+    full.Close();
+  });
+
+  const size_t first_reject = rejects.size();
+  std::unique_ptr<Decoded> d;
+  while (full.Pop(&d)) {
+    for (const auto& row : d->rows) ledger.Add(row, index);
+    for (Reject& r : d->rejects) {
+      ledger.CountReject(table);
+      rejects.push_back(std::move(r));
+    }
+    if (progress) progress(table, done_before + d->bytes_consumed, total);
+    empty.Push(std::move(d));
   }
+  empty.Close();
+  producer.join();
+  LL_RETURN_IF_ERROR(produced);
 
   std::vector<DemotedRow> demoted = ledger.TakeDemoted();
   if (!demoted.empty()) {
     std::vector<std::string> texts;
-    LL_RETURN_IF_ERROR(ReadRanges(file.path, demoted, texts));
-    for (size_t d = 0; d < demoted.size(); ++d) {
-      rejects.push_back(Reject{table, index, demoted[d].location.line, contract::RejectReason::kDuplicateKey,
-                               "key " + std::to_string(demoted[d].key) + " appears again with different values on line " +
-                                   std::to_string(demoted[d].winner_line) + ", which wins",
-                               std::move(texts[d])});
+    std::vector<uint64_t> lines;
+    LL_RETURN_IF_ERROR(ReadRanges(file.path, demoted, texts, lines));
+    for (size_t k = 0; k < demoted.size(); ++k) {
+      rejects.push_back(Reject{table, index, lines[k], contract::RejectReason::kDuplicateKey,
+                               "key " + std::to_string(demoted[k].key) + " appears again with different values on line " +
+                                   std::to_string(demoted[k].winner_line) + ", which wins",
+                               std::move(texts[k])});
     }
     std::sort(rejects.begin() + static_cast<std::ptrdiff_t>(first_reject), rejects.end(),
               [](const Reject& a, const Reject& b) { return a.line < b.line; });
