@@ -2,7 +2,10 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <thread>
 #include <filesystem>
 
 #include "duck/database.h"
@@ -96,8 +99,6 @@ Result<RunReport> Run(const Lake& lake, const RunOptions& options) {
   db_options.threads = options.threads;
   auto db = duck::Database::Open(db_options);
   if (!db.ok()) return db.status();
-  auto conn = duck::Connection::Open(*db);
-  if (!conn.ok()) return conn.status();
 
   const engine::AccountFeatures& a = features.accounts;
   const engine::InvoiceFeatures& inv = features.invoices;
@@ -141,14 +142,29 @@ Result<RunReport> Run(const Lake& lake, const RunOptions& options) {
   const std::string staging = lake.tmp_dir() + "/run-" + std::to_string(::getpid());
   std::error_code ec;
   fs::remove_all(staging, ec);
-  for (size_t i = 0; i < tables.size(); ++i) {
-    const std::string dir = staging + "/" + std::string(tables[i].first);
-    fs::create_directories(dir, ec);
-    if (ec) return Status::IOError("cannot create " + dir + ": " + ec.message());
-    LL_RETURN_IF_ERROR(duck::WriteParquet(*conn, tables[i].second, dir + "/part-0.parquet"));
-    LL_RETURN_IF_ERROR(FsyncPath(dir + "/part-0.parquet"));
-    if (options.progress) options.progress("write", i + 1, tables.size());
+  // Each dataset is written by one DuckDB thread (so its rows keep our order and files are reproducible);
+  // the datasets themselves are written side by side, one connection per worker.
+  for (const auto& [name, view] : tables) {
+    fs::create_directories(staging + "/" + std::string(name), ec);
+    if (ec) return Status::IOError("cannot create " + staging + "/" + std::string(name) + ": " + ec.message());
   }
+  std::atomic<size_t> next{0}, written{0};
+  std::vector<Status> results(tables.size());
+  auto worker = [&] {
+    auto conn = duck::Connection::Open(*db);
+    for (size_t i = next++; i < tables.size(); i = next++) {
+      const std::string file = staging + "/" + std::string(tables[i].first) + "/part-0.parquet";
+      results[i] = conn.ok() ? duck::WriteParquet(*conn, tables[i].second, file) : conn.status();
+      if (results[i].ok()) results[i] = FsyncPath(file);
+      if (options.progress) options.progress("write", ++written, tables.size());
+    }
+  };
+  const unsigned workers = std::max(1u, std::min(std::thread::hardware_concurrency(), 2u));
+  std::vector<std::thread> pool;
+  for (unsigned w = 1; w < workers; ++w) pool.emplace_back(worker);
+  worker();
+  for (std::thread& t : pool) t.join();
+  for (const Status& st : results) LL_RETURN_IF_ERROR(st);
   for (auto& [name, view] : tables) {
     LL_RETURN_IF_ERROR(CommitPartition(lake, name, options.as_of, staging + "/" + std::string(name)));
     report.datasets.push_back(DatasetResult{std::string(name), view.rows, lake.partition_dir(name, options.as_of)});
