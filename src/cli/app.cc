@@ -24,8 +24,11 @@ namespace {
 constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 2;
 
+// Prints the reason as one line (DuckDB's messages can carry a multi-line SQL excerpt: its first line says it).
 int Fail(const Status& st) {
-  std::fprintf(stderr, "ledgerlake: %s\n", st.message().c_str());
+  const std::string& m = st.message();
+  const size_t eol = m.find('\n');
+  std::fprintf(stderr, "ledgerlake: %s\n", (eol == std::string::npos ? m : m.substr(0, eol)).c_str());
   return st.code() == Status::Code::kUsage ? kExitUsage : kExitFailure;
 }
 

@@ -163,7 +163,9 @@ TEST_F(CliTest, ExitCodesAndHelp) {
   EXPECT_NE(r.err.find("init"), std::string::npos) << r.err;
   LlOk({"init"});
   EXPECT_EQ(Ll({"run", "--as-of", "2024-13-01"}).exit_code, 2);
-  EXPECT_EQ(Ll({"query", "SELECT * FROM", "--format", "csv"}).exit_code, 1);
+  r = Ll({"query", "SELECT * FROM", "--format", "csv"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err.find('\n'), r.err.size() - 1) << "one line: " << r.err;
   EXPECT_EQ(Ll({"query", "SELECT 1", "--format", "xml"}).exit_code, 2);
   // Before the first run the datasets exist, empty and typed.
   EXPECT_EQ(LlOk({"query", "SELECT count(*) AS n FROM invoice_features", "--format", "csv"}), "n\n0\n");
