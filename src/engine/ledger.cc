@@ -14,8 +14,8 @@ template <typename Entry, typename Row>
 void Ledger::Upsert(KeyedTable<Entry>& entries, TableId table, int64_t key, const ValidRow<Row>& row, uint32_t file) {
   FateCounts& c = counts_[Index(table)];
   ++c.read;
-  const StoredLocation location{row.location.offset, row.location.length};
-  auto [entry, inserted] = entries.TryInsert(key, Entry{row.row, row.content_hash, location, file, {}});
+  auto [entry, inserted] =
+      entries.TryInsert(key, Entry{row.row, row.content_hash, row.location.offset, row.location.length, file, {}});
   if (inserted) {
     ++c.accepted;
     return;
@@ -27,7 +27,7 @@ void Ledger::Upsert(KeyedTable<Entry>& entries, TableId table, int64_t key, cons
       return;
     }
     // Same key, different values, same file: the earlier row is rejected and the later one wins.
-    demoted_.push_back(DemotedRow{table, file, key, e.location, row.location.line});
+    demoted_.push_back(DemotedRow{table, file, key, e.location(), row.location.line});
     --c.accepted;
     ++c.rejected;
   }
@@ -35,7 +35,8 @@ void Ledger::Upsert(KeyedTable<Entry>& entries, TableId table, int64_t key, cons
   // `extra` (an invoice's line items) belongs to the key, not to the row, and is kept.
   e.row = row.row;
   e.content_hash = row.content_hash;
-  e.location = location;
+  e.offset = row.location.offset;
+  e.length = row.location.length;
   e.file = file;
   ++c.accepted;
 }
@@ -60,9 +61,10 @@ void Ledger::Add(const ValidRow<contract::LineItemRow>& row, uint32_t file) {
   const bool invoice_missing = invoice == nullptr;
   LineGroup& g = invoice_missing ? orphan_groups_[r.invoice_id] : invoice->extra;
   if (g.file != file) {
-    g = LineGroup{file, kNoLine, false, 0, 0};  // the first line of this invoice in this file takes the group over
+    g = LineGroup{};  // the first line of this invoice in this file takes the group over
+    g.file = file;
   } else {
-    for (uint32_t n = g.line_head; n != kNoLine; n = file_lines_[n].next) {
+    for (uint32_t n = g.line_head; n != LineGroup::kNoLine; n = file_lines_[n].next) {
       if (file_lines_[n].content_hash == row.content_hash) {
         ++c.duplicate;
         return;
@@ -70,7 +72,7 @@ void Ledger::Add(const ValidRow<contract::LineItemRow>& row, uint32_t file) {
     }
   }
   file_lines_.push_back(LineNode{row.content_hash, g.line_head});
-  g.line_head = static_cast<uint32_t>(file_lines_.size() - 1);
+  g.line_head = static_cast<uint32_t>(file_lines_.size() - 1) & LineGroup::kNoLine;
   ++c.accepted;
 
   const SkuEntry* sku = skus_.Find(r.item_id);
@@ -81,13 +83,14 @@ void Ledger::Add(const ValidRow<contract::LineItemRow>& row, uint32_t file) {
   int64_t line_cents = 0;
   if (__builtin_mul_overflow(r.quantity, sku->row.retail_cents, &line_cents) ||
       __builtin_add_overflow(g.cents, line_cents, &g.cents) || __builtin_add_overflow(g.quantity, r.quantity, &g.quantity)) {
-    g.overflow = true;
+    g.overflow = 1;
   }
 }
 
 void Ledger::Finish() {
   if (finished_) return;
   finished_ = true;
+  file_lines_ = SegmentedVector<LineNode>();  // repeat detection is over: give the memory back
   FateCounts& inv = counts_[Index(TableId::kInvoices)];
   invoices_.ForEach([&](const InvoiceEntry& e) {
     if (!accounts_.contains(e.row.account_id)) {

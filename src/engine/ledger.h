@@ -47,12 +47,14 @@ struct DemotedRow {
 
 // The line items of one invoice from the extract that currently owns its group, priced and summed.
 struct LineGroup {
-  uint32_t file = UINT32_MAX;      // no file yet
-  uint32_t line_head = UINT32_MAX;  // this file's lines of the group: head of a chain in Ledger's line arena
-  bool overflow = false;            // the exact sum does not fit in 64-bit cents
-  int64_t cents = 0;                // sum of quantity x retail price over the group's known-sku lines
-  int64_t quantity = 0;             // sum of quantity over the same lines
+  static constexpr uint32_t kNoLine = (1u << 31) - 1;
+  int64_t cents = 0;                 // sum of quantity x retail price over the group's known-sku lines
+  int64_t quantity = 0;              // sum of quantity over the same lines
+  uint32_t file = UINT32_MAX;        // no file yet
+  uint32_t line_head : 31 = kNoLine;  // this file's lines of the group: head of a chain in Ledger's line arena
+  uint32_t overflow : 1 = 0;          // the exact sum does not fit in 64-bit cents
 };
+static_assert(sizeof(LineGroup) == 24);
 
 struct NoExtra {};
 
@@ -62,9 +64,11 @@ template <typename Row, typename Extra = NoExtra>
 struct KeyedEntry {
   Row row;
   uint64_t content_hash;
-  StoredLocation location;
+  uint64_t offset;  // the row's StoredLocation, flattened so that length and file share a word
+  uint32_t length;
   uint32_t file;
   [[no_unique_address]] Extra extra;
+  StoredLocation location() const { return StoredLocation{offset, length}; }
 };
 
 using AccountEntry = KeyedEntry<contract::AccountRow>;
@@ -118,12 +122,11 @@ class Ledger {
   // repeats can only be lines of the same invoice, so a repeat check walks one short chain (usually adjacent
   // in memory, as exports list an invoice's lines together) instead of probing a set of every line. The
   // content hash covers item, quantity and extra columns by value; two different lines could only be confused
-  // by a 64-bit collision between lines of one invoice in one file.
+  // by a 64-bit collision between lines of one invoice in one file. Chains index at most 2^31-1 lines a file.
   struct LineNode {
     uint64_t content_hash;
     uint32_t next;
   };
-  static constexpr uint32_t kNoLine = UINT32_MAX;
 
   std::array<FateCounts, contract::kTableCount> counts_{};
   KeyedTable<AccountEntry> accounts_;

@@ -72,29 +72,32 @@ Result<RunReport> Run(const Lake& lake, const RunOptions& options) {
   }
   report.files_read = files.size();
 
-  // Load, parents first.
-  engine::Ledger ledger;
+  // Load, parents first, then compute; the Ledger is dropped before writing so its memory is not held twice.
   std::vector<contract::Reject> rejects;
-  for (TableId t : contract::kAllTables) {
-    const auto start = Clock::now();
-    const std::string stage = "load " + std::string(contract::TableName(t));
-    engine::ProgressFn progress;
-    if (options.progress) {
-      progress = [&](TableId, uint64_t done, uint64_t total) { options.progress(stage, done, total); };
+  engine::FeatureSet features;
+  {
+    engine::Ledger ledger;
+    for (TableId t : contract::kAllTables) {
+      const auto start = Clock::now();
+      const std::string stage = "load " + std::string(contract::TableName(t));
+      engine::ProgressFn progress;
+      if (options.progress) {
+        progress = [&](TableId, uint64_t done, uint64_t total) { options.progress(stage, done, total); };
+      }
+      LL_RETURN_IF_ERROR(engine::LoadTable(t, files, ledger, rejects, progress));
+      report.stages.push_back({stage, Seconds(start)});
     }
-    LL_RETURN_IF_ERROR(engine::LoadTable(t, files, ledger, rejects, progress));
-    report.stages.push_back({stage, Seconds(start)});
-  }
-  ledger.Finish();
-  for (TableId t : contract::kAllTables) report.tables[static_cast<size_t>(t)] = ledger.counts(t);
+    ledger.Finish();
+    for (TableId t : contract::kAllTables) report.tables[static_cast<size_t>(t)] = ledger.counts(t);
 
-  auto start = Clock::now();
-  const engine::FeatureSet features = engine::ComputeFeatures(ledger, options.as_of);
-  report.warnings = features.warnings;
-  report.stages.push_back({"features", Seconds(start)});
+    const auto start = Clock::now();
+    features = engine::ComputeFeatures(ledger, options.as_of);
+    report.warnings = features.warnings;
+    report.stages.push_back({"features", Seconds(start)});
+  }
 
   // Write every dataset's partition into staging, then swap them in.
-  start = Clock::now();
+  const auto start = Clock::now();
   duck::DatabaseOptions db_options;
   db_options.threads = options.threads;
   auto db = duck::Database::Open(db_options);
