@@ -7,12 +7,16 @@
 #include <cstdio>
 #include <iostream>
 #include <optional>
+#include <set>
 
+#include "catalog/catalog.h"
+#include "cli/catalog_view.h"
 #include "cli/summary.h"
 #include "contract/schema.h"
 #include "duck/database.h"
 #include "duck/format.h"
 #include "gen/generator.h"
+#include "lake/datasets.h"
 #include "lake/landing.h"
 #include "lake/run.h"
 #include "lake/views.h"
@@ -71,9 +75,52 @@ Result<DayNumber> ParseDateOption(const std::string& text, const char* what) {
 
 void SayWaiting() { std::fprintf(stderr, "ledgerlake: another ledgerlake process holds the lake; waiting for it\n"); }
 
+void Print(const std::string& text) { std::fwrite(text.data(), 1, text.size(), stdout); }
+
+// The catalog of `lake`, with every landed file registered.
+Result<catalog::Catalog> OpenCatalog(const lake::Lake& lake) {
+  auto cat = catalog::Catalog::Open(lake);
+  if (!cat.ok()) return cat.status();
+  LL_RETURN_IF_ERROR(cat->Sync(lake));
+  return cat;
+}
+
+// Prints the schema changes the files just landed caused: new compatible versions as notes, breaking changes as
+// warnings (the files are landed all the same: raw is immutable; run refuses the table until superseded).
+Status PrintSchemaChanges(catalog::Catalog& cat, const std::vector<lake::LandedFile>& landed) {
+  std::set<uint64_t> fresh;
+  for (const lake::LandedFile& f : landed) {
+    if (f.newly_landed) fresh.insert(f.sequence);
+  }
+  if (fresh.empty()) return Status::OK();
+  auto versions = cat.Versions();
+  if (!versions.ok()) return versions.status();
+  for (const catalog::SchemaVersion& v : *versions) {
+    if (!fresh.count(v.file_sequence) || v.change != catalog::ChangeKind::kCompatible) continue;
+    std::printf("schema   %s version %d (compatible): %s (from %s)\n", v.table.c_str(), v.version, v.detail.c_str(),
+                v.source.c_str());
+  }
+  auto breaking = cat.BreakingChanges(/*include_superseded=*/true);
+  if (!breaking.ok()) return breaking.status();
+  for (const catalog::BreakingChange& b : *breaking) {
+    if (!fresh.count(b.file_sequence)) continue;
+    if (b.superseded) {
+      std::printf("note: breaking schema change, already superseded by a later %s extract: %s\n", b.table.c_str(),
+                  BreakingLine(b).c_str());
+    } else {
+      std::printf("warning: breaking schema change: %s; `ledgerlake run` refuses %s until a later %s extract without "
+                  "it is ingested\n",
+                  BreakingLine(b).c_str(), b.table.c_str(), b.table.c_str());
+    }
+  }
+  return Status::OK();
+}
+
 int CmdInit(const std::string& lake_dir) {
   auto lake = lake::Lake::Init(lake_dir);
   if (!lake.ok()) return Fail(lake.status());
+  auto cat = catalog::Catalog::Open(*lake);
+  if (!cat.ok()) return Fail(cat.status());
   std::printf("lake ready at %s\n", lake_dir.c_str());
   return 0;
 }
@@ -100,10 +147,29 @@ int CmdIngest(const std::string& lake_dir, const std::vector<std::string>& input
     }
   }
   std::printf("%zu new, %zu already in the lake\n", fresh, landed->size() - fresh);
+  // Register and crawl what was landed (and anything an earlier crash left unregistered).
+  auto cat = OpenCatalog(*lake);
+  Status st = cat.ok() ? PrintSchemaChanges(*cat, *landed) : cat.status();
+  if (!st.ok()) {
+    return Fail(Status::IOError("the files are landed but the catalog could not register them (the next command "
+                                "will retry): " + st.message()));
+  }
   return 0;
 }
 
+// One line for a refused run: the first breaking change, and how many others there are.
+std::string RefusalMessage(const std::vector<catalog::BreakingChange>& breaking) {
+  const catalog::BreakingChange& b = breaking.front();
+  std::string msg = "run refused: breaking schema change in " + BreakingLine(b) + "; ingest a corrected " + b.table +
+                    " extract to supersede it";
+  if (breaking.size() > 1) {
+    msg += " (" + std::to_string(breaking.size() - 1) + " more: see `ledgerlake crawl`)";
+  }
+  return msg;
+}
+
 int CmdRun(const std::string& lake_dir, const std::string& as_of_text, bool json, bool full_refresh) {
+  const int64_t started = catalog::NowUnixMs();
   DayNumber as_of = TodayUtc();
   if (!as_of_text.empty()) {
     auto d = ParseDateOption(as_of_text, "--as-of");
@@ -114,6 +180,23 @@ int CmdRun(const std::string& lake_dir, const std::string& as_of_text, bool json
   if (!lake.ok()) return Fail(lake.status());
   auto lock = lake::LakeLock::Acquire(*lake, SayWaiting);
   if (!lock.ok()) return Fail(lock.status());
+  auto cat = OpenCatalog(*lake);
+  if (!cat.ok()) return Fail(cat.status());
+  auto landed = lake::ListLanded(*lake);
+  if (!landed.ok()) return Fail(landed.status());
+  std::vector<uint64_t> consumed;
+  for (const lake::LandedFile& f : *landed) consumed.push_back(f.sequence);
+  // A failed run is recorded too; if even that fails, the run's own error is the one to report.
+  auto fail_recorded = [&](const Status& st) {
+    (void)cat->RecordRun(catalog::FailedRecord(as_of, full_refresh, st.message(), consumed, started,
+                                               catalog::NowUnixMs()));
+    return Fail(st);
+  };
+
+  auto breaking = cat->BreakingChanges();
+  if (!breaking.ok()) return Fail(breaking.status());
+  if (!breaking->empty()) return fail_recorded(Status::InvalidArgument(RefusalMessage(*breaking)));
+
   Progress progress;
   lake::RunOptions options;
   options.as_of = as_of;
@@ -121,9 +204,14 @@ int CmdRun(const std::string& lake_dir, const std::string& as_of_text, bool json
   options.progress = [&](std::string_view stage, uint64_t done, uint64_t total) { progress.Update(stage, done, total); };
   auto report = lake::Run(*lake, options);
   progress.Clear();
-  if (!report.ok()) return Fail(report.status());
+  if (!report.ok()) return fail_recorded(report.status());
   const std::string text = json ? RunSummaryJson(*report) : RunSummaryText(*report);
-  std::fwrite(text.data(), 1, text.size(), stdout);
+  Print(text);
+  auto record = catalog::RecordFromReport(*lake, *report, consumed, started, catalog::NowUnixMs());
+  Status st = record.ok() ? cat->RecordRun(*record).status() : record.status();
+  if (!st.ok()) {
+    return Fail(Status::IOError("the run succeeded but could not be recorded in the catalog: " + st.message()));
+  }
   return 0;
 }
 
@@ -173,6 +261,61 @@ int CmdGenerate(gen::GenerateOptions options, const std::string& first, const st
   return 0;
 }
 
+int CmdCrawl(const std::string& lake_dir, bool json) {
+  auto lake = lake::Lake::Open(lake_dir);
+  if (!lake.ok()) return Fail(lake.status());
+  auto lock = lake::LakeLock::Acquire(*lake, SayWaiting);
+  if (!lock.ok()) return Fail(lock.status());
+  auto cat = catalog::Catalog::Open(*lake);
+  if (!cat.ok()) return Fail(cat.status());
+  Status st = cat->Recrawl(*lake);
+  if (!st.ok()) return Fail(st);
+  auto tables = cat->Tables();
+  if (!tables.ok()) return Fail(tables.status());
+  auto versions = cat->Versions();
+  if (!versions.ok()) return Fail(versions.status());
+  auto breaking = cat->BreakingChanges();
+  if (!breaking.ok()) return Fail(breaking.status());
+  Print(json ? CrawlJson(*tables, *versions, *breaking) : CrawlText(*tables, *versions, *breaking));
+  return 0;
+}
+
+enum class CatalogView { kTables, kDescribe, kPartitions, kRuns };
+
+int CmdCatalog(const std::string& lake_dir, CatalogView view, const std::string& name, bool json) {
+  auto lake = lake::Lake::Open(lake_dir);
+  if (!lake.ok()) return Fail(lake.status());
+  auto cat = OpenCatalog(*lake);
+  if (!cat.ok()) return Fail(cat.status());
+  switch (view) {
+    case CatalogView::kTables: {
+      auto tables = cat->Tables();
+      if (!tables.ok()) return Fail(tables.status());
+      Print(json ? TablesJson(*tables) : TablesText(*tables));
+      return 0;
+    }
+    case CatalogView::kDescribe: {
+      auto table = cat->Describe(name);
+      if (!table.ok()) return Fail(table.status());
+      Print(json ? DescribeJson(*table) : DescribeText(*table));
+      return 0;
+    }
+    case CatalogView::kPartitions: {
+      auto partitions = cat->Partitions(name);
+      if (!partitions.ok()) return Fail(partitions.status());
+      Print(json ? PartitionsJson(*partitions) : PartitionsText(*partitions));
+      return 0;
+    }
+    case CatalogView::kRuns: {
+      auto runs = cat->Runs();
+      if (!runs.ok()) return Fail(runs.status());
+      Print(json ? RunsJson(*runs) : RunsText(*runs));
+      return 0;
+    }
+  }
+  return kExitUsage;
+}
+
 }  // namespace
 
 int Main(int argc, char** argv) {
@@ -206,6 +349,32 @@ int Main(int argc, char** argv) {
   query->add_option("sql", sql, "the SQL statement")->required();
   query->add_option("--format", format, "table, csv or json")->check(CLI::IsMember({"table", "csv", "json"}));
 
+  CLI::App* crawl = app.add_subcommand(
+      "crawl", "re-crawl every landed file: infer its schema, rebuild the schema versions, report breaking changes");
+  bool crawl_json = false;
+  crawl->add_flag("--json", crawl_json, "print one JSON object");
+
+  CLI::App* cat = app.add_subcommand("catalog", "what the lake's catalog knows: tables, schemas, partitions, runs");
+  cat->require_subcommand(1);
+  bool cat_json = false;
+  std::string cat_name;
+  CLI::App* cat_tables =
+      cat->add_subcommand("tables", "list the tables with landed files, their schema version and status");
+  cat_tables->add_flag("--json", cat_json, "print one JSON array");
+  CLI::App* cat_describe =
+      cat->add_subcommand("describe", "one table: columns, types, nullability, schema versions and their changes");
+  cat_describe->add_option("table", cat_name, "accounts, skus, invoices or invoice_line_items")
+      ->required()
+      ->check(CLI::IsMember({"accounts", "skus", "invoices", "invoice_line_items"}));
+  cat_describe->add_flag("--json", cat_json, "print one JSON object");
+  CLI::App* cat_partitions = cat->add_subcommand("partitions", "list the datasets' current partitions");
+  std::vector<std::string> dataset_names;
+  for (const auto& ds : lake::kDatasets) dataset_names.emplace_back(ds.name);
+  cat_partitions->add_option("dataset", cat_name, "only this dataset")->check(CLI::IsMember(dataset_names));
+  cat_partitions->add_flag("--json", cat_json, "print one JSON array");
+  CLI::App* cat_runs = cat->add_subcommand("runs", "list the runs, oldest first, with their status and volumes");
+  cat_runs->add_flag("--json", cat_json, "print one JSON array (with stages, row fates, inputs and partitions)");
+
   CLI::App* generate = app.add_subcommand("generate", "write realistic synthetic extracts");
   gen::GenerateOptions gen_options;
   std::string first_day, last_day;
@@ -230,6 +399,11 @@ int Main(int argc, char** argv) {
   if (run->parsed()) return CmdRun(lake_dir, as_of, json, full_refresh);
   if (query->parsed()) return CmdQuery(lake_dir, sql, format);
   if (generate->parsed()) return CmdGenerate(gen_options, first_day, last_day);
+  if (crawl->parsed()) return CmdCrawl(lake_dir, crawl_json);
+  if (cat_tables->parsed()) return CmdCatalog(lake_dir, CatalogView::kTables, "", cat_json);
+  if (cat_describe->parsed()) return CmdCatalog(lake_dir, CatalogView::kDescribe, cat_name, cat_json);
+  if (cat_partitions->parsed()) return CmdCatalog(lake_dir, CatalogView::kPartitions, cat_name, cat_json);
+  if (cat_runs->parsed()) return CmdCatalog(lake_dir, CatalogView::kRuns, "", cat_json);
   return kExitUsage;
 }
 

@@ -1,5 +1,5 @@
-// The ledgerlake command line (product.md's interface): parses arguments with CLI11, calls lake/, gen/ and
-// duck/, prints results. Exit status: 0 success, 1 failure (one line on stderr), 2 usage error.
+// The ledgerlake command line (product.md's interface): parses arguments with CLI11, calls lake/, catalog/,
+// gen/ and duck/, prints results. Exit status: 0 success, 1 failure (one line on stderr), 2 usage error.
 #pragma once
 
 namespace ledgerlake::cli {

@@ -32,7 +32,9 @@ const std::vector<ColumnSpec> kLineItems = {
     {"quantity", ValueType::kInteger, true, ""},
 };
 
-std::string Normalize(std::string_view name) {
+}  // namespace
+
+std::string NormalizeColumnName(std::string_view name) {
   // Header names are matched case-insensitively and without surrounding blanks.
   size_t b = 0, e = name.size();
   while (b < e && (name[b] == ' ' || name[b] == '\t')) ++b;
@@ -41,8 +43,6 @@ std::string Normalize(std::string_view name) {
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
 }
-
-}  // namespace
 
 std::string_view TableName(TableId table) {
   switch (table) {
@@ -71,26 +71,31 @@ const std::vector<ColumnSpec>& TableColumns(TableId table) {
   return kAccounts;
 }
 
+std::optional<size_t> ContractColumnIndex(TableId table, std::string_view header_name) {
+  const auto& cols = TableColumns(table);
+  const std::string name = NormalizeColumnName(header_name);
+  for (size_t c = 0; c < cols.size(); ++c) {
+    if (name == cols[c].name || (!cols[c].alias.empty() && name == cols[c].alias)) return c;
+  }
+  return std::nullopt;
+}
+
 Result<HeaderMap> MapHeader(TableId table, const std::vector<std::string>& header) {
   const auto& cols = TableColumns(table);
   HeaderMap map;
   map.field_of_column.assign(cols.size(), -1);
   map.field_count = static_cast<int>(header.size());
   for (size_t f = 0; f < header.size(); ++f) {
-    const std::string name = Normalize(header[f]);
-    bool known = false;
-    for (size_t c = 0; c < cols.size(); ++c) {
-      if (name == cols[c].name || (!cols[c].alias.empty() && name == cols[c].alias)) {
-        if (map.field_of_column[c] >= 0) {
-          return Status::InvalidArgument("column '" + std::string(cols[c].name) + "' appears twice in the header of " +
-                                         std::string(TableName(table)));
-        }
-        map.field_of_column[c] = static_cast<int>(f);
-        known = true;
-        break;
-      }
+    const std::optional<size_t> c = ContractColumnIndex(table, header[f]);
+    if (!c) {
+      map.unknown_columns.push_back(header[f]);
+      continue;
     }
-    if (!known) map.unknown_columns.push_back(header[f]);
+    if (map.field_of_column[*c] >= 0) {
+      return Status::InvalidArgument("column '" + std::string(cols[*c].name) + "' appears twice in the header of " +
+                                     std::string(TableName(table)));
+    }
+    map.field_of_column[*c] = static_cast<int>(f);
   }
   for (size_t c = 0; c < cols.size(); ++c) {
     if (cols[c].required && map.field_of_column[c] < 0) {
@@ -103,7 +108,7 @@ Result<HeaderMap> MapHeader(TableId table, const std::vector<std::string>& heade
 
 std::optional<TableId> TableFromFileName(std::string_view path) {
   const size_t slash = path.find_last_of('/');
-  std::string base = Normalize(slash == std::string_view::npos ? path : path.substr(slash + 1));
+  std::string base = NormalizeColumnName(slash == std::string_view::npos ? path : path.substr(slash + 1));
   // Longest names first so "invoice_line_items..." is not taken for "invoices".
   static constexpr TableId kByLength[] = {TableId::kLineItems, TableId::kAccounts, TableId::kInvoices, TableId::kSkus};
   for (TableId t : kByLength) {

@@ -39,6 +39,13 @@ struct HeaderMap {
   bool has(size_t column) const { return field_of_column[column] >= 0; }
 };
 
+// A header name as the contract compares it: lower case, surrounding blanks removed.
+std::string NormalizeColumnName(std::string_view header_name);
+
+// The index in TableColumns(table) of the contract column a header name denotes (case-insensitive, surrounding
+// blanks ignored, aliases accepted), or nullopt for a column the contract does not know.
+std::optional<size_t> ContractColumnIndex(TableId table, std::string_view header_name);
+
 // Matches a header against a table. Fails, naming the column, when a required column is missing or a column
 // appears twice.
 Result<HeaderMap> MapHeader(TableId table, const std::vector<std::string>& header);

@@ -4,6 +4,8 @@
 //   <root>/processed/<dataset>/ingest_year=YYYY/ingest_month=MM/ingest_day=DD/*.parquet
 //   <root>/tmp/                       staging for landing and partition commits; never read by queries
 //   <root>/LOCK                       flock'ed by ingest and run
+//   <root>/catalog.db                 the catalog (catalog/catalog.h): an index over raw/ and processed/ and the run
+//                                     history; never read by this layer
 #pragma once
 
 #include <string>

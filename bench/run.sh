@@ -1,0 +1,256 @@
+#!/usr/bin/env bash
+# The benchmark: ledgerlake against DuckDB doing the same work on the same delivery.
+#
+#   bench/run.sh [--invoices N] [--accounts N] [--runs K] [--as-of D] [--seed S] [--out DIR] [--results FILE]
+#                [--duckdb-threads N] [--duckdb-memory-limit X] [--wait-idle S] [--keep]
+#
+# 1. Generates the delivery with `ledgerlake generate` (fixed seed; reused from DIR when kept by an earlier --keep).
+# 2. Times `ledgerlake ingest` of it into a fresh lake, K times.
+# 3. Alternates K times: `ledgerlake run --as-of D --full-refresh` on that lake, then DuckDB running
+#    tests/reference/features.sql + bench/duckdb_features.sql over the same CSVs into a fresh, empty OUT_DIR.
+#    Every command runs under GNU time (wall, user+sys CPU, peak RSS). With --wait-idle S, each first waits (at
+#    most S seconds) for a second in which the rest of the machine used under 10% of the CPU: for shared machines.
+# 4. Checks with bench/compare.sql that both wrote the same rows for each of the three datasets. If anything
+#    differs it prints what, and exits 1 without reporting any timing.
+# 5. Prints a markdown report (medians, MB/s and rows/s of input, the DuckDB/ledgerlake ratios, the machine) and
+#    writes it to FILE (default DIR/results-<invoices>.md).
+#
+# Binaries come from ${LEDGERLAKE_BUILD:-<repo>/build}: build them first with
+#   cmake --build build --target ledgerlake duckdb_sql
+# Scratch data goes to DIR (default /tmp/ll-bench); without --keep, the delivery, lakes and DuckDB output are
+# deleted at the end (logs and results stay). Exit status: 0 reported, 1 failure or outputs differ, 2 usage.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/.." && pwd)"
+build="${LEDGERLAKE_BUILD:-$root/build}"
+ll="$build/ledgerlake"
+duck="$build/duckdb_sql"
+
+invoices=100000
+accounts=""
+runs=3
+as_of=2024-11-24
+seed=42
+out=/tmp/ll-bench
+results=""
+duck_opts=()
+keep=0
+wait_idle=0
+
+die() { echo "bench: $*" >&2; exit 1; }
+usage() { awk 'NR > 1 && /^#/ {sub(/^# ?/, ""); print; next} NR > 1 {exit}' "${BASH_SOURCE[0]}" >&2; exit "${1:-2}"; }
+positive() { [[ "$2" =~ ^[1-9][0-9]*$ ]] || { echo "bench: $1 wants a positive integer, got '$2'" >&2; exit 2; }; }
+
+while (($#)); do
+  case "$1" in
+    --invoices) positive "$1" "${2-}"; invoices=$2; shift 2 ;;
+    --accounts) positive "$1" "${2-}"; accounts=$2; shift 2 ;;
+    --runs) positive "$1" "${2-}"; runs=$2; shift 2 ;;
+    --seed) [[ "${2-}" =~ ^[0-9]+$ ]] || usage; seed=$2; shift 2 ;;
+    --as-of) [[ "${2-}" =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}$ ]] || usage; as_of=$2; shift 2 ;;
+    --out) [[ -n "${2-}" ]] || usage; out=$2; shift 2 ;;
+    --results) [[ -n "${2-}" ]] || usage; results=$2; shift 2 ;;
+    --duckdb-threads) positive "$1" "${2-}"; duck_opts+=(--threads "$2"); shift 2 ;;
+    --duckdb-memory-limit) [[ -n "${2-}" ]] || usage; duck_opts+=(--memory-limit "$2"); shift 2 ;;
+    --wait-idle) [[ "${2-}" =~ ^[0-9]+$ ]] || usage; wait_idle=$2; shift 2 ;;
+    --keep) keep=1; shift ;;
+    -h | --help) usage 0 ;;
+    *) echo "bench: unknown argument '$1'" >&2; usage ;;
+  esac
+done
+accounts=${accounts:-$(((invoices + 9) / 10))}
+mkdir -p "$out"
+out="$(cd "$out" && pwd)"
+results=${results:-$out/results-$invoices.md}
+command_line="bench/run.sh --invoices $invoices --accounts $accounts --runs $runs --as-of $as_of --seed $seed"
+((${#duck_opts[@]})) && command_line+=" ${duck_opts[*]/#--/--duckdb-}"
+((wait_idle)) && command_line+=" --wait-idle $wait_idle"
+
+[[ -x "$ll" && -x "$duck" ]] || die "missing $ll or $duck: cmake --build $build --target ledgerlake duckdb_sql"
+if ! /usr/bin/time --version 2>&1 | grep -q GNU; then
+  echo "bench: installing GNU time (Debian package 'time')" >&2
+  sudo=""; ((EUID == 0)) || sudo=sudo
+  $sudo apt-get install -y time >/dev/null || die "cannot install GNU time: apt-get install time"
+fi
+
+# Benchmark copies: the build directory may be rebuilt while this runs.
+mkdir -p "$out/bin"
+cp "$ll" "$duck" "$out/bin/"
+built="$(date -u -r "$ll" '+%Y-%m-%d %H:%M UTC')"
+commit="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+dirty="$(git -C "$root" status --porcelain -- src 2>/dev/null | wc -l)"
+ll="$out/bin/ledgerlake"
+duck="$out/bin/duckdb_sql"
+
+logs="$out/logs"
+lake="$out/lake"
+duck_out="$out/duckdb-out"
+duck_cwd="$out/duckdb-tmp"  # DuckDB spills to .tmp in its working directory
+partition="ingest_year=${as_of:0:4}/ingest_month=${as_of:5:2}/ingest_day=${as_of:8:2}"
+rm -rf "$logs" "$out"/*.times
+mkdir -p "$logs" "$duck_cwd"
+load_start="$(cut -d' ' -f1-3 /proc/loadavg)"
+started="$(date -u '+%Y-%m-%d %H:%M UTC')"
+
+# --- the delivery --------------------------------------------------------------------------------------------
+data="$out/data/a$accounts-i$invoices-s$seed"
+if [[ ! -f "$data.complete" ]]; then
+  rm -rf "$data"
+  echo "bench: generating $invoices invoices, $accounts accounts (seed $seed) into $data" >&2
+  "$ll" generate --out "$data" --accounts "$accounts" --invoices "$invoices" --seed "$seed" >"$logs/generate.log"
+  touch "$data.complete"
+fi
+csv_bytes=$(stat -c %s "$data"/*.csv | awk '{s += $1} END {print s}')
+
+# --- measuring -------------------------------------------------------------------------------------------------
+hz=$(getconf CLK_TCK)
+cores=$(nproc)
+busy_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }
+
+# wait_for_idle: returns once a one-second sample shows the machine under 10% busy, or after $wait_idle seconds.
+wait_for_idle() {
+  local deadline=$((SECONDS + wait_idle)) before
+  while ((SECONDS < deadline)); do
+    before=$(busy_ticks)
+    sleep 1
+    (($(busy_ticks) - before < hz * cores / 10)) && return 0
+  done
+  return 0
+}
+
+# measure NAME CMD...: runs CMD under GNU time, stdout to logs/NAME-<n>.log and stderr to logs/NAME-<n>.err, and
+# appends one line to NAME.times:
+# wall seconds, user+sys CPU seconds, peak RSS KiB, and the CPU seconds the rest of the machine used meanwhile.
+measure() {
+  local name=$1; shift
+  local n=1
+  [[ -f "$out/$name.times" ]] && n=$(($(wc -l <"$out/$name.times") + 1))
+  local log="$logs/$name-$n.log" tf="$logs/$name-$n.time"
+  local before after
+  sync  # so that writeback of the previous step's files is not charged to this one
+  ((wait_idle)) && wait_for_idle
+  before=$(busy_ticks)
+  if ! /usr/bin/time -f '%e %U %S %M' -o "$tf" "$@" >"$log" 2>"${log%.log}.err"; then
+    echo "bench: $name failed: $*" >&2
+    tail -n 20 "${log%.log}.err" >&2
+    exit 1
+  fi
+  after=$(busy_ticks)
+  tail -n 1 "$tf" | awk -v b="$before" -v a="$after" -v hz="$hz" \
+    '{cpu = $2 + $3; other = (a - b) / hz - cpu; if (other < 0) other = 0; print $1, cpu, $4, other}' \
+    >>"$out/$name.times"
+  echo "bench: $name run $n: $(tail -n 1 "$out/$name.times" | awk '{printf "%.2f s wall, %.2f s CPU, %.0f MiB", $1, $2, $3 / 1024}')" >&2
+}
+
+echo "bench: ingest x $runs" >&2
+for ((i = 1; i <= runs; i++)); do
+  rm -rf "$lake"
+  "$ll" --lake "$lake" init >/dev/null
+  measure ingest "$ll" --lake "$lake" ingest "$data"
+done
+
+echo "bench: run --full-refresh and DuckDB, alternating, x $runs" >&2
+for ((i = 1; i <= runs; i++)); do
+  measure ledgerlake "$ll" --lake "$lake" run --as-of "$as_of" --full-refresh --json
+  rm -rf "$duck_out"
+  mkdir -p "$duck_out"
+  (cd "$duck_cwd" && measure duckdb "$duck" "${duck_opts[@]}" \
+    --set "DATA_DIR=$data" --set "AS_OF=$as_of" --set "OUT_DIR=$duck_out" \
+    "$root/tests/reference/features.sql" "$here/duckdb_features.sql")
+done
+load_end="$(cut -d' ' -f1-3 /proc/loadavg)"
+
+# --- same rows? ------------------------------------------------------------------------------------------------
+echo "bench: comparing the outputs" >&2
+compare="$logs/compare.csv"
+"$duck" --set "OURS=$lake/processed" --set "DUCK=$duck_out" --set "PARTITION=$partition" --print csv \
+  "$here/compare.sql" >"$compare" 2>"$logs/compare.err" || { cat "$logs/compare.err" >&2; die "the comparison failed"; }
+"$duck" --print table /dev/stdin >"$logs/compare.txt" <<<"
+  UNPIVOT (SELECT * FROM read_csv('$compare', header = true, all_varchar = true) WHERE same IS DISTINCT FROM 'true')
+  ON COLUMNS(* EXCLUDE dataset) INTO NAME field VALUE value"
+if [[ $(awk -F, 'NR > 1 && $2 != "true"' "$compare" | wc -l) -ne 0 || $(wc -l <"$compare") -ne 4 ]]; then
+  cat "$logs/compare.txt" >&2
+  die "ledgerlake's output differs from the DuckDB script's (above; $compare): no results reported"
+fi
+output_rows=$(awk -F, 'NR > 1 {printf "%s%s %s", (NR > 2 ? ", " : ""), $3, $1}' "$compare" |
+  sed ':a;s/\B[0-9]\{3\}\>/,&/;ta')
+
+# --- report ----------------------------------------------------------------------------------------------------
+# Input rows: what ledgerlake read, per table, from the last run's JSON summary.
+IFS=, read -r acc_rows sku_rows inv_rows li_rows < <("$duck" --print csv /dev/stdin <<<"
+  SELECT tables.accounts.read, tables.skus.read, tables.invoices.read, tables.invoice_line_items.read
+  FROM read_json('$logs/ledgerlake-$runs.log')" | tail -n 1)
+input_rows=$((acc_rows + sku_rows + inv_rows + li_rows))
+
+# ledgerlake's own stage times, median over the runs, from each run's JSON summary.
+stages=$("$duck" --print csv /dev/stdin <<<"
+  SELECT string_agg(key || ' ' || printf('%.2f', s), ', ' ORDER BY id)
+  FROM (SELECT key, min(id) AS id, median(value::DOUBLE) AS s
+        FROM read_text('$logs/ledgerlake-*.log'), json_each(content -> 'stages_seconds') GROUP BY key)" |
+  tail -n 1 | tr -d '"')
+
+median() {  # median of column $2 of file $1
+  awk -v c="$2" '{print $c}' "$1" | sort -g |
+    awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'
+}
+declare -A med  # med[<step>.<wall|cpu|rss|other>]
+for step in ingest ledgerlake duckdb; do
+  for col in 1:wall 2:cpu 3:rss 4:other; do med[$step.${col#*:}]=$(median "$out/$step.times" "${col%%:*}"); done
+done
+row() {  # row LABEL WALL CPU RSS_KIB
+  awk -v l="$1" -v w="$2" -v c="$3" -v r="$4" -v b="$csv_bytes" -v n="$input_rows" \
+    'function commas(x,  s, t) {
+       s = sprintf("%.0f", x); t = ""
+       while (length(s) > 3) { t = "," substr(s, length(s) - 2) t; s = substr(s, 1, length(s) - 3) }
+       return s t
+     }
+     BEGIN {printf "| %s | %.2f | %.2f | %s | %.1f | %s |\n", l, w, c, commas(r / 1024), b / 1e6 / w, commas(n / w)}'
+}
+thousands() { sed ':a;s/\B[0-9]\{3\}\>/,&/;ta' <<<"$1"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
+runs_of() {  # each run's wall time, with the share of the machine's CPU other processes took meanwhile
+  awk -v c="$cores" '{printf "%s%.2f (%.0f%%)", (NR > 1 ? ", " : ""), $1, 100 * $4 / ($1 * c)}' "$out/$1.times"
+}
+other_pct() { awk -v o="$1" -v w="$2" -v c="$cores" 'BEGIN {printf "%.0f%%", 100 * o / (w * c)}'; }
+wall_ratio=$(ratio "${med[duckdb.wall]}" "${med[ledgerlake.wall]}")
+rss_ratio=$(ratio "${med[duckdb.rss]}" "${med[ledgerlake.rss]}")
+verdict() { awk -v r="$1" -v t="$2" 'BEGIN {if (r >= t) print "met"; else printf "missed (%.2fx short of %gx)", t / r, t}'; }
+
+report="$(cat <<EOF
+### $(thousands "$invoices") invoices, $(thousands "$accounts") accounts ($started, commit $commit)
+
+Input: 4 CSV files, $(awk -v b="$csv_bytes" 'BEGIN {printf "%.1f", b / 1e6}') MB, $(thousands "$input_rows") rows \
+($(thousands "$acc_rows") accounts, $(thousands "$sku_rows") skus, $(thousands "$inv_rows") invoices, \
+$(thousands "$li_rows") line items), as of $as_of. Medians of $runs runs; MB/s and rows/s are input over wall time.
+
+| step | wall s | CPU s | peak RSS MiB | MB/s | rows/s |
+|---|---:|---:|---:|---:|---:|
+$(row "ledgerlake ingest" "${med[ingest.wall]}" "${med[ingest.cpu]}" "${med[ingest.rss]}")
+$(row "ledgerlake run --full-refresh" "${med[ledgerlake.wall]}" "${med[ledgerlake.cpu]}" "${med[ledgerlake.rss]}")
+$(row "DuckDB features.sql + duckdb_features.sql" "${med[duckdb.wall]}" "${med[duckdb.cpu]}" "${med[duckdb.rss]}")
+| **DuckDB / ledgerlake (run)** | **${wall_ratio}x** | **$(ratio "${med[duckdb.cpu]}" "${med[ledgerlake.cpu]}")x** | **${rss_ratio}x** | | |
+
+- Targets (for 5M invoices on 2 cores): wall ratio >= 3 — $(verdict "$wall_ratio" 3); RSS ratio >= 2 — $(verdict "$rss_ratio" 2).
+- ledgerlake's stages (median s, from \`run --json\`): $stages.
+- Each run's wall s (other processes' CPU share): ingest $(runs_of ingest); ledgerlake run $(runs_of ledgerlake); DuckDB $(runs_of duckdb).
+- Output check: identical rows in all three datasets ($output_rows).
+- Machine: $cores cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')), \
+$(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo) RAM, \
+$(findmnt -no SOURCE,FSTYPE -T "$out" | tr -s ' ') disk for $out; DuckDB $(basename "$(readlink -f "$root/third_party/duckdb/lib/libduckdb.so")" 2>/dev/null) \
+($(cat "$root/third_party/duckdb/VERSION" 2>/dev/null || echo '?')), default threads and memory limit unless stated in the command.
+- Load: 1/5/15-min load average $load_start at the start, $load_end at the end; other processes used a median \
+$(other_pct "${med[ledgerlake.other]}" "${med[ledgerlake.wall]}") of the machine's CPU during ledgerlake's runs and \
+$(other_pct "${med[duckdb.other]}" "${med[duckdb.wall]}") during DuckDB's.
+- Binary: built $built from commit $commit$( ((dirty)) && echo " plus uncommitted changes in $dirty file(s) under src/").
+- Command: \`$command_line\`
+EOF
+)"
+mkdir -p "$(dirname "$results")"
+printf '%s\n' "$report" | tee "$results"
+echo "bench: written to $results" >&2
+
+if ((!keep)); then
+  rm -rf "$lake" "$duck_out" "$duck_cwd" "$data" "$data.complete" "${out:?}/bin"
+  rmdir "$out/data" 2>/dev/null || true
+fi

@@ -1,0 +1,126 @@
+// Catalog: the lake's metadata store (the seed's Glue Data Catalog and job history), a SQLite database at
+// <lake>/catalog.db in WAL mode. It records the tables, their schema versions, the landed files (path, content
+// hash, size, table, landing time, schema version), the breaking schema problems of files, the runs (see
+// catalog/run_record.h) and the partitions they wrote.
+//
+// It is an index, not the truth: the raw zone's files and their JSON sidecars stay authoritative. Sync()
+// registers every landed file the catalog lacks (a lake older than the catalog, a crash between landing and
+// registering), so the commands that open the catalog (ingest, run, crawl, catalog) always see every landed file.
+// Registering a file = a files row + the crawl of its schema (catalog/crawler.h) placed among its table's
+// schema versions (catalog/evolution.h).
+//
+// Breaking changes and how they are resolved: a breaking file (catalog/evolution.h) stops `run` until a file of
+// the same table landed after it crawls without a breaking problem: a later good extract supersedes it. The
+// broken file stays in the raw zone (raw is immutable); once superseded, its rows go through the validator like
+// any other and its bad values end in rejects, while the later extract's rows win per key. There is no other
+// way to unblock a table: to process a broken extract anyway, fix it and ingest the fixed file.
+//
+// Several processes may use one catalog: each registration is one write transaction that first checks the file
+// is still unregistered. Callers that rebuild versions (Recrawl) or record runs hold the lake lock.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "catalog/evolution.h"
+#include "catalog/run_record.h"
+#include "catalog/sqlite.h"
+#include "lake/lake.h"
+#include "lake/landing.h"
+
+namespace ledgerlake::catalog {
+
+struct SchemaVersion {
+  std::string table;
+  int version = 0;
+  ChangeKind change = ChangeKind::kInitial;
+  std::string detail;           // what changed ("first schema", "added column region (text)", the problems)
+  uint64_t file_sequence = 0;   // the landed file that introduced it
+  std::string file;             // its path, relative to the lake root
+  std::string source;           // the extract it was ingested from
+  uint64_t files = 0;           // landed files with this version
+  int64_t first_seen_unix = 0;  // landing time of its first and last file
+  int64_t last_seen_unix = 0;
+  TableSchema columns;
+};
+
+struct TableInfo {
+  std::string name;
+  uint64_t files = 0;
+  uint64_t rows = 0;        // records in its landed files (header excluded)
+  uint64_t bytes = 0;       // on disk
+  int current_version = 0;  // the latest non-breaking version; 0 when there is none
+  int versions = 0;
+  int64_t first_seen_unix = 0;
+  int64_t last_seen_unix = 0;
+  uint64_t breaking_files = 0;  // files with a breaking change not yet superseded: `run` refuses the table
+};
+
+struct TableDescription {
+  TableInfo info;
+  TableSchema columns;  // of the current version (empty when there is none)
+  std::vector<SchemaVersion> versions;
+};
+
+// A breaking change that blocks `run`: the file, the column, what is wrong.
+struct BreakingChange {
+  std::string table;
+  uint64_t file_sequence = 0;
+  std::string file;    // relative to the lake root
+  std::string source;  // the extract it was ingested from
+  std::string column;
+  std::string detail;
+  bool superseded = false;  // a later good file of the table resolved it
+};
+
+class Catalog {
+ public:
+  // Opens <lake>/catalog.db, creating it and its tables (or migrating an older one) when needed. Fails when the
+  // file is not a catalog or was written by a newer ledgerlake.
+  static Result<Catalog> Open(const lake::Lake& lake);
+  static std::string PathOf(const lake::Lake& lake) { return lake.root() + "/catalog.db"; }
+
+  // Registers every landed file not yet in the catalog, in landing order (crawling each). Fails, naming the file,
+  // when one cannot be read, and with Corruption when a registered file's content hash disagrees with the lake.
+  Status Sync(const lake::Lake& lake);
+
+  // Re-crawls every landed file and rebuilds every table's schema versions from scratch, in landing order (the
+  // result is what registering the files one by one gives). Registers missing files too. Hold the lake lock.
+  Status Recrawl(const lake::Lake& lake);
+
+  // Breaking changes not yet superseded, in landing order; empty when `run` may proceed. With
+  // `include_superseded`, the resolved ones too (flagged).
+  Result<std::vector<BreakingChange>> BreakingChanges(bool include_superseded = false);
+
+  // Tables with at least one landed file, in contract order.
+  Result<std::vector<TableInfo>> Tables();
+  // One table; NotFound when `table` is not one of the contract's tables.
+  Result<TableDescription> Describe(std::string_view table);
+  // Schema versions of every table (or of `table`), in table then version order.
+  Result<std::vector<SchemaVersion>> Versions(std::string_view table = "");
+
+  // Stores a run and the partitions it wrote (which become the current partitions of their days); returns the
+  // new run id.
+  Result<int64_t> RecordRun(const RunRecord& run);
+  // Every run, oldest first, each with everything it wrote (also the partitions later runs replaced).
+  Result<std::vector<RunRecord>> Runs();
+  // The current partitions of every dataset (or of `dataset`), by dataset then day.
+  Result<std::vector<PartitionRecord>> Partitions(std::string_view dataset = "");
+
+ private:
+  Catalog(sqlite::Database db, std::string root) : db_(std::move(db)), root_(std::move(root)) {}
+  std::string Relative(const std::string& path) const;
+  Status Register(const lake::LandedFile& file, const FileProfile& profile);
+  Result<std::vector<VersionInfo>> LoadVersions(std::string_view table);
+  Result<TableSchema> LoadColumns(std::string_view table, int version);
+  Status StoreColumns(std::string_view table, int version, const TableSchema& columns);
+  Result<std::vector<PartitionRecord>> LoadPartitions(bool current_only, std::string_view dataset);
+
+  sqlite::Database db_;
+  std::string root_;  // the lake root, for relative paths
+};
+
+}  // namespace ledgerlake::catalog

@@ -1,0 +1,231 @@
+// Catalog: run records and the partitions runs wrote (the rest of the Catalog is in catalog.cc).
+#include <map>
+
+#include "catalog/catalog.h"
+
+namespace ledgerlake::catalog {
+
+namespace {
+
+Result<DayNumber> ParseDay(const sqlite::Database& db, const std::string& text) {
+  const auto day = ParseIsoDate(text);
+  if (!day) return Status::Corruption("catalog " + db.path() + ": bad day '" + text + "'");
+  return *day;
+}
+
+}  // namespace
+
+Result<int64_t> Catalog::RecordRun(const RunRecord& run) {
+  auto txn = sqlite::Transaction::Begin(db_);
+  if (!txn.ok()) return txn.status();
+  int64_t id = 0;
+  {
+    auto stmt = db_.Prepare(
+        "INSERT INTO runs (started_unix_ms, ended_unix_ms, status, message, as_of, full_refresh, seconds, files_read, "
+        "bytes_read, bytes_written) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    if (!stmt.ok()) return stmt.status();
+    stmt->BindInt(1, run.started_unix_ms)
+        .BindInt(2, run.ended_unix_ms)
+        .BindText(3, run.ok ? "ok" : "failed")
+        .BindText(4, run.message)
+        .BindText(5, FormatIsoDate(run.as_of))
+        .BindInt(6, run.full_refresh ? 1 : 0)
+        .BindDouble(7, run.seconds)
+        .BindInt(8, static_cast<int64_t>(run.files_read))
+        .BindInt(9, static_cast<int64_t>(run.bytes_read))
+        .BindInt(10, static_cast<int64_t>(run.bytes_written));
+    LL_RETURN_IF_ERROR(stmt->Run());
+    id = db_.last_insert_rowid();
+  }
+  {
+    auto stmt = db_.Prepare("INSERT INTO run_stages (run_id, position, name, seconds) VALUES (?, ?, ?, ?)");
+    if (!stmt.ok()) return stmt.status();
+    for (size_t i = 0; i < run.stages.size(); ++i) {
+      stmt->Reset();
+      stmt->BindInt(1, id)
+          .BindInt(2, static_cast<int64_t>(i))
+          .BindText(3, run.stages[i].name)
+          .BindDouble(4, run.stages[i].seconds);
+      LL_RETURN_IF_ERROR(stmt->Run());
+    }
+  }
+  {
+    auto stmt = db_.Prepare(
+        "INSERT INTO run_tables (run_id, table_name, read, accepted, rejected, duplicate, pending) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)");
+    if (!stmt.ok()) return stmt.status();
+    for (const TableFates& t : run.tables) {
+      stmt->Reset();
+      stmt->BindInt(1, id)
+          .BindText(2, t.table)
+          .BindInt(3, static_cast<int64_t>(t.read))
+          .BindInt(4, static_cast<int64_t>(t.accepted))
+          .BindInt(5, static_cast<int64_t>(t.rejected))
+          .BindInt(6, static_cast<int64_t>(t.duplicate))
+          .BindInt(7, static_cast<int64_t>(t.pending));
+      LL_RETURN_IF_ERROR(stmt->Run());
+    }
+  }
+  {
+    auto stmt = db_.Prepare("INSERT OR IGNORE INTO run_inputs (run_id, file_sequence) VALUES (?, ?)");
+    if (!stmt.ok()) return stmt.status();
+    for (uint64_t seq : run.consumed) {
+      stmt->Reset();
+      stmt->BindInt(1, id).BindInt(2, static_cast<int64_t>(seq));
+      LL_RETURN_IF_ERROR(stmt->Run());
+    }
+  }
+  {
+    auto ins = db_.Prepare(
+        "INSERT INTO run_partitions (run_id, dataset, day, path, rows, bytes, written_unix_ms) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)");
+    auto ins_file = db_.Prepare("INSERT INTO partition_files (run_id, dataset, name, bytes) VALUES (?, ?, ?, ?)");
+    auto current = db_.Prepare("INSERT OR REPLACE INTO partitions (dataset, day, run_id) VALUES (?, ?, ?)");
+    if (!ins.ok()) return ins.status();
+    if (!ins_file.ok()) return ins_file.status();
+    if (!current.ok()) return current.status();
+    for (const PartitionRecord& p : run.partitions) {
+      const std::string day = FormatIsoDate(p.day);
+      ins->Reset();
+      ins->BindInt(1, id)
+          .BindText(2, p.dataset)
+          .BindText(3, day)
+          .BindText(4, p.path)
+          .BindInt(5, static_cast<int64_t>(p.rows))
+          .BindInt(6, static_cast<int64_t>(p.bytes))
+          .BindInt(7, p.written_unix_ms);
+      LL_RETURN_IF_ERROR(ins->Run());
+      for (const PartitionFile& f : p.files) {
+        ins_file->Reset();
+        ins_file->BindInt(1, id).BindText(2, p.dataset).BindText(3, f.name).BindInt(4, static_cast<int64_t>(f.bytes));
+        LL_RETURN_IF_ERROR(ins_file->Run());
+      }
+      current->Reset();
+      LL_RETURN_IF_ERROR(current->BindText(1, p.dataset).BindText(2, day).BindInt(3, id).Run());
+    }
+  }
+  LL_RETURN_IF_ERROR(txn->Commit());
+  return id;
+}
+
+Result<std::vector<PartitionRecord>> Catalog::LoadPartitions(bool current_only, std::string_view dataset) {
+  // Every run's output, or only the outputs that are the lake's partitions now.
+  auto stmt = db_.Prepare(current_only ? R"sql(
+      SELECT r.run_id, r.dataset, r.day, r.path, r.rows, r.bytes, r.written_unix_ms
+      FROM partitions p JOIN run_partitions r ON r.run_id = p.run_id AND r.dataset = p.dataset
+      WHERE ?1 = '' OR p.dataset = ?1 ORDER BY r.dataset, r.day)sql"
+                                       : R"sql(
+      SELECT run_id, dataset, day, path, rows, bytes, written_unix_ms FROM run_partitions
+      WHERE ?1 = '' OR dataset = ?1 ORDER BY run_id, dataset)sql");
+  auto files = db_.Prepare("SELECT name, bytes FROM partition_files WHERE run_id = ? AND dataset = ? ORDER BY name");
+  if (!stmt.ok()) return stmt.status();
+  if (!files.ok()) return files.status();
+  stmt->BindText(1, dataset);
+  std::vector<PartitionRecord> out;
+  for (;;) {
+    auto row = stmt->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    PartitionRecord p;
+    p.run_id = stmt->ColumnInt(0);
+    p.dataset = stmt->ColumnText(1);
+    auto day = ParseDay(db_, stmt->ColumnText(2));
+    if (!day.ok()) return day.status();
+    p.day = *day;
+    p.path = stmt->ColumnText(3);
+    p.rows = static_cast<uint64_t>(stmt->ColumnInt(4));
+    p.bytes = static_cast<uint64_t>(stmt->ColumnInt(5));
+    p.written_unix_ms = stmt->ColumnInt(6);
+    files->Reset();
+    files->BindInt(1, p.run_id).BindText(2, p.dataset);
+    for (;;) {
+      auto frow = files->Step();
+      if (!frow.ok()) return frow.status();
+      if (!*frow) break;
+      p.files.push_back({files->ColumnText(0), static_cast<uint64_t>(files->ColumnInt(1))});
+    }
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+Result<std::vector<PartitionRecord>> Catalog::Partitions(std::string_view dataset) {
+  return LoadPartitions(true, dataset);
+}
+
+Result<std::vector<RunRecord>> Catalog::Runs() {
+  std::vector<RunRecord> runs;
+  std::map<int64_t, size_t> index;  // run id -> position in runs
+  {
+    auto stmt = db_.Prepare(
+        "SELECT run_id, started_unix_ms, ended_unix_ms, status, message, as_of, full_refresh, seconds, files_read, "
+        "bytes_read, bytes_written FROM runs ORDER BY run_id");
+    if (!stmt.ok()) return stmt.status();
+    for (;;) {
+      auto row = stmt->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      RunRecord r;
+      r.run_id = stmt->ColumnInt(0);
+      r.started_unix_ms = stmt->ColumnInt(1);
+      r.ended_unix_ms = stmt->ColumnInt(2);
+      r.ok = stmt->ColumnText(3) == "ok";
+      r.message = stmt->ColumnText(4);
+      auto day = ParseDay(db_, stmt->ColumnText(5));
+      if (!day.ok()) return day.status();
+      r.as_of = *day;
+      r.full_refresh = stmt->ColumnInt(6) != 0;
+      r.seconds = stmt->ColumnDouble(7);
+      r.files_read = static_cast<uint64_t>(stmt->ColumnInt(8));
+      r.bytes_read = static_cast<uint64_t>(stmt->ColumnInt(9));
+      r.bytes_written = static_cast<uint64_t>(stmt->ColumnInt(10));
+      index[r.run_id] = runs.size();
+      runs.push_back(std::move(r));
+    }
+  }
+  {
+    auto stmt = db_.Prepare("SELECT run_id, name, seconds FROM run_stages ORDER BY run_id, position");
+    if (!stmt.ok()) return stmt.status();
+    for (;;) {
+      auto row = stmt->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      runs[index.at(stmt->ColumnInt(0))].stages.push_back({stmt->ColumnText(1), stmt->ColumnDouble(2)});
+    }
+  }
+  {
+    // Tables in contract order: the order a run reports them in.
+    auto stmt = db_.Prepare(
+        "SELECT run_id, table_name, read, accepted, rejected, duplicate, pending FROM run_tables ORDER BY run_id, "
+        "CASE table_name WHEN 'accounts' THEN 0 WHEN 'skus' THEN 1 WHEN 'invoices' THEN 2 ELSE 3 END");
+    if (!stmt.ok()) return stmt.status();
+    for (;;) {
+      auto row = stmt->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      runs[index.at(stmt->ColumnInt(0))].tables.push_back(
+          TableFates{stmt->ColumnText(1), static_cast<uint64_t>(stmt->ColumnInt(2)),
+                     static_cast<uint64_t>(stmt->ColumnInt(3)), static_cast<uint64_t>(stmt->ColumnInt(4)),
+                     static_cast<uint64_t>(stmt->ColumnInt(5)), static_cast<uint64_t>(stmt->ColumnInt(6))});
+    }
+  }
+  {
+    auto stmt = db_.Prepare("SELECT run_id, file_sequence FROM run_inputs ORDER BY run_id, file_sequence");
+    if (!stmt.ok()) return stmt.status();
+    for (;;) {
+      auto row = stmt->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      runs[index.at(stmt->ColumnInt(0))].consumed.push_back(static_cast<uint64_t>(stmt->ColumnInt(1)));
+    }
+  }
+  auto outputs = LoadPartitions(false, "");
+  if (!outputs.ok()) return outputs.status();
+  for (PartitionRecord& p : *outputs) {
+    const auto it = index.find(p.run_id);
+    if (it != index.end()) runs[it->second].partitions.push_back(std::move(p));
+  }
+  return runs;
+}
+
+}  // namespace ledgerlake::catalog

@@ -1,0 +1,148 @@
+#include "catalog/migrations.h"
+
+#include <string>
+
+namespace ledgerlake::catalog {
+
+namespace {
+
+// Format 1. Times are Unix seconds (landing) or milliseconds (runs); paths are relative to the lake root; days
+// are ISO dates.
+constexpr const char* kFormat1 = R"sql(
+CREATE TABLE tables (
+  name TEXT PRIMARY KEY,
+  registered_unix INTEGER NOT NULL
+);
+CREATE TABLE files (
+  sequence INTEGER PRIMARY KEY,            -- the global landing order
+  table_name TEXT NOT NULL REFERENCES tables(name),
+  path TEXT NOT NULL UNIQUE,
+  source TEXT NOT NULL,
+  sha256 TEXT NOT NULL,
+  bytes INTEGER NOT NULL,
+  decoded_bytes INTEGER NOT NULL,
+  gzip INTEGER NOT NULL,
+  landed_unix INTEGER NOT NULL,
+  registered_unix INTEGER NOT NULL,
+  rows INTEGER,                            -- from the crawl
+  schema_version INTEGER                   -- of table_name; NULL until crawled
+);
+CREATE INDEX files_by_table ON files(table_name, sequence);
+CREATE TABLE schema_versions (
+  table_name TEXT NOT NULL REFERENCES tables(name),
+  version INTEGER NOT NULL,
+  change TEXT NOT NULL CHECK (change IN ('initial', 'compatible', 'breaking')),
+  detail TEXT NOT NULL,
+  file_sequence INTEGER NOT NULL REFERENCES files(sequence),
+  PRIMARY KEY (table_name, version)
+);
+CREATE TABLE schema_columns (
+  table_name TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  position INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  type TEXT NOT NULL CHECK (type IN ('integer', 'decimal', 'date', 'timestamp', 'text')),
+  scale INTEGER NOT NULL,
+  nullable INTEGER NOT NULL,
+  format TEXT NOT NULL,
+  PRIMARY KEY (table_name, version, position),
+  FOREIGN KEY (table_name, version) REFERENCES schema_versions(table_name, version) ON DELETE CASCADE
+);
+CREATE TABLE schema_breaks (
+  file_sequence INTEGER NOT NULL REFERENCES files(sequence),
+  table_name TEXT NOT NULL,
+  column_name TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  PRIMARY KEY (file_sequence, column_name)
+);
+CREATE TABLE runs (
+  run_id INTEGER PRIMARY KEY AUTOINCREMENT,
+  started_unix_ms INTEGER NOT NULL,
+  ended_unix_ms INTEGER NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('ok', 'failed')),
+  message TEXT NOT NULL,
+  as_of TEXT NOT NULL,
+  full_refresh INTEGER NOT NULL,
+  seconds REAL NOT NULL,
+  files_read INTEGER NOT NULL,
+  bytes_read INTEGER NOT NULL,
+  bytes_written INTEGER NOT NULL
+);
+CREATE TABLE run_stages (
+  run_id INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,
+  position INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  seconds REAL NOT NULL,
+  PRIMARY KEY (run_id, position)
+);
+CREATE TABLE run_tables (
+  run_id INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,
+  table_name TEXT NOT NULL,
+  read INTEGER NOT NULL,
+  accepted INTEGER NOT NULL,
+  rejected INTEGER NOT NULL,
+  duplicate INTEGER NOT NULL,
+  pending INTEGER NOT NULL,
+  PRIMARY KEY (run_id, table_name)
+);
+CREATE TABLE run_inputs (
+  run_id INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,
+  file_sequence INTEGER NOT NULL REFERENCES files(sequence),
+  PRIMARY KEY (run_id, file_sequence)
+);
+CREATE TABLE run_partitions (                -- what each run wrote, kept after a later run replaces it
+  run_id INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,
+  dataset TEXT NOT NULL,
+  day TEXT NOT NULL,
+  path TEXT NOT NULL,
+  rows INTEGER NOT NULL,
+  bytes INTEGER NOT NULL,
+  written_unix_ms INTEGER NOT NULL,
+  PRIMARY KEY (run_id, dataset)
+);
+CREATE TABLE partition_files (
+  run_id INTEGER NOT NULL,
+  dataset TEXT NOT NULL,
+  name TEXT NOT NULL,
+  bytes INTEGER NOT NULL,
+  PRIMARY KEY (run_id, dataset, name),
+  FOREIGN KEY (run_id, dataset) REFERENCES run_partitions(run_id, dataset) ON DELETE CASCADE
+);
+CREATE TABLE partitions (                    -- the partitions in the lake now: which run's output each one is
+  dataset TEXT NOT NULL,
+  day TEXT NOT NULL,
+  run_id INTEGER NOT NULL,
+  PRIMARY KEY (dataset, day),
+  FOREIGN KEY (run_id, dataset) REFERENCES run_partitions(run_id, dataset)
+);
+)sql";
+
+Result<int> UserVersion(sqlite::Database& db) {
+  auto stmt = db.Prepare("PRAGMA user_version");
+  if (!stmt.ok()) return stmt.status();
+  auto row = stmt->Step();
+  if (!row.ok()) return row.status();
+  return *row ? static_cast<int>(stmt->ColumnInt(0)) : 0;
+}
+
+}  // namespace
+
+Status Migrate(sqlite::Database& db) {
+  auto before = UserVersion(db);
+  if (!before.ok()) return before.status();
+  if (*before == kCatalogFormat) return Status::OK();
+  if (*before > kCatalogFormat) {
+    return Status::InvalidArgument("the catalog " + db.path() + " has a newer format (" + std::to_string(*before) +
+                                   "); upgrade ledgerlake");
+  }
+  auto txn = sqlite::Transaction::Begin(db);
+  if (!txn.ok()) return txn.status();
+  auto version = UserVersion(db);  // again, inside the write lock: another process may have migrated meanwhile
+  if (!version.ok()) return version.status();
+  if (*version == 0) LL_RETURN_IF_ERROR(db.Execute(kFormat1));
+  // Later formats: if (*version < 2) ... each step upgrades one format.
+  LL_RETURN_IF_ERROR(db.Execute("PRAGMA user_version = " + std::to_string(kCatalogFormat)));
+  return txn->Commit();
+}
+
+}  // namespace ledgerlake::catalog
