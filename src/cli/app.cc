@@ -75,6 +75,12 @@ Result<DayNumber> ParseDateOption(const std::string& text, const char* what) {
 
 void SayWaiting() { std::fprintf(stderr, "ledgerlake: another ledgerlake process holds the lake; waiting for it\n"); }
 
+// The writers' lock: wait for it (saying so), or with --no-wait give up at once.
+bool g_no_wait = false;
+Result<lake::LakeLock> LockLake(const lake::Lake& lake) {
+  return g_no_wait ? lake::LakeLock::TryAcquire(lake) : lake::LakeLock::Acquire(lake, SayWaiting);
+}
+
 void Print(const std::string& text) { std::fwrite(text.data(), 1, text.size(), stdout); }
 
 // The catalog of `lake`, with every landed file registered.
@@ -130,7 +136,7 @@ int CmdIngest(const std::string& lake_dir, const std::vector<std::string>& input
   if (!table_name.empty()) table = contract::TableFromName(table_name);
   auto lake = lake::Lake::Open(lake_dir);
   if (!lake.ok()) return Fail(lake.status());
-  auto lock = lake::LakeLock::Acquire(*lake, SayWaiting);
+  auto lock = LockLake(*lake);
   if (!lock.ok()) return Fail(lock.status());
   auto landed = lake::Land(*lake, inputs, table);
   if (!landed.ok()) return Fail(landed.status());
@@ -178,7 +184,7 @@ int CmdRun(const std::string& lake_dir, const std::string& as_of_text, bool json
   }
   auto lake = lake::Lake::Open(lake_dir);
   if (!lake.ok()) return Fail(lake.status());
-  auto lock = lake::LakeLock::Acquire(*lake, SayWaiting);
+  auto lock = LockLake(*lake);
   if (!lock.ok()) return Fail(lock.status());
   auto cat = OpenCatalog(*lake);
   if (!cat.ok()) return Fail(cat.status());
@@ -264,7 +270,7 @@ int CmdGenerate(gen::GenerateOptions options, const std::string& first, const st
 int CmdCrawl(const std::string& lake_dir, bool json) {
   auto lake = lake::Lake::Open(lake_dir);
   if (!lake.ok()) return Fail(lake.status());
-  auto lock = lake::LakeLock::Acquire(*lake, SayWaiting);
+  auto lock = LockLake(*lake);
   if (!lock.ok()) return Fail(lock.status());
   auto cat = catalog::Catalog::Open(*lake);
   if (!cat.ok()) return Fail(cat.status());
@@ -334,6 +340,7 @@ int Main(int argc, char** argv) {
   ingest->add_option("inputs", inputs, "files, or directories of .csv/.csv.gz files")->required();
   ingest->add_option("--table", table, "the table of every input (default: from the file name, else the header)")
       ->check(CLI::IsMember({"accounts", "skus", "invoices", "invoice_line_items"}));
+  ingest->add_flag("--no-wait", g_no_wait, "if another process is working on the lake, exit (status 1) instead of waiting");
 
   CLI::App* run = app.add_subcommand("run", "build the feature datasets as of a date into partition D");
   std::string as_of;
@@ -341,6 +348,7 @@ int Main(int argc, char** argv) {
   bool full_refresh = false;
   run->add_option("--as-of", as_of, "snapshot date D, YYYY-MM-DD (default: today in UTC)");
   run->add_flag("--json", json, "print the run summary as one JSON object");
+  run->add_flag("--no-wait", g_no_wait, "if another process is working on the lake, exit (status 1) instead of waiting");
   run->add_flag("--full-refresh", full_refresh, "rebuild everything from the raw zone (currently every run does)");
 
   CLI::App* query = app.add_subcommand("query", "SQL over the datasets, rejects and raw tables");
@@ -353,6 +361,7 @@ int Main(int argc, char** argv) {
       "crawl", "re-crawl every landed file: infer its schema, rebuild the schema versions, report breaking changes");
   bool crawl_json = false;
   crawl->add_flag("--json", crawl_json, "print one JSON object");
+  crawl->add_flag("--no-wait", g_no_wait, "if another process is working on the lake, exit (status 1) instead of waiting");
 
   CLI::App* cat = app.add_subcommand("catalog", "what the lake's catalog knows: tables, schemas, partitions, runs");
   cat->require_subcommand(1);

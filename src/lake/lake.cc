@@ -79,6 +79,19 @@ Result<LakeLock> LakeLock::Acquire(const Lake& lake, void (*on_wait)()) {
   return LakeLock(fd);
 }
 
+Result<LakeLock> LakeLock::TryAcquire(const Lake& lake) {
+  const std::string path = lake.root() + "/LOCK";
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::IOError(Errno("cannot open " + path));
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    const bool busy = errno == EWOULDBLOCK;
+    ::close(fd);
+    if (busy) return Status::Busy("another ledgerlake process is working on the lake at " + lake.root() + "; not waiting (--no-wait)");
+    return Status::IOError(Errno("cannot lock " + path));
+  }
+  return LakeLock(fd);
+}
+
 LakeLock::~LakeLock() {
   if (fd_ >= 0) ::close(fd_);  // closing releases the flock
 }

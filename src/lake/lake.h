@@ -36,11 +36,14 @@ class Lake {
   std::string root_;
 };
 
-// An exclusive lock on the lake for the lifetime of the object (flock on <root>/LOCK). Blocks while another
-// process holds it, calling `on_wait` once before blocking.
+// An exclusive lock on the lake for the lifetime of the object (flock on <root>/LOCK): one writer (ingest, run,
+// crawl) at a time. The kernel drops it when the process dies, so a killed run never leaves the lake locked.
 class LakeLock {
  public:
+  // Blocks while another process holds the lock, calling `on_wait` once before blocking.
   static Result<LakeLock> Acquire(const Lake& lake, void (*on_wait)() = nullptr);
+  // Fails at once with a Busy status when another process holds the lock.
+  static Result<LakeLock> TryAcquire(const Lake& lake);
   LakeLock(LakeLock&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
   LakeLock& operator=(LakeLock&&) = delete;
   LakeLock(const LakeLock&) = delete;

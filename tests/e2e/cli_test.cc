@@ -1,6 +1,11 @@
 // The binary as a user drives it: the worked example of features.md end to end, the command interface and its
 // exit codes, landing rules, atomic partition replacement.
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "e2e/harness.h"
 
@@ -169,6 +174,29 @@ TEST_F(CliTest, ExitCodesAndHelp) {
   EXPECT_EQ(Ll({"query", "SELECT 1", "--format", "xml"}).exit_code, 2);
   // Before the first run the datasets exist, empty and typed.
   EXPECT_EQ(LlOk({"query", "SELECT count(*) AS n FROM invoice_features", "--format", "csv"}), "n\n0\n");
+}
+
+TEST_F(CliTest, OneWriterAtATime) {
+  IngestWorkedExample();
+  // Another process (here: this test) holds the lake's lock.
+  const int fd = ::open((lake_ + "/LOCK").c_str(), O_RDWR | O_CREAT, 0644);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::flock(fd, LOCK_EX), 0);
+  CommandResult r = Ll({"run", "--as-of", "2024-11-24", "--no-wait"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("--no-wait"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(lake_ + "/processed/invoice_features/ingest_year=2024"));
+  // Without --no-wait the run waits, says so, and completes once the lock is released.
+  std::thread release([fd] {
+    ::usleep(700000);
+    ::flock(fd, LOCK_UN);
+    ::close(fd);
+  });
+  r = Ll({"run", "--as-of", "2024-11-24"});
+  release.join();
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("waiting"), std::string::npos) << r.err;
+  EXPECT_EQ(Csv("SELECT count(*) AS n FROM invoice_features"), "n\n5\n");
 }
 
 TEST_F(CliTest, LakeFromEnvironmentVariable) {
