@@ -123,10 +123,11 @@ class Ledger {
   // in memory, as exports list an invoice's lines together) instead of probing a set of every line. The
   // content hash covers item, quantity and extra columns by value; two different lines could only be confused
   // by a 64-bit collision between lines of one invoice in one file. Chains index at most 2^31-1 lines a file.
-  struct LineNode {
+  struct __attribute__((packed, aligned(4))) LineNode {  // 12 bytes: one per line item of the largest file
     uint64_t content_hash;
     uint32_t next;
   };
+  static_assert(sizeof(LineNode) == 12);
 
   std::array<FateCounts, contract::kTableCount> counts_{};
   KeyedTable<AccountEntry> accounts_;
