@@ -2,14 +2,16 @@
 # The benchmark: ledgerlake against DuckDB doing the same work on the same delivery.
 #
 #   bench/run.sh [--invoices N] [--accounts N] [--runs K] [--as-of D] [--seed S] [--out DIR] [--results FILE]
-#                [--duckdb-threads N] [--duckdb-memory-limit X] [--wait-idle S] [--keep]
+#                [--duckdb-threads N] [--duckdb-memory-limit X] [--wait-idle S] [--max-other P] [--retries R] [--keep]
 #
 # 1. Generates the delivery with `ledgerlake generate` (fixed seed; reused from DIR when kept by an earlier --keep).
 # 2. Times `ledgerlake ingest` of it into a fresh lake, K times.
 # 3. Alternates K times: `ledgerlake run --as-of D --full-refresh` on that lake, then DuckDB running
 #    tests/reference/features.sql + bench/duckdb_features.sql over the same CSVs into a fresh, empty OUT_DIR.
-#    Every command runs under GNU time (wall, user+sys CPU, peak RSS). With --wait-idle S, each first waits (at
-#    most S seconds) for a second in which the rest of the machine used under 10% of the CPU: for shared machines.
+#    Every command runs under GNU time (wall, user+sys CPU, peak RSS). For shared machines: each first waits (at
+#    most S seconds, default 60; 0: no wait) for a second in which the rest of the machine used under 10% of the
+#    CPU, and a run during which other processes took more than P% (default 10) of the machine's CPU is repeated,
+#    at most R times (default 3). The report shows how much each kept run was disturbed.
 # 4. Checks with bench/compare.sql that both wrote the same rows for each of the three datasets. If anything
 #    differs it prints what, and exits 1 without reporting any timing.
 # 5. Prints a markdown report (medians, MB/s and rows/s of input, the DuckDB/ledgerlake ratios, the machine) and
@@ -36,7 +38,9 @@ out=/tmp/ll-bench
 results=""
 duck_opts=()
 keep=0
-wait_idle=0
+wait_idle=60
+max_other=10
+retries=3
 
 die() { echo "bench: $*" >&2; exit 1; }
 usage() { awk 'NR > 1 && /^#/ {sub(/^# ?/, ""); print; next} NR > 1 {exit}' "${BASH_SOURCE[0]}" >&2; exit "${1:-2}"; }
@@ -54,6 +58,8 @@ while (($#)); do
     --duckdb-threads) positive "$1" "${2-}"; duck_opts+=(--threads "$2"); shift 2 ;;
     --duckdb-memory-limit) [[ -n "${2-}" ]] || usage; duck_opts+=(--memory-limit "$2"); shift 2 ;;
     --wait-idle) [[ "${2-}" =~ ^[0-9]+$ ]] || usage; wait_idle=$2; shift 2 ;;
+    --max-other) [[ "${2-}" =~ ^[0-9]+$ ]] || usage; max_other=$2; shift 2 ;;
+    --retries) [[ "${2-}" =~ ^[0-9]+$ ]] || usage; retries=$2; shift 2 ;;
     --keep) keep=1; shift ;;
     -h | --help) usage 0 ;;
     *) echo "bench: unknown argument '$1'" >&2; usage ;;
@@ -65,7 +71,7 @@ out="$(cd "$out" && pwd)"
 results=${results:-$out/results-$invoices.md}
 command_line="bench/run.sh --invoices $invoices --accounts $accounts --runs $runs --as-of $as_of --seed $seed"
 ((${#duck_opts[@]})) && command_line+=" ${duck_opts[*]/#--/--duckdb-}"
-((wait_idle)) && command_line+=" --wait-idle $wait_idle"
+command_line+=" --wait-idle $wait_idle --max-other $max_other --retries $retries"
 
 [[ -x "$ll" && -x "$duck" ]] || die "missing $ll or $duck: cmake --build $build --target ledgerlake duckdb_sql"
 if ! /usr/bin/time --version 2>&1 | grep -q GNU; then
@@ -88,7 +94,7 @@ lake="$out/lake"
 duck_out="$out/duckdb-out"
 duck_cwd="$out/duckdb-tmp"  # DuckDB spills to .tmp in its working directory
 partition="ingest_year=${as_of:0:4}/ingest_month=${as_of:5:2}/ingest_day=${as_of:8:2}"
-rm -rf "$logs" "$out"/*.times
+rm -rf "$logs" "$out"/*.times "$out"/*.discarded
 mkdir -p "$logs" "$duck_cwd"
 load_start="$(cut -d' ' -f1-3 /proc/loadavg)"
 started="$(date -u '+%Y-%m-%d %H:%M UTC')"
@@ -119,45 +125,62 @@ wait_for_idle() {
   return 0
 }
 
-# measure NAME CMD...: runs CMD under GNU time, stdout to logs/NAME-<n>.log and stderr to logs/NAME-<n>.err, and
-# appends one line to NAME.times:
-# wall seconds, user+sys CPU seconds, peak RSS KiB, and the CPU seconds the rest of the machine used meanwhile.
+# measure NAME PREPARE CMD...: runs PREPARE (a command, untimed), then CMD under GNU time, stdout to
+# logs/NAME-<n>.log and stderr to logs/NAME-<n>.err, and appends one line to NAME.times: wall seconds, user+sys CPU
+# seconds, peak RSS KiB, and the CPU seconds the rest of the machine used meanwhile. A run during which other
+# processes took more than --max-other percent of the machine's CPU is discarded and repeated (up to --retries
+# times; then the last one is kept) and counted in NAME.discarded.
 measure() {
-  local name=$1; shift
-  local n=1
+  local name=$1 prepare=$2
+  shift 2
+  local n=1 attempt line
   [[ -f "$out/$name.times" ]] && n=$(($(wc -l <"$out/$name.times") + 1))
   local log="$logs/$name-$n.log" tf="$logs/$name-$n.time"
-  local before after
-  sync  # so that writeback of the previous step's files is not charged to this one
-  ((wait_idle)) && wait_for_idle
-  before=$(busy_ticks)
-  if ! /usr/bin/time -f '%e %U %S %M' -o "$tf" "$@" >"$log" 2>"${log%.log}.err"; then
-    echo "bench: $name failed: $*" >&2
-    tail -n 20 "${log%.log}.err" >&2
-    exit 1
-  fi
-  after=$(busy_ticks)
-  tail -n 1 "$tf" | awk -v b="$before" -v a="$after" -v hz="$hz" \
-    '{cpu = $2 + $3; other = (a - b) / hz - cpu; if (other < 0) other = 0; print $1, cpu, $4, other}' \
-    >>"$out/$name.times"
-  echo "bench: $name run $n: $(tail -n 1 "$out/$name.times" | awk '{printf "%.2f s wall, %.2f s CPU, %.0f MiB", $1, $2, $3 / 1024}')" >&2
+  for ((attempt = 0; ; attempt++)); do
+    $prepare
+    sync  # so that writeback of the previous step's files is not charged to this one
+    ((wait_idle)) && wait_for_idle
+    local before after
+    before=$(busy_ticks)
+    if ! /usr/bin/time -f '%e %U %S %M' -o "$tf" "$@" >"$log" 2>"${log%.log}.err"; then
+      echo "bench: $name failed: $*" >&2
+      tail -n 20 "${log%.log}.err" >&2
+      exit 1
+    fi
+    after=$(busy_ticks)
+    line=$(tail -n 1 "$tf" | awk -v b="$before" -v a="$after" -v hz="$hz" \
+      '{cpu = $2 + $3; other = (a - b) / hz - cpu; if (other < 0) other = 0; print $1, cpu, $4, other}')
+    awk -v c="$cores" -v m="$max_other" '{exit !(100 * $4 / ($1 * c) > m)}' <<<"$line" || break
+    ((attempt < retries)) || break
+    echo "bench: $name run $n disturbed ($(awk -v c="$cores" '{printf "%.0f%%", 100 * $4 / ($1 * c)}' <<<"$line") \
+of the CPU went to other processes): repeating it" >&2
+    echo "$line" >>"$out/$name.discarded"
+  done
+  echo "$line" >>"$out/$name.times"
+  echo "bench: $name run $n: $(awk -v c="$cores" \
+    '{printf "%.2f s wall, %.2f s CPU, %.0f MiB, others %.0f%%", $1, $2, $3 / 1024, 100 * $4 / ($1 * c)}' \
+    <<<"$line")" >&2
+}
+fresh_lake() {
+  rm -rf "$lake"
+  "$ll" --lake "$lake" init >/dev/null
+}
+fresh_duck_out() {
+  rm -rf "$duck_out"
+  mkdir -p "$duck_out"
 }
 
 echo "bench: ingest x $runs" >&2
 for ((i = 1; i <= runs; i++)); do
-  rm -rf "$lake"
-  "$ll" --lake "$lake" init >/dev/null
-  measure ingest "$ll" --lake "$lake" ingest "$data"
+  measure ingest fresh_lake "$ll" --lake "$lake" ingest "$data"
 done
 
 echo "bench: run --full-refresh and DuckDB, alternating, x $runs" >&2
 for ((i = 1; i <= runs; i++)); do
-  measure ledgerlake "$ll" --lake "$lake" run --as-of "$as_of" --full-refresh --json
-  rm -rf "$duck_out"
-  mkdir -p "$duck_out"
-  (cd "$duck_cwd" && measure duckdb "$duck" "${duck_opts[@]}" \
+  measure ledgerlake : "$ll" --lake "$lake" run --as-of "$as_of" --full-refresh --json
+  measure duckdb fresh_duck_out env --chdir="$duck_cwd" "$duck" "${duck_opts[@]}" \
     --set "DATA_DIR=$data" --set "AS_OF=$as_of" --set "OUT_DIR=$duck_out" \
-    "$root/tests/reference/features.sql" "$here/duckdb_features.sql")
+    "$root/tests/reference/features.sql" "$here/duckdb_features.sql"
 done
 load_end="$(cut -d' ' -f1-3 /proc/loadavg)"
 
@@ -209,13 +232,23 @@ row() {  # row LABEL WALL CPU RSS_KIB
 }
 thousands() { sed ':a;s/\B[0-9]\{3\}\>/,&/;ta' <<<"$1"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
+discarded() { if [[ -f "$out/$1.discarded" ]]; then wc -l <"$out/$1.discarded"; else echo 0; fi; }
 runs_of() {  # each run's wall time, with the share of the machine's CPU other processes took meanwhile
   awk -v c="$cores" '{printf "%s%.2f (%.0f%%)", (NR > 1 ? ", " : ""), $1, 100 * $4 / ($1 * c)}' "$out/$1.times"
 }
 other_pct() { awk -v o="$1" -v w="$2" -v c="$cores" 'BEGIN {printf "%.0f%%", 100 * o / (w * c)}'; }
 wall_ratio=$(ratio "${med[duckdb.wall]}" "${med[ledgerlake.wall]}")
 rss_ratio=$(ratio "${med[duckdb.rss]}" "${med[ledgerlake.rss]}")
-verdict() { awk -v r="$1" -v t="$2" 'BEGIN {if (r >= t) print "met"; else printf "missed (%.2fx short of %gx)", t / r, t}'; }
+cpu_ratio=$(ratio "${med[duckdb.cpu]}" "${med[ledgerlake.cpu]}")
+verdict() {  # verdict RATIO TARGET; "missed by N%": ledgerlake would need N% less (time or memory) to meet it
+  awk -v r="$1" -v t="$2" 'BEGIN {
+    if (r >= t) print "met"; else printf "missed by %.1f%% (ledgerlake needs that much less)", 100 * (1 - r / t)
+  }'
+}
+cpu_model="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+ram="$(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo)"
+disk="$(findmnt -no SOURCE,FSTYPE -T "$out" | tr -s ' ')"
+duckdb_version="$(cat "$root/third_party/duckdb/VERSION" 2>/dev/null || echo '?')"
 
 report="$(cat <<EOF
 ### $(thousands "$invoices") invoices, $(thousands "$accounts") accounts ($started, commit $commit)
@@ -229,20 +262,22 @@ $(thousands "$li_rows") line items), as of $as_of. Medians of $runs runs; MB/s a
 $(row "ledgerlake ingest" "${med[ingest.wall]}" "${med[ingest.cpu]}" "${med[ingest.rss]}")
 $(row "ledgerlake run --full-refresh" "${med[ledgerlake.wall]}" "${med[ledgerlake.cpu]}" "${med[ledgerlake.rss]}")
 $(row "DuckDB features.sql + duckdb_features.sql" "${med[duckdb.wall]}" "${med[duckdb.cpu]}" "${med[duckdb.rss]}")
-| **DuckDB / ledgerlake (run)** | **${wall_ratio}x** | **$(ratio "${med[duckdb.cpu]}" "${med[ledgerlake.cpu]}")x** | **${rss_ratio}x** | | |
+| **DuckDB / ledgerlake (run)** | **${wall_ratio}x** | **${cpu_ratio}x** | **${rss_ratio}x** | | |
 
-- Targets (for 5M invoices on 2 cores): wall ratio >= 3 — $(verdict "$wall_ratio" 3); RSS ratio >= 2 — $(verdict "$rss_ratio" 2).
+- Targets (for 5M invoices on 2 cores): wall ratio >= 3 — $(verdict "$wall_ratio" 3); \
+RSS ratio >= 2 — $(verdict "$rss_ratio" 2).
 - ledgerlake's stages (median s, from \`run --json\`): $stages.
-- Each run's wall s (other processes' CPU share): ingest $(runs_of ingest); ledgerlake run $(runs_of ledgerlake); DuckDB $(runs_of duckdb).
+- Each run's wall s (other processes' CPU share): ingest $(runs_of ingest); \
+ledgerlake run $(runs_of ledgerlake); DuckDB $(runs_of duckdb).
+- Runs repeated because other processes took over $max_other% of the CPU: ingest $(discarded ingest), \
+ledgerlake run $(discarded ledgerlake), DuckDB $(discarded duckdb).
 - Output check: identical rows in all three datasets ($output_rows).
-- Machine: $cores cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')), \
-$(awk '/MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo) RAM, \
-$(findmnt -no SOURCE,FSTYPE -T "$out" | tr -s ' ') disk for $out; DuckDB $(basename "$(readlink -f "$root/third_party/duckdb/lib/libduckdb.so")" 2>/dev/null) \
-($(cat "$root/third_party/duckdb/VERSION" 2>/dev/null || echo '?')), default threads and memory limit unless stated in the command.
+- Machine: $cores cores ($cpu_model), $ram RAM, $disk disk for $out; DuckDB $duckdb_version, default threads \
+and memory limit unless stated in the command.
 - Load: 1/5/15-min load average $load_start at the start, $load_end at the end; other processes used a median \
 $(other_pct "${med[ledgerlake.other]}" "${med[ledgerlake.wall]}") of the machine's CPU during ledgerlake's runs and \
 $(other_pct "${med[duckdb.other]}" "${med[duckdb.wall]}") during DuckDB's.
-- Binary: built $built from commit $commit$( ((dirty)) && echo " plus uncommitted changes in $dirty file(s) under src/").
+- Binary: built $built from commit $commit$( ((dirty)) && echo " plus uncommitted changes in $dirty file(s) in src/").
 - Command: \`$command_line\`
 EOF
 )"
