@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <memory>
 
 #include <nlohmann/json.hpp>
 
@@ -43,6 +45,25 @@ class Sha256 {
 
  private:
   EVP_MD_CTX* ctx_;
+};
+
+// A ByteSource that shows every byte it hands out to a sink first (hashing and copying while the reader reads).
+class TeeSource : public csv::ByteSource {
+ public:
+  using Sink = std::function<void(const char*, size_t)>;
+  TeeSource(std::unique_ptr<csv::ByteSource> inner, Sink sink) : inner_(std::move(inner)), sink_(std::move(sink)) {}
+  Status Read(char* dst, size_t n, size_t* got) override {
+    LL_RETURN_IF_ERROR(inner_->Read(dst, n, got));
+    if (*got > 0) sink_(dst, *got);
+    return Status::OK();
+  }
+  uint64_t file_bytes() const override { return inner_->file_bytes(); }
+  uint64_t file_bytes_read() const override { return inner_->file_bytes_read(); }
+  bool compressed() const override { return inner_->compressed(); }
+
+ private:
+  std::unique_ptr<csv::ByteSource> inner_;
+  Sink sink_;
 };
 
 std::vector<std::string> ExpandInputs(const std::vector<std::string>& inputs, Status* st) {
@@ -117,25 +138,29 @@ Status Stage(const std::string& input, std::optional<TableId> table_override, La
   if (!map.ok()) return Status::InvalidArgument(input + ": " + map.status().message());
   out->unknown_columns = map->unknown_columns;
 
-  // One pass: decode everything (this is what proves a gzip file intact), hash the decoded bytes, and copy.
-  // Plain files are copied from the decoded stream; gzip files are copied byte for byte afterwards.
+  // One pass over the decoded bytes, as the record reader pulls them: hash them, copy them (plain files; gzip
+  // files are copied byte for byte afterwards), and read every record, so that a run never fails on a file
+  // ingest accepted (and a gzip file is proven intact).
   std::ofstream copy;
   if (!out->gzip) {
     copy.open(*staged, std::ios::binary | std::ios::trunc);
     if (!copy) return Status::IOError("cannot write " + *staged);
   }
   Sha256 sha;
-  std::vector<char> buf(1 << 20);
   uint64_t decoded = 0;
-  for (;;) {
-    size_t got = 0;
-    Status st = (*opened)->Read(buf.data(), buf.size(), &got);
-    if (!st.ok()) return Status::InvalidArgument(input + ": " + st.message());
-    if (got == 0) break;
-    sha.Update(buf.data(), got);
-    decoded += got;
-    if (!out->gzip) copy.write(buf.data(), static_cast<std::streamsize>(got));
+  auto tee = std::make_unique<TeeSource>(std::move(*opened), [&](const char* data, size_t n) {
+    sha.Update(data, n);
+    decoded += n;
+    if (!out->gzip) copy.write(data, static_cast<std::streamsize>(n));
+  });
+  csv::RecordReader reader(std::move(tee));
+  Status st = reader.ReadHeader();
+  csv::RecordBatch batch;
+  while (st.ok()) {
+    st = reader.NextBatch(batch);
+    if (batch.size() == 0) break;
   }
+  if (!st.ok()) return Status::InvalidArgument(input + ": " + st.message());
   out->sha256 = sha.HexDigest();
   out->decoded_bytes = decoded;
   if (out->gzip) {
@@ -146,17 +171,6 @@ Status Stage(const std::string& input, std::optional<TableId> table_override, La
     copy.close();
     if (!copy) return Status::IOError("cannot write " + *staged);
   }
-  // Every record must be readable at run time: a run never fails on a file that ingest accepted.
-  auto again = csv::ByteSource::Open(*staged);
-  if (!again.ok()) return again.status();
-  csv::RecordReader reader(std::move(*again));
-  Status st = reader.ReadHeader();
-  csv::RecordBatch batch;
-  while (st.ok()) {
-    st = reader.NextBatch(batch);
-    if (batch.size() == 0) break;
-  }
-  if (!st.ok()) return Status::InvalidArgument(input + ": " + st.message());
   return FsyncPath(*staged);
 }
 
