@@ -33,6 +33,8 @@ class KeyedTable {
     return it == index_.end() ? nullptr : &entries_[it->second];
   }
   bool contains(int64_t key) const { return index_.contains(key); }
+  // Makes room in the index for `n` keys in all, so that loading a large file does not rehash again and again.
+  void Reserve(size_t n) { index_.reserve(n); }
   const Entry& at(int64_t key) const { return entries_[index_.at(key)]; }  // the key must be present
   size_t size() const { return entries_.size(); }
   // Calls f(entry) for every entry, in first-insertion order.

@@ -41,6 +41,15 @@ void Ledger::Upsert(KeyedTable<Entry>& entries, TableId table, int64_t key, cons
   ++c.accepted;
 }
 
+void Ledger::ExpectRows(TableId table, size_t rows) {
+  switch (table) {
+    case TableId::kAccounts: accounts_.Reserve(accounts_.size() + rows); break;
+    case TableId::kSkus: skus_.Reserve(skus_.size() + rows); break;
+    case TableId::kInvoices: invoices_.Reserve(invoices_.size() + rows); break;
+    case TableId::kLineItems: break;  // line items have no key index
+  }
+}
+
 void Ledger::Add(const ValidRow<contract::AccountRow>& row, uint32_t file) {
   Upsert(accounts_, TableId::kAccounts, row.row.account_id, row, file);
 }
@@ -57,7 +66,12 @@ void Ledger::Add(const ValidRow<contract::LineItemRow>& row, uint32_t file) {
   FateCounts& c = counts_[Index(TableId::kLineItems)];
   ++c.read;
   const contract::LineItemRow& r = row.row;
-  InvoiceEntry* invoice = invoices_.Find(r.invoice_id);
+  // Exports list an invoice's lines together: remember the last invoice found (entries never move).
+  if (r.invoice_id != last_invoice_id_ || last_invoice_ == nullptr) {
+    last_invoice_ = invoices_.Find(r.invoice_id);
+    last_invoice_id_ = r.invoice_id;
+  }
+  InvoiceEntry* invoice = last_invoice_;
   const bool invoice_missing = invoice == nullptr;
   LineGroup& g = invoice_missing ? orphan_groups_[r.invoice_id] : invoice->extra;
   if (g.file != file) {

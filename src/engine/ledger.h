@@ -98,6 +98,9 @@ class Ledger {
     ++counts_[Index(table)].rejected;
   }
 
+  // A hint that about `rows` more rows of `table` are coming (sizes the key index once instead of growing it).
+  void ExpectRows(TableId table, size_t rows);
+
   // Rows demoted to duplicate_key since the last call (the loader turns them into Rejects).
   std::vector<DemotedRow> TakeDemoted() { return std::exchange(demoted_, {}); }
 
@@ -135,6 +138,8 @@ class Ledger {
   KeyedTable<InvoiceEntry> invoices_;
   absl::flat_hash_map<int64_t, LineGroup> orphan_groups_;  // groups of line items whose invoice is unknown
   SegmentedVector<LineNode> file_lines_;                      // line items of the current file (exact-repeat chains)
+  InvoiceEntry* last_invoice_ = nullptr;  // the entry of last_invoice_id_, if it is a known invoice
+  int64_t last_invoice_id_ = 0;
   std::vector<PendingLine> pending_lines_;
   std::vector<DemotedRow> demoted_;
   bool finished_ = false;

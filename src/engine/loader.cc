@@ -121,7 +121,18 @@ Status LoadFile(TableId table, uint32_t index, const SourceFile& file, Ledger& l
 
   const size_t first_reject = rejects.size();
   std::unique_ptr<Decoded> d;
+  bool sized = false;
+  std::error_code ec;
+  const uint64_t file_bytes = std::filesystem::file_size(file.path, ec);
   while (full.Pop(&d)) {
+    if (!sized && d->bytes_consumed > 0 && !ec) {
+      // Estimate the file's rows from the first batch's bytes per row (plain files; a gzip file's size on disk
+      // would underestimate, which only means less benefit).
+      const uint64_t rows_seen = d->rows.size() + d->rejects.size();
+      ledger.ExpectRows(table, static_cast<size_t>(static_cast<double>(file_bytes) * static_cast<double>(rows_seen) /
+                                                   static_cast<double>(d->bytes_consumed)));
+      sized = true;
+    }
     for (const auto& row : d->rows) ledger.Add(row, index);
     for (Reject& r : d->rejects) {
       ledger.CountReject(table);
