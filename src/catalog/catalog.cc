@@ -31,11 +31,20 @@ Result<std::unordered_map<uint64_t, std::string>> KnownFiles(sqlite::Database& d
 }
 
 // Crawls `files` on up to hardware_concurrency threads (the crawl is CPU-bound); profiles in the same order.
-Result<std::vector<FileProfile>> CrawlAll(const std::vector<const lake::LandedFile*>& files) {
+// Files with a profile in `profiled` (by sequence) are not read again.
+Result<std::vector<FileProfile>> CrawlAll(const std::vector<const lake::LandedFile*>& files,
+                                          const std::unordered_map<uint64_t, FileProfile>* profiled = nullptr) {
   std::vector<Result<FileProfile>> results(files.size(), Result<FileProfile>(Status::OK()));
   std::atomic<size_t> next{0};
   auto worker = [&]() {
-    for (size_t i = next++; i < files.size(); i = next++) results[i] = CrawlFile(files[i]->path, files[i]->table);
+    for (size_t i = next++; i < files.size(); i = next++) {
+      const auto known = profiled ? profiled->find(files[i]->sequence) : decltype(profiled->end()){};
+      if (profiled && known != profiled->end()) {
+        results[i] = known->second;
+      } else {
+        results[i] = CrawlFile(files[i]->path, files[i]->table);
+      }
+    }
   };
   const size_t threads = std::min<size_t>(files.size(), std::max(1u, std::thread::hardware_concurrency()));
   std::vector<std::thread> pool;
@@ -72,7 +81,7 @@ std::string Catalog::Relative(const std::string& path) const {
   return path.starts_with(prefix) ? path.substr(prefix.size()) : path;
 }
 
-Status Catalog::Sync(const lake::Lake& lake) {
+Status Catalog::Sync(const lake::Lake& lake, const std::unordered_map<uint64_t, FileProfile>* profiled) {
   auto landed = lake::ListLanded(lake);
   if (!landed.ok()) return landed.status();
   auto known = KnownFiles(db_);
@@ -89,7 +98,7 @@ Status Catalog::Sync(const lake::Lake& lake) {
   }
   if (missing.empty()) return Status::OK();
   // Crawl outside any write transaction (it reads whole files); register each file in its own.
-  auto profiles = CrawlAll(missing);
+  auto profiles = CrawlAll(missing, profiled);
   if (!profiles.ok()) return profiles.status();
   for (size_t i = 0; i < missing.size(); ++i) {
     auto txn = sqlite::Transaction::Begin(db_);

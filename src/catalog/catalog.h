@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <string_view>
 #include <vector>
 
@@ -85,7 +86,9 @@ class Catalog {
 
   // Registers every landed file not yet in the catalog, in landing order (crawling each). Fails, naming the file,
   // when one cannot be read, and with Corruption when a registered file's content hash disagrees with the lake.
-  Status Sync(const lake::Lake& lake);
+  // `profiled` holds crawl profiles already made (by ingest, while landing), by landing sequence: those files
+  // are not read again.
+  Status Sync(const lake::Lake& lake, const std::unordered_map<uint64_t, FileProfile>* profiled = nullptr);
 
   // Re-crawls every landed file and rebuilds every table's schema versions from scratch, in landing order (the
   // result is what registering the files one by one gives). Registers missing files too. Hold the lake lock.

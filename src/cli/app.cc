@@ -6,10 +6,14 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <map>
+#include <mutex>
 #include <optional>
+#include <unordered_map>
 #include <set>
 
 #include "catalog/catalog.h"
+#include "catalog/crawler.h"
 #include "cli/catalog_view.h"
 #include "cli/summary.h"
 #include "contract/schema.h"
@@ -83,11 +87,13 @@ Result<lake::LakeLock> LockLake(const lake::Lake& lake) {
 
 void Print(const std::string& text) { std::fwrite(text.data(), 1, text.size(), stdout); }
 
-// The catalog of `lake`, with every landed file registered.
-Result<catalog::Catalog> OpenCatalog(const lake::Lake& lake) {
+// The catalog of `lake`, with every landed file registered (using the crawl profiles in `profiled`, by landing
+// sequence, instead of reading those files again).
+Result<catalog::Catalog> OpenCatalog(const lake::Lake& lake,
+                                     const std::unordered_map<uint64_t, catalog::FileProfile>* profiled = nullptr) {
   auto cat = catalog::Catalog::Open(lake);
   if (!cat.ok()) return cat.status();
-  LL_RETURN_IF_ERROR(cat->Sync(lake));
+  LL_RETURN_IF_ERROR(cat->Sync(lake, profiled));
   return cat;
 }
 
@@ -138,8 +144,22 @@ int CmdIngest(const std::string& lake_dir, const std::vector<std::string>& input
   if (!lake.ok()) return Fail(lake.status());
   auto lock = LockLake(*lake);
   if (!lock.ok()) return Fail(lock.status());
-  auto landed = lake::Land(*lake, inputs, table);
+  // The crawler profiles each extract in landing's own pass over it, so ingest reads every file once.
+  std::map<size_t, catalog::FileProfile> by_input;
+  std::mutex by_input_mu;
+  auto crawl = [&](std::unique_ptr<csv::ByteSource> stream, contract::TableId t, const std::string& name, size_t i) {
+    auto profile = catalog::CrawlStream(std::move(stream), t, name);
+    if (!profile.ok()) return profile.status();
+    std::lock_guard<std::mutex> guard(by_input_mu);
+    by_input[i] = std::move(*profile);
+    return Status::OK();
+  };
+  auto landed = lake::Land(*lake, inputs, table, crawl);
   if (!landed.ok()) return Fail(landed.status());
+  std::unordered_map<uint64_t, catalog::FileProfile> profiled;
+  for (auto& [i, profile] : by_input) {
+    if ((*landed)[i].newly_landed) profiled.emplace((*landed)[i].sequence, std::move(profile));
+  }
   size_t fresh = 0;
   for (const lake::LandedFile& f : *landed) {
     fresh += f.newly_landed ? 1 : 0;
@@ -154,7 +174,7 @@ int CmdIngest(const std::string& lake_dir, const std::vector<std::string>& input
   }
   std::printf("%zu new, %zu already in the lake\n", fresh, landed->size() - fresh);
   // Register and crawl what was landed (and anything an earlier crash left unregistered).
-  auto cat = OpenCatalog(*lake);
+  auto cat = OpenCatalog(*lake, &profiled);
   Status st = cat.ok() ? PrintSchemaChanges(*cat, *landed) : cat.status();
   if (!st.ok()) {
     return Fail(Status::IOError("the files are landed but the catalog could not register them (the next command "

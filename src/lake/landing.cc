@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <thread>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -106,8 +108,8 @@ nlohmann::json ToJson(const LandedFile& f) {
 }
 
 // Reads, checks and copies one input to `*staged` (in the lake's tmp dir: not yet visible).
-Status Stage(const std::string& input, std::optional<TableId> table_override, LandedFile* out,
-             std::string* staged) {
+Status Stage(const std::string& input, std::optional<TableId> table_override, const Inspector& inspector,
+             size_t index, LandedFile* out, std::string* staged) {
   const std::string source = fs::absolute(input).lexically_normal().string();
   auto opened = csv::ByteSource::Open(input);
   if (!opened.ok()) return opened.status();
@@ -153,14 +155,19 @@ Status Stage(const std::string& input, std::optional<TableId> table_override, La
     decoded += n;
     if (!out->gzip) copy.write(data, static_cast<std::streamsize>(n));
   });
-  csv::RecordReader reader(std::move(tee));
-  Status st = reader.ReadHeader();
-  csv::RecordBatch batch;
-  while (st.ok()) {
-    st = reader.NextBatch(batch);
-    if (batch.size() == 0) break;
+  Status st;
+  if (inspector) {
+    st = inspector(std::move(tee), *table, input, index);
+  } else {
+    csv::RecordReader reader(std::move(tee));
+    st = reader.ReadHeader();
+    csv::RecordBatch batch;
+    while (st.ok()) {
+      st = reader.NextBatch(batch);
+      if (batch.size() == 0) break;
+    }
   }
-  if (!st.ok()) return Status::InvalidArgument(input + ": " + st.message());
+  if (!st.ok()) return Status::InvalidArgument(st.message().starts_with(input) ? st.message() : input + ": " + st.message());
   out->sha256 = sha.HexDigest();
   out->decoded_bytes = decoded;
   if (out->gzip) {
@@ -208,7 +215,7 @@ Result<std::vector<LandedFile>> ListLanded(const Lake& lake) {
 }
 
 Result<std::vector<LandedFile>> Land(const Lake& lake, const std::vector<std::string>& inputs,
-                                     std::optional<TableId> table_override) {
+                                     std::optional<TableId> table_override, const Inspector& inspector) {
   Status st;
   const std::vector<std::string> files = ExpandInputs(inputs, &st);
   if (!st.ok()) return st;
@@ -224,12 +231,24 @@ Result<std::vector<LandedFile>> Land(const Lake& lake, const std::vector<std::st
       if (!s.empty()) fs::remove(s, ec);
     }
   };
-  for (size_t i = 0; i < files.size(); ++i) {
-    staged[i] = lake.tmp_dir() + "/land-" + std::to_string(::getpid()) + "-" + std::to_string(i);
-    st = Stage(files[i], table_override, &out[i], &staged[i]);
-    if (!st.ok()) {
+  // Stage the files side by side (each is hashed, copied and read in one CPU-bound pass), then commit in order.
+  std::vector<Status> results(files.size());
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t i = next++; i < files.size(); i = next++) {
+      staged[i] = lake.tmp_dir() + "/land-" + std::to_string(::getpid()) + "-" + std::to_string(i);
+      results[i] = Stage(files[i], table_override, inspector, i, &out[i], &staged[i]);
+    }
+  };
+  const size_t threads = std::min<size_t>(files.size(), std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < threads; ++t) pool.emplace_back(worker);
+  worker();
+  for (std::thread& t : pool) t.join();
+  for (const Status& r : results) {
+    if (!r.ok()) {
       discard();
-      return st;
+      return r;
     }
   }
   // Commit: a sidecar first, then the data file's rename makes it visible (ListLanded lists data files only).

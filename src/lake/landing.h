@@ -4,11 +4,14 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "contract/schema.h"
+#include "csv/byte_source.h"
 #include "lake/lake.h"
 
 namespace ledgerlake::lake {
@@ -31,8 +34,17 @@ struct LandedFile {
 // `table_override` when given, else the file name, else the header. All or nothing: every file is read in
 // full, decoded and checked (readable, text, gzip intact, required columns present) before any is made
 // visible; on failure the raw zone is unchanged and the message names the file. The caller holds the lake lock.
+//
+// Every input is read once: hashed, copied and read record by record in the same pass. By default the pass
+// just reads every record; an `inspector` reads the stream itself instead (the catalog's crawler profiles the
+// file on the way) and must read it to the end, returning an error when a record cannot be read. It is called
+// with the input's index among the expanded inputs (the index of its LandedFile in the result), from several
+// threads at once (one input each).
+using Inspector = std::function<Status(std::unique_ptr<csv::ByteSource> stream, contract::TableId table,
+                                       const std::string& name, size_t index)>;
 Result<std::vector<LandedFile>> Land(const Lake& lake, const std::vector<std::string>& inputs,
-                                     std::optional<contract::TableId> table_override);
+                                     std::optional<contract::TableId> table_override,
+                                     const Inspector& inspector = {});
 
 // Every landed file, in landing order.
 Result<std::vector<LandedFile>> ListLanded(const Lake& lake);
