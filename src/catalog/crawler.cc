@@ -11,12 +11,7 @@ using contract::ValueType;
 
 namespace {
 
-std::string_view Trim(std::string_view s) {
-  size_t b = 0, e = s.size();
-  while (b < e && (s[b] == ' ' || s[b] == '\t')) ++b;
-  while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t')) --e;
-  return s.substr(b, e - b);
-}
+using contract::TrimBlanks;
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
@@ -261,7 +256,7 @@ Result<FileProfile> CrawlStream(std::unique_ptr<csv::ByteSource> source, contrac
       c.typed_by_contract = !c.text_by_contract;
       c.tally = ContractTally(specs[*spec].type);
     } else {
-      c.profile.schema.name = std::string(Trim(header[f]));
+      c.profile.schema.name = std::string(TrimBlanks(header[f]));
     }
   }
   for (size_t s = 0; s < specs.size(); ++s) {
@@ -285,7 +280,7 @@ Result<FileProfile> CrawlStream(std::unique_ptr<csv::ByteSource> source, contrac
         ColumnState& c = cols[f];
         const csv::FieldSpan& span = batch.field(i, f);
         const std::string_view v =
-            csv::RecordBatch::IsNull(span) ? std::string_view() : Trim(batch.Value(span, scratch));
+            csv::RecordBatch::IsNull(span) ? std::string_view() : TrimBlanks(batch.Value(span, scratch));
         if (v.empty()) {
           c.profile.schema.nullable = true;
           continue;

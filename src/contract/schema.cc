@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "contract/values.h"
+
 namespace ledgerlake::contract {
 
 namespace {
@@ -36,10 +38,7 @@ const std::vector<ColumnSpec> kLineItems = {
 
 std::string NormalizeColumnName(std::string_view name) {
   // Header names are matched case-insensitively and without surrounding blanks.
-  size_t b = 0, e = name.size();
-  while (b < e && (name[b] == ' ' || name[b] == '\t')) ++b;
-  while (e > b && (name[e - 1] == ' ' || name[e - 1] == '\t')) --e;
-  std::string out(name.substr(b, e - b));
+  std::string out(TrimBlanks(name));
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
 }

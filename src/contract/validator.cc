@@ -26,13 +26,6 @@ std::string_view ReasonCode(RejectReason reason) {
 
 namespace {
 
-bool BlankAfterTrim(std::string_view v) {
-  for (char c : v) {
-    if (c != ' ' && c != '\t') return false;
-  }
-  return true;
-}
-
 // A field value for a reject's detail, shortened on a UTF-8 character boundary.
 std::string Quote(std::string_view v) {
   size_t cut = 40;
@@ -116,7 +109,7 @@ bool RowValidator::DecodeCommon(const csv::RecordBatch& batch, size_t i, Reject*
     if (f < 0) continue;
     const csv::FieldSpan& span = batch.field(i, static_cast<size_t>(f));
     const std::string_view v = batch.Value(span, scratch_);
-    if (v.empty() || BlankAfterTrim(v)) {
+    if (TrimBlanks(v).empty()) {
       if (spec.required) {
         FillReject(batch, i, RejectReason::kMissingRequired, "required " + std::string(spec.name) + " is empty",
                    reject);

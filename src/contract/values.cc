@@ -5,14 +5,14 @@
 
 namespace ledgerlake::contract {
 
-namespace {
-
-std::string_view Trim(std::string_view s) {
+std::string_view TrimBlanks(std::string_view s) {
   size_t b = 0, e = s.size();
   while (b < e && (s[b] == ' ' || s[b] == '\t')) ++b;
   while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t')) --e;
   return s.substr(b, e - b);
 }
+
+namespace {
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
@@ -25,7 +25,7 @@ bool TwoDigits(std::string_view s, size_t at, int lo, int hi) {
 }  // namespace
 
 bool ParseInteger(std::string_view text, int64_t* out) {
-  std::string_view s = Trim(text);
+  std::string_view s = TrimBlanks(text);
   if (s.empty()) return false;
   bool negative = false;
   size_t i = 0;
@@ -50,7 +50,7 @@ bool ParseInteger(std::string_view text, int64_t* out) {
 }
 
 DecimalError ParseCents(std::string_view text, int64_t* cents) {
-  std::string_view s = Trim(text);
+  std::string_view s = TrimBlanks(text);
   size_t i = 0;
   bool negative = false;
   if (i < s.size() && (s[i] == '+' || s[i] == '-')) {
@@ -80,7 +80,7 @@ DecimalError ParseCents(std::string_view text, int64_t* cents) {
 }
 
 bool ParseDateOrTimestamp(std::string_view text, DayNumber* out) {
-  std::string_view s = Trim(text);
+  std::string_view s = TrimBlanks(text);
   if (s.size() < 10) return false;
   const auto date = ParseIsoDate(s.substr(0, 10));
   if (!date) return false;

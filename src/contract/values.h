@@ -10,6 +10,9 @@
 
 namespace ledgerlake::contract {
 
+// `text` without surrounding spaces and tabs: how every typed field and header name is compared.
+std::string_view TrimBlanks(std::string_view text);
+
 // A signed 64-bit integer ("+5", "-12", " 7 "). False on anything else, including overflow and "1.0".
 bool ParseInteger(std::string_view text, int64_t* out);
 
