@@ -306,7 +306,24 @@ int CmdCrawl(const std::string& lake_dir, bool json) {
   return 0;
 }
 
-enum class CatalogView { kTables, kDescribe, kPartitions, kRuns };
+enum class CatalogView { kTables, kDescribe, kPartitions, kRuns, kPending };
+
+// The rows of the newest run's pending dataset, with the key each waits for.
+int CmdPending(const lake::Lake& lake, bool json) {
+  auto db = duck::Database::Open(duck::DatabaseOptions{});
+  if (!db.ok()) return Fail(db.status());
+  auto conn = duck::Connection::Open(*db);
+  if (!conn.ok()) return Fail(conn.status());
+  Status st = lake::CreateViews(lake, *conn);
+  if (!st.ok()) return Fail(st);
+  auto result = conn->Query(
+      "SELECT table_name, source_file, invoice_id, item_id, missing_table, missing_key FROM pending "
+      "ORDER BY missing_table, missing_key, table_name, invoice_id, item_id");
+  if (!result.ok()) return Fail(result.status());
+  st = duck::FormatResult(*result, json ? duck::OutputFormat::kJson : duck::OutputFormat::kTable, std::cout);
+  std::cout.flush();
+  return st.ok() ? 0 : Fail(st);
+}
 
 int CmdCatalog(const std::string& lake_dir, CatalogView view, const std::string& name, bool json) {
   auto lake = lake::Lake::Open(lake_dir);
@@ -332,6 +349,8 @@ int CmdCatalog(const std::string& lake_dir, CatalogView view, const std::string&
       Print(json ? PartitionsJson(*partitions) : PartitionsText(*partitions));
       return 0;
     }
+    case CatalogView::kPending:
+      return CmdPending(*lake, json);
     case CatalogView::kRuns: {
       auto runs = cat->Runs();
       if (!runs.ok()) return Fail(runs.status());
@@ -401,6 +420,9 @@ int Main(int argc, char** argv) {
   for (const auto& ds : lake::kDatasets) dataset_names.emplace_back(ds.name);
   cat_partitions->add_option("dataset", cat_name, "only this dataset")->check(CLI::IsMember(dataset_names));
   cat_partitions->add_flag("--json", cat_json, "print one JSON array");
+  CLI::App* cat_pending =
+      cat->add_subcommand("pending", "list the rows waiting for a parent (as of the newest run) and the key each waits for");
+  cat_pending->add_flag("--json", cat_json, "print one JSON array");
   CLI::App* cat_runs = cat->add_subcommand("runs", "list the runs, oldest first, with their status and volumes");
   cat_runs->add_flag("--json", cat_json, "print one JSON array (with stages, row fates, inputs and partitions)");
 
@@ -433,6 +455,7 @@ int Main(int argc, char** argv) {
   if (cat_describe->parsed()) return CmdCatalog(lake_dir, CatalogView::kDescribe, cat_name, cat_json);
   if (cat_partitions->parsed()) return CmdCatalog(lake_dir, CatalogView::kPartitions, cat_name, cat_json);
   if (cat_runs->parsed()) return CmdCatalog(lake_dir, CatalogView::kRuns, "", cat_json);
+  if (cat_pending->parsed()) return CmdCatalog(lake_dir, CatalogView::kPending, "", cat_json);
   return kExitUsage;
 }
 

@@ -126,4 +126,20 @@ void Ledger::Finish() {
   pending_lines_ = std::move(still);
 }
 
+std::vector<PendingRow> Ledger::PendingRows() const {
+  std::vector<PendingRow> rows;
+  invoices_.ForEach([&](const InvoiceEntry& e) {
+    if (!accounts_.contains(e.row.account_id)) {
+      rows.push_back(PendingRow{TableId::kInvoices, e.file, e.row.invoice_id, 0, TableId::kAccounts, e.row.account_id});
+    }
+  });
+  for (const PendingLine& p : pending_lines_) {
+    // A line missing both parents waits for its invoice first.
+    rows.push_back(PendingRow{TableId::kLineItems, p.file, p.invoice_id, p.item_id,
+                              p.invoice_missing ? TableId::kInvoices : TableId::kSkus,
+                              p.invoice_missing ? p.invoice_id : p.item_id});
+  }
+  return rows;
+}
+
 }  // namespace ledgerlake::engine

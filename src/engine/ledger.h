@@ -84,6 +84,16 @@ struct PendingLine {
   bool sku_missing;
 };
 
+// A row waiting for its parent, as listed to users: which row, and the key it waits for.
+struct PendingRow {
+  TableId table;        // kInvoices or kLineItems
+  uint32_t file;        // index into the run's landed files
+  int64_t invoice_id;   // the invoice, or the line item's invoice
+  int64_t item_id;      // the line item's sku (line items only)
+  TableId missing;      // the parent table: accounts, invoices or skus
+  int64_t missing_key;  // the parent key not known yet
+};
+
 class Ledger {
  public:
   // Called when a file of `table` starts; files arrive in landing order, tables in kAllTables order.
@@ -114,6 +124,8 @@ class Ledger {
   const KeyedTable<InvoiceEntry>& invoices() const { return invoices_; }
   // After Finish: the line items still waiting for a parent.
   const std::vector<PendingLine>& pending_lines() const { return pending_lines_; }
+  // After Finish: every pending row (invoices in landing order of their key, then line items in reading order).
+  std::vector<PendingRow> PendingRows() const;
 
  private:
   static size_t Index(TableId t) { return static_cast<size_t>(t); }

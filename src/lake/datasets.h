@@ -12,7 +12,7 @@ struct DatasetSpec {
   std::string_view sql_columns;  // "name TYPE, ..." in contract order
 };
 
-inline constexpr std::array<DatasetSpec, 4> kDatasets = {{
+inline constexpr std::array<DatasetSpec, 5> kDatasets = {{
     {"account_features",
      "account_id BIGINT, feature_account_age_day INTEGER, feature_account_age_year INTEGER, "
      "feature_customer_age_over_one_year INTEGER, feature_total_invoices INTEGER, "
@@ -24,6 +24,10 @@ inline constexpr std::array<DatasetSpec, 4> kDatasets = {{
      "num_inv_120d INTEGER, cum_tot_inv_acct INTEGER, is_late INTEGER"},
     {"rejects",
      "table_name VARCHAR, source_file VARCHAR, line_number BIGINT, reason VARCHAR, detail VARCHAR, record VARCHAR"},
+    // Rows waiting for a parent (data-contract.md "pending"): retried by every run, listed by `catalog pending`.
+    {"pending",
+     "table_name VARCHAR, source_file VARCHAR, invoice_id BIGINT, item_id BIGINT, missing_table VARCHAR, "
+     "missing_key BIGINT"},
 }};
 
 }  // namespace ledgerlake::lake

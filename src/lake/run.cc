@@ -54,6 +54,28 @@ RejectColumns BuildRejectColumns(const std::vector<contract::Reject>& rejects,
   return c;
 }
 
+// The pending dataset as columns; item_id is NULL for invoices.
+struct PendingColumns {
+  std::vector<std::string_view> table, source, missing_table;
+  std::vector<int64_t> invoice_id, item_id, missing_key;
+  std::vector<uint8_t> item_valid;
+};
+
+PendingColumns BuildPendingColumns(const std::vector<engine::PendingRow>& rows,
+                                   const std::vector<engine::SourceFile>& files) {
+  PendingColumns c;
+  for (const engine::PendingRow& r : rows) {
+    c.table.push_back(contract::TableName(r.table));
+    c.source.push_back(files[r.file].source_name);
+    c.invoice_id.push_back(r.invoice_id);
+    c.item_id.push_back(r.item_id);
+    c.item_valid.push_back(r.table == TableId::kLineItems ? 1 : 0);
+    c.missing_table.push_back(contract::TableName(r.missing));
+    c.missing_key.push_back(r.missing_key);
+  }
+  return c;
+}
+
 }  // namespace
 
 Result<RunReport> Run(const Lake& lake, const RunOptions& options) {
@@ -74,6 +96,7 @@ Result<RunReport> Run(const Lake& lake, const RunOptions& options) {
 
   // Load, parents first, then compute; the Ledger is dropped before writing so its memory is not held twice.
   std::vector<contract::Reject> rejects;
+  std::vector<engine::PendingRow> pending;
   engine::FeatureSet features;
   {
     engine::Ledger ledger;
@@ -89,6 +112,7 @@ Result<RunReport> Run(const Lake& lake, const RunOptions& options) {
     }
     ledger.Finish();
     for (TableId t : contract::kAllTables) report.tables[static_cast<size_t>(t)] = ledger.counts(t);
+    pending = ledger.PendingRows();
 
     const auto start = Clock::now();
     features = engine::ComputeFeatures(ledger, options.as_of);
@@ -106,6 +130,7 @@ Result<RunReport> Run(const Lake& lake, const RunOptions& options) {
   const engine::AccountFeatures& a = features.accounts;
   const engine::InvoiceFeatures& inv = features.invoices;
   const RejectColumns rc = BuildRejectColumns(rejects, files);
+  const PendingColumns pc = BuildPendingColumns(pending, files);
   using CT = duck::ColumnType;
   std::vector<std::pair<std::string_view, duck::TableView>> tables;
   tables.push_back({"account_features",
@@ -141,6 +166,13 @@ Result<RunReport> Run(const Lake& lake, const RunOptions& options) {
                                                 Col("reason", CT::kVarchar, rc.reason.data()),
                                                 Col("detail", CT::kVarchar, rc.detail.data()),
                                                 Col("record", CT::kVarchar, rc.record.data())}}});
+  tables.push_back({"pending", duck::TableView{pending.size(),
+                                               {Col("table_name", CT::kVarchar, pc.table.data()),
+                                                Col("source_file", CT::kVarchar, pc.source.data()),
+                                                Col("invoice_id", CT::kBigInt, pc.invoice_id.data()),
+                                                Col("item_id", CT::kBigInt, pc.item_id.data(), pc.item_valid.data()),
+                                                Col("missing_table", CT::kVarchar, pc.missing_table.data()),
+                                                Col("missing_key", CT::kBigInt, pc.missing_key.data())}}});
 
   const std::string staging = lake.tmp_dir() + "/run-" + std::to_string(::getpid());
   std::error_code ec;

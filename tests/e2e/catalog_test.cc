@@ -105,16 +105,16 @@ TEST_F(CatalogCliTest, RunsAndPartitionsAreRecorded) {
   EXPECT_EQ(r["bytes_read"], report["bytes_read"]);
   EXPECT_EQ(r["tables"], report["tables"]);
   EXPECT_EQ(r["stages_seconds"].size(), report["stages_seconds"].size());
-  // Bytes written: what is on disk in the four partitions.
+  // Bytes written: what is on disk in the five partitions (three feature datasets, rejects, pending).
   uint64_t on_disk = 0;
   for (const auto& e : fs::recursive_directory_iterator(lake_ + "/processed")) {
     if (e.is_regular_file()) on_disk += e.file_size();
   }
   EXPECT_EQ(r["bytes_written"], on_disk);
-  ASSERT_EQ(r["partitions"].size(), 4u);
+  ASSERT_EQ(r["partitions"].size(), 5u);
 
   json parts = Json({"catalog", "partitions", "--json"});
-  ASSERT_EQ(parts.size(), 4u);
+  ASSERT_EQ(parts.size(), 5u);
   for (const json& p : parts) {
     const std::string ds = p["dataset"];
     EXPECT_EQ(p["day"], "2024-11-24");
@@ -140,7 +140,7 @@ TEST_F(CatalogCliTest, RunsAndPartitionsAreRecorded) {
   EXPECT_EQ(parts[1]["rows"], 6);  // invoice 105 exists on 2024-12-01
   runs = Json({"catalog", "runs", "--json"});
   ASSERT_EQ(runs.size(), 3u);
-  EXPECT_EQ(runs[0]["partitions"].size(), 4u);  // run 1 keeps the record of what it wrote
+  EXPECT_EQ(runs[0]["partitions"].size(), 5u);  // run 1 keeps the record of what it wrote
   const std::string text = LlOk({"catalog", "runs"});
   EXPECT_NE(text.find("2024-12-01  ok"), std::string::npos) << text;
 }

@@ -96,6 +96,19 @@ TEST_F(FatesTest, EveryRowHasExactlyOneFate) {
                   "--format", "csv"}),
             "n\n7\n");
 
+  // Pending rows are listed with the key each waits for.
+  EXPECT_EQ(LlOk({"query", "SELECT table_name, invoice_id, item_id, missing_table, missing_key FROM pending "
+                           "ORDER BY table_name, invoice_id", "--format", "csv"}),
+            "table_name,invoice_id,item_id,missing_table,missing_key\n"
+            "invoice_line_items,101,11,skus,11\n"
+            "invoice_line_items,555,10,invoices,555\n"
+            "invoices,102,,accounts,99\n");
+  const json pending = json::parse(LlOk({"catalog", "pending", "--json"}));
+  ASSERT_EQ(pending.size(), 3u);
+  EXPECT_EQ(pending[0]["missing_table"], "accounts");
+  EXPECT_EQ(pending[0]["missing_key"], 99);
+  EXPECT_NE(pending[0]["source_file"].get<std::string>().find("/d1/invoices.csv"), std::string::npos);
+
   // Features: 100 = 4 x 7.50 - 1 x 0.99; 101's only line is pending; 102 is pending itself.
   EXPECT_EQ(LlOk({"query", "SELECT inv_id, acct_id, inv_total, inv_items, is_late FROM invoice_features ORDER BY inv_id",
                   "--format", "csv"}),
@@ -121,6 +134,11 @@ TEST_F(FatesTest, LaterDeliveriesUpsertReplaceGroupsAndReleasePending) {
   ExpectCounts(report, "invoices", 7, 5, 1, 1, 0);  // 102 released: account 99 arrived
   // 100's group is replaced by the delta (its first-delivery lines are superseded, still accepted); 555 waits.
   ExpectCounts(report, "invoice_line_items", 8, 4, 1, 1, 2);  // 101 still waits for sku 11
+  EXPECT_EQ(LlOk({"query", "SELECT table_name, invoice_id, missing_table, missing_key FROM pending ORDER BY 1, 2",
+                  "--format", "csv"}),
+            "table_name,invoice_id,missing_table,missing_key\n"
+            "invoice_line_items,101,skus,11\n"
+            "invoice_line_items,555,invoices,555\n");
   EXPECT_EQ(LlOk({"query", "SELECT inv_id, acct_id, inv_total, inv_items, is_late FROM invoice_features ORDER BY inv_id",
                   "--format", "csv"}),
             "inv_id,acct_id,inv_total,inv_items,is_late\n"
