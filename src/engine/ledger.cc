@@ -110,36 +110,24 @@ void Ledger::Finish() {
     if (!accounts_.contains(e.row.account_id)) {
       --inv.accepted;
       ++inv.pending;
+      pending_rows_.push_back(
+          PendingRow{TableId::kInvoices, e.file, e.row.invoice_id, 0, TableId::kAccounts, e.row.account_id});
     }
   });
   // A line of a group that a later extract replaced is superseded, not pending.
   FateCounts& li = counts_[Index(TableId::kLineItems)];
-  std::vector<PendingLine> still;
   for (const PendingLine& p : pending_lines_) {
     const InvoiceEntry* invoice = invoices_.Find(p.invoice_id);
     const LineGroup& g = invoice != nullptr ? invoice->extra : orphan_groups_.at(p.invoice_id);
     if (g.file != p.file) continue;
     --li.accepted;
     ++li.pending;
-    still.push_back(p);
-  }
-  pending_lines_ = std::move(still);
-}
-
-std::vector<PendingRow> Ledger::PendingRows() const {
-  std::vector<PendingRow> rows;
-  invoices_.ForEach([&](const InvoiceEntry& e) {
-    if (!accounts_.contains(e.row.account_id)) {
-      rows.push_back(PendingRow{TableId::kInvoices, e.file, e.row.invoice_id, 0, TableId::kAccounts, e.row.account_id});
-    }
-  });
-  for (const PendingLine& p : pending_lines_) {
     // A line missing both parents waits for its invoice first.
-    rows.push_back(PendingRow{TableId::kLineItems, p.file, p.invoice_id, p.item_id,
-                              p.invoice_missing ? TableId::kInvoices : TableId::kSkus,
-                              p.invoice_missing ? p.invoice_id : p.item_id});
+    pending_rows_.push_back(PendingRow{TableId::kLineItems, p.file, p.invoice_id, p.item_id,
+                                       p.invoice_missing ? TableId::kInvoices : TableId::kSkus,
+                                       p.invoice_missing ? p.invoice_id : p.item_id});
   }
-  return rows;
+  pending_lines_ = {};
 }
 
 }  // namespace ledgerlake::engine

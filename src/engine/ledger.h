@@ -122,10 +122,8 @@ class Ledger {
   const KeyedTable<SkuEntry>& skus() const { return skus_; }
   // Each invoice's entry carries its line-item group in `extra`.
   const KeyedTable<InvoiceEntry>& invoices() const { return invoices_; }
-  // After Finish: the line items still waiting for a parent.
-  const std::vector<PendingLine>& pending_lines() const { return pending_lines_; }
   // After Finish: every pending row (invoices in landing order of their key, then line items in reading order).
-  std::vector<PendingRow> PendingRows() const;
+  const std::vector<PendingRow>& PendingRows() const { return pending_rows_; }
 
  private:
   static size_t Index(TableId t) { return static_cast<size_t>(t); }
@@ -152,7 +150,8 @@ class Ledger {
   SegmentedVector<LineNode> file_lines_;                      // line items of the current file (exact-repeat chains)
   InvoiceEntry* last_invoice_ = nullptr;  // the entry of last_invoice_id_, if it is a known invoice
   int64_t last_invoice_id_ = 0;
-  std::vector<PendingLine> pending_lines_;
+  std::vector<PendingLine> pending_lines_;  // line items whose parent was unknown when read (until Finish)
+  std::vector<PendingRow> pending_rows_;    // set by Finish
   std::vector<DemotedRow> demoted_;
   bool finished_ = false;
 };
