@@ -58,11 +58,11 @@ Result<int64_t> Catalog::RecordRun(const RunRecord& run) {
       stmt->Reset();
       stmt->BindInt(1, id)
           .BindText(2, t.table)
-          .BindInt(3, static_cast<int64_t>(t.read))
-          .BindInt(4, static_cast<int64_t>(t.accepted))
-          .BindInt(5, static_cast<int64_t>(t.rejected))
-          .BindInt(6, static_cast<int64_t>(t.duplicate))
-          .BindInt(7, static_cast<int64_t>(t.pending));
+          .BindInt(3, static_cast<int64_t>(t.fates.read))
+          .BindInt(4, static_cast<int64_t>(t.fates.accepted))
+          .BindInt(5, static_cast<int64_t>(t.fates.rejected))
+          .BindInt(6, static_cast<int64_t>(t.fates.duplicate))
+          .BindInt(7, static_cast<int64_t>(t.fates.pending));
       LL_RETURN_IF_ERROR(stmt->Run());
     }
   }
@@ -204,9 +204,10 @@ Result<std::vector<RunRecord>> Catalog::Runs() {
       if (!row.ok()) return row.status();
       if (!*row) break;
       runs[index.at(stmt->ColumnInt(0))].tables.push_back(
-          TableFates{stmt->ColumnText(1), static_cast<uint64_t>(stmt->ColumnInt(2)),
-                     static_cast<uint64_t>(stmt->ColumnInt(3)), static_cast<uint64_t>(stmt->ColumnInt(4)),
-                     static_cast<uint64_t>(stmt->ColumnInt(5)), static_cast<uint64_t>(stmt->ColumnInt(6))});
+          TableFates{stmt->ColumnText(1),
+                     engine::FateCounts{static_cast<uint64_t>(stmt->ColumnInt(2)), static_cast<uint64_t>(stmt->ColumnInt(3)),
+                                        static_cast<uint64_t>(stmt->ColumnInt(4)), static_cast<uint64_t>(stmt->ColumnInt(5)),
+                                        static_cast<uint64_t>(stmt->ColumnInt(6))}});
     }
   }
   {

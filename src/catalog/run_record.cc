@@ -36,10 +36,9 @@ Result<RunRecord> RecordFromReport(const lake::Lake& lake, const lake::RunReport
   r.files_read = report.files_read;
   r.bytes_read = report.bytes_read;
   r.consumed = std::move(consumed);
-  for (const lake::StageTime& s : report.stages) r.stages.push_back({s.name, s.seconds});
+  r.stages = report.stages;
   for (contract::TableId t : contract::kAllTables) {
-    const engine::FateCounts& c = report.tables[static_cast<size_t>(t)];
-    r.tables.push_back({std::string(contract::TableName(t)), c.read, c.accepted, c.rejected, c.duplicate, c.pending});
+    r.tables.push_back({std::string(contract::TableName(t)), report.tables[static_cast<size_t>(t)]});
   }
   for (const lake::DatasetResult& d : report.datasets) {
     PartitionRecord p;

@@ -14,18 +14,10 @@
 
 namespace ledgerlake::catalog {
 
-struct StageSeconds {
-  std::string name;
-  double seconds = 0;
-};
-
+// A table's row fates in one run, by table name (the engine's counts, as stored).
 struct TableFates {
   std::string table;
-  uint64_t read = 0;
-  uint64_t accepted = 0;
-  uint64_t rejected = 0;
-  uint64_t duplicate = 0;
-  uint64_t pending = 0;
+  engine::FateCounts fates;
 };
 
 struct PartitionFile {
@@ -57,7 +49,7 @@ struct RunRecord {
   uint64_t files_read = 0;
   uint64_t bytes_read = 0;
   uint64_t bytes_written = 0;  // sum of the sizes of the partition files it committed
-  std::vector<StageSeconds> stages;
+  std::vector<lake::StageTime> stages;
   std::vector<TableFates> tables;
   std::vector<uint64_t> consumed;  // landing sequences of the files present when it ran
   std::vector<PartitionRecord> partitions;

@@ -231,14 +231,14 @@ std::string RunsJson(const std::vector<catalog::RunRecord>& runs) {
   ordered_json j = ordered_json::array();
   for (const catalog::RunRecord& r : runs) {
     ordered_json stages = ordered_json::object();
-    for (const catalog::StageSeconds& s : r.stages) stages[s.name] = s.seconds;
+    for (const lake::StageTime& s : r.stages) stages[s.name] = s.seconds;
     ordered_json tables = ordered_json::object();
     for (const catalog::TableFates& t : r.tables) {
-      tables[t.table] = {{"read", t.read},
-                         {"accepted", t.accepted},
-                         {"rejected", t.rejected},
-                         {"duplicate", t.duplicate},
-                         {"pending", t.pending}};
+      tables[t.table] = {{"read", t.fates.read},
+                         {"accepted", t.fates.accepted},
+                         {"rejected", t.fates.rejected},
+                         {"duplicate", t.fates.duplicate},
+                         {"pending", t.fates.pending}};
     }
     ordered_json partitions = ordered_json::array();
     for (const catalog::PartitionRecord& p : r.partitions) partitions.push_back(PartitionJson(p));

@@ -222,7 +222,7 @@ RunRecord OkRun(DayNumber day, const std::string& rows_tag, uint64_t rows) {
   r.bytes_read = 300;
   r.bytes_written = 40;
   r.stages = {{"load accounts", 0.5}, {"write", 1.5}};
-  r.tables = {{"accounts", 4, 2, 1, 1, 0}, {"skus", 2, 2, 0, 0, 0}};
+  r.tables = {{"accounts", {4, 2, 1, 1, 0}}, {"skus", {2, 2, 0, 0, 0}}};
   r.consumed = {1, 2};
   PartitionRecord p;
   p.dataset = "account_features";
@@ -268,7 +268,7 @@ TEST_F(CatalogTest, RunsAndPartitionsRoundTrip) {
   EXPECT_EQ(r1.stages[1].name, "write");
   ASSERT_EQ(r1.tables.size(), 2u);
   EXPECT_EQ(r1.tables[0].table, "accounts");
-  EXPECT_EQ(r1.tables[0].rejected, 1u);
+  EXPECT_EQ(r1.tables[0].fates.rejected, 1u);
   EXPECT_EQ(r1.consumed, (std::vector<uint64_t>{1, 2}));
   ASSERT_EQ(r1.partitions.size(), 1u);  // what it wrote, even though run 3 replaced it since
   EXPECT_EQ(r1.partitions[0].rows, 2u);
@@ -317,7 +317,7 @@ TEST_F(CatalogTest, RecordFromReportStatsThePartitionsWritten) {
   EXPECT_EQ(r->consumed, (std::vector<uint64_t>{1, 2, 3}));
   ASSERT_EQ(r->tables.size(), 4u);
   EXPECT_EQ(r->tables[0].table, "accounts");
-  EXPECT_EQ(r->tables[0].rejected, 1u);
+  EXPECT_EQ(r->tables[0].fates.rejected, 1u);
   ASSERT_EQ(r->partitions.size(), 1u);
   const PartitionRecord& p = r->partitions[0];
   EXPECT_EQ(p.path, "processed/rejects/ingest_year=2024/ingest_month=11/ingest_day=24");
