@@ -16,6 +16,8 @@ Status ResultHandle::ErrorStatus(std::string_view fallback) {
   return Status::InvalidArgument(std::move(text));
 }
 
+}  // namespace internal
+
 std::string SqlStringLiteral(std::string_view text) {
   std::string out = "'";
   for (const char c : text) {
@@ -25,8 +27,6 @@ std::string SqlStringLiteral(std::string_view text) {
   out += '\'';
   return out;
 }
-
-}  // namespace internal
 
 namespace {
 

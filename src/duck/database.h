@@ -33,6 +33,9 @@ struct DatabaseOptions {
 // An in-memory DuckDB database. Move-only (a moved-from object may only be destroyed or assigned to);
 // closing happens in the destructor. Safe to share between threads for opening Connections. It must
 // outlive every Connection opened on it.
+// Quotes `text` as an SQL string literal ('it''s'), for paths and names spliced into SQL.
+std::string SqlStringLiteral(std::string_view text);
+
 class Database {
  public:
   // Opens a fresh in-memory database. InvalidArgument (with DuckDB's message) when DuckDB rejects an option.

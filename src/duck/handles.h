@@ -94,7 +94,4 @@ class ResultHandle {
   duckdb_result result_{};
 };
 
-// Quotes `text` as an SQL string literal ('it''s').
-std::string SqlStringLiteral(std::string_view text);
-
 }  // namespace ledgerlake::duck::internal

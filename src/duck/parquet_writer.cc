@@ -239,7 +239,7 @@ Status WriteParquet(Connection& connection, const TableView& table, const std::s
   internal::ConnectionState& state = internal::Access::Of(connection);
   ScopedRegistration registration(*state.scans, table, state.con);
   const std::string sql = std::string("COPY (SELECT * FROM ") + internal::kScanFunction + "(" +
-                          std::to_string(registration.id()) + ")) TO " + internal::SqlStringLiteral(path) +
+                          std::to_string(registration.id()) + ")) TO " + SqlStringLiteral(path) +
                           " (FORMAT parquet, COMPRESSION snappy)";
 
   // Order is a session setting: switch it for this statement only and put the caller's value back.

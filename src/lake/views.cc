@@ -26,15 +26,6 @@ int PartValue(const fs::path& p, std::string_view key) {
   return v;
 }
 
-std::string SqlString(std::string_view s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') out += '\'';
-    out += c;
-  }
-  return out + "'";
-}
-
 }  // namespace
 
 std::optional<std::string> NewestPartition(const Lake& lake, std::string_view dataset) {
@@ -67,7 +58,7 @@ Status CreateViews(const Lake& lake, duck::Connection& conn) {
     std::string sql;
     if (part) {
       sql = "CREATE OR REPLACE VIEW " + std::string(ds.name) + " AS SELECT * FROM read_parquet(" +
-            SqlString(*part + "/*.parquet") + ", hive_partitioning = false)";
+            duck::SqlStringLiteral(*part + "/*.parquet") + ", hive_partitioning = false)";
     } else {
       sql = "CREATE OR REPLACE TABLE " + std::string(ds.name) + " (" + std::string(ds.sql_columns) + ")";
     }
@@ -79,7 +70,7 @@ Status CreateViews(const Lake& lake, duck::Connection& conn) {
     std::string list;
     for (const LandedFile& f : *landed) {
       if (f.table != t) continue;
-      list += (list.empty() ? "" : ", ") + SqlString(f.path);
+      list += (list.empty() ? "" : ", ") + duck::SqlStringLiteral(f.path);
     }
     if (list.empty()) continue;
     LL_RETURN_IF_ERROR(conn.Execute("CREATE OR REPLACE VIEW raw_" + std::string(contract::TableName(t)) +
