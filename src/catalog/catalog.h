@@ -77,6 +77,15 @@ struct BreakingChange {
   bool superseded = false;  // a later good file of the table resolved it
 };
 
+// The run that owns a day's partitions now.
+struct CommittedRun {
+  DayNumber day = 0;
+  int64_t run_id = 0;
+  std::string state;  // relative to the lake root; "" when the run kept none (older lakes)
+  uint64_t bookmark = 0;
+  bool complete = true;
+};
+
 class Catalog {
  public:
   // Opens <lake>/catalog.db, creating it and its tables (or migrating an older one) when needed. Fails when the
@@ -110,6 +119,8 @@ class Catalog {
   Result<int64_t> RecordRun(const RunRecord& run);
   // Every run, oldest first, each with everything it wrote (also the partitions later runs replaced).
   Result<std::vector<RunRecord>> Runs();
+  // The runs that own the days with partitions, oldest day first.
+  Result<std::vector<CommittedRun>> CommittedRuns();
   // The current partitions of every dataset (or of `dataset`), by dataset then day.
   Result<std::vector<PartitionRecord>> Partitions(std::string_view dataset = "");
 

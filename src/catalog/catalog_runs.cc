@@ -22,7 +22,7 @@ Result<int64_t> Catalog::RecordRun(const RunRecord& run) {
   {
     auto stmt = db_.Prepare(
         "INSERT INTO runs (started_unix_ms, ended_unix_ms, status, message, as_of, full_refresh, seconds, files_read, "
-        "bytes_read, bytes_written) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        "bytes_read, bytes_written, state, bookmark, complete) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!stmt.ok()) return stmt.status();
     stmt->BindInt(1, run.started_unix_ms)
         .BindInt(2, run.ended_unix_ms)
@@ -33,7 +33,10 @@ Result<int64_t> Catalog::RecordRun(const RunRecord& run) {
         .BindDouble(7, run.seconds)
         .BindInt(8, static_cast<int64_t>(run.files_read))
         .BindInt(9, static_cast<int64_t>(run.bytes_read))
-        .BindInt(10, static_cast<int64_t>(run.bytes_written));
+        .BindInt(10, static_cast<int64_t>(run.bytes_written))
+        .BindText(11, run.state)
+        .BindInt(12, static_cast<int64_t>(run.bookmark))
+        .BindInt(13, run.complete ? 1 : 0);
     LL_RETURN_IF_ERROR(stmt->Run());
     id = db_.last_insert_rowid();
   }
@@ -111,12 +114,14 @@ Result<int64_t> Catalog::RecordRun(const RunRecord& run) {
 Result<std::vector<PartitionRecord>> Catalog::LoadPartitions(bool current_only, std::string_view dataset) {
   // Every run's output, or only the outputs that are the lake's partitions now.
   auto stmt = db_.Prepare(current_only ? R"sql(
-      SELECT r.run_id, r.dataset, r.day, r.path, r.rows, r.bytes, r.written_unix_ms
+      SELECT r.run_id, r.dataset, r.day, r.path, r.rows, r.bytes, r.written_unix_ms, x.complete
       FROM partitions p JOIN run_partitions r ON r.run_id = p.run_id AND r.dataset = p.dataset
+      JOIN runs x ON x.run_id = p.run_id
       WHERE ?1 = '' OR p.dataset = ?1 ORDER BY r.dataset, r.day)sql"
                                        : R"sql(
-      SELECT run_id, dataset, day, path, rows, bytes, written_unix_ms FROM run_partitions
-      WHERE ?1 = '' OR dataset = ?1 ORDER BY run_id, dataset)sql");
+      SELECT r.run_id, r.dataset, r.day, r.path, r.rows, r.bytes, r.written_unix_ms, x.complete
+      FROM run_partitions r JOIN runs x ON x.run_id = r.run_id
+      WHERE ?1 = '' OR r.dataset = ?1 ORDER BY r.run_id, r.dataset)sql");
   auto files = db_.Prepare("SELECT name, bytes FROM partition_files WHERE run_id = ? AND dataset = ? ORDER BY name");
   if (!stmt.ok()) return stmt.status();
   if (!files.ok()) return files.status();
@@ -136,6 +141,7 @@ Result<std::vector<PartitionRecord>> Catalog::LoadPartitions(bool current_only, 
     p.rows = static_cast<uint64_t>(stmt->ColumnInt(4));
     p.bytes = static_cast<uint64_t>(stmt->ColumnInt(5));
     p.written_unix_ms = stmt->ColumnInt(6);
+    p.complete = stmt->ColumnInt(7) != 0;
     files->Reset();
     files->BindInt(1, p.run_id).BindText(2, p.dataset);
     for (;;) {
@@ -153,13 +159,38 @@ Result<std::vector<PartitionRecord>> Catalog::Partitions(std::string_view datase
   return LoadPartitions(true, dataset);
 }
 
+Result<std::vector<CommittedRun>> Catalog::CommittedRuns() {
+  // Every run writes account_features, so its partitions name the runs that own a day.
+  auto stmt = db_.Prepare(R"sql(
+      SELECT p.day, r.run_id, r.state, r.bookmark, r.complete
+      FROM partitions p JOIN runs r ON r.run_id = p.run_id
+      WHERE p.dataset = 'account_features' ORDER BY p.day)sql");
+  if (!stmt.ok()) return stmt.status();
+  std::vector<CommittedRun> out;
+  for (;;) {
+    auto row = stmt->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    CommittedRun c;
+    auto day = ParseDay(db_, stmt->ColumnText(0));
+    if (!day.ok()) return day.status();
+    c.day = *day;
+    c.run_id = stmt->ColumnInt(1);
+    c.state = stmt->ColumnText(2);
+    c.bookmark = static_cast<uint64_t>(stmt->ColumnInt(3));
+    c.complete = stmt->ColumnInt(4) != 0;
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
 Result<std::vector<RunRecord>> Catalog::Runs() {
   std::vector<RunRecord> runs;
   std::map<int64_t, size_t> index;  // run id -> position in runs
   {
     auto stmt = db_.Prepare(
         "SELECT run_id, started_unix_ms, ended_unix_ms, status, message, as_of, full_refresh, seconds, files_read, "
-        "bytes_read, bytes_written FROM runs ORDER BY run_id");
+        "bytes_read, bytes_written, state, bookmark, complete FROM runs ORDER BY run_id");
     if (!stmt.ok()) return stmt.status();
     for (;;) {
       auto row = stmt->Step();
@@ -179,6 +210,9 @@ Result<std::vector<RunRecord>> Catalog::Runs() {
       r.files_read = static_cast<uint64_t>(stmt->ColumnInt(8));
       r.bytes_read = static_cast<uint64_t>(stmt->ColumnInt(9));
       r.bytes_written = static_cast<uint64_t>(stmt->ColumnInt(10));
+      r.state = stmt->ColumnText(11);
+      r.bookmark = static_cast<uint64_t>(stmt->ColumnInt(12));
+      r.complete = stmt->ColumnInt(13) != 0;
       index[r.run_id] = runs.size();
       runs.push_back(std::move(r));
     }

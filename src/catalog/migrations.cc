@@ -117,6 +117,14 @@ CREATE TABLE partitions (                    -- the partitions in the lake now: 
 );
 )sql";
 
+// Format 2: runs carry their bookmark state (engine/state.h) and whether their partitions are complete datasets
+// or deltas against the run before (lake/run.h).
+constexpr const char* kFormat2 = R"sql(
+ALTER TABLE runs ADD COLUMN state TEXT NOT NULL DEFAULT '';        -- relative to the lake root; '' = none
+ALTER TABLE runs ADD COLUMN bookmark INTEGER NOT NULL DEFAULT 0;   -- newest landing sequence merged in
+ALTER TABLE runs ADD COLUMN complete INTEGER NOT NULL DEFAULT 1;   -- 0: its partitions are deltas
+)sql";
+
 Result<int> UserVersion(sqlite::Database& db) {
   auto stmt = db.Prepare("PRAGMA user_version");
   if (!stmt.ok()) return stmt.status();
@@ -140,7 +148,8 @@ Status Migrate(sqlite::Database& db) {
   auto version = UserVersion(db);  // again, inside the write lock: another process may have migrated meanwhile
   if (!version.ok()) return version.status();
   if (*version == 0) LL_RETURN_IF_ERROR(db.Execute(kFormat1));
-  // Later formats: if (*version < 2) ... each step upgrades one format.
+  if (*version < 2) LL_RETURN_IF_ERROR(db.Execute(kFormat2));
+  // Later formats: if (*version < 3) ... each step upgrades one format.
   LL_RETURN_IF_ERROR(db.Execute("PRAGMA user_version = " + std::to_string(kCatalogFormat)));
   return txn->Commit();
 }

@@ -1,6 +1,5 @@
 #include "catalog/run_record.h"
 
-#include <algorithm>
 #include <chrono>
 #include <filesystem>
 
@@ -36,6 +35,9 @@ Result<RunRecord> RecordFromReport(const lake::Lake& lake, const lake::RunReport
   r.files_read = report.files_read;
   r.bytes_read = report.bytes_read;
   r.consumed = std::move(consumed);
+  r.state = RelativeToLake(lake, report.state_file);
+  r.bookmark = report.bookmark;
+  r.complete = report.complete;
   r.stages = report.stages;
   for (contract::TableId t : contract::kAllTables) {
     r.tables.push_back({std::string(contract::TableName(t)), report.tables[static_cast<size_t>(t)]});
@@ -47,17 +49,11 @@ Result<RunRecord> RecordFromReport(const lake::Lake& lake, const lake::RunReport
     p.path = RelativeToLake(lake, d.partition);
     p.rows = d.rows;
     p.written_unix_ms = ended_unix_ms;
-    std::error_code ec;
-    for (const auto& entry : fs::directory_iterator(d.partition, ec)) {
-      if (!entry.is_regular_file(ec)) continue;
-      const uintmax_t size = entry.file_size(ec);
-      if (ec) break;
-      p.files.push_back({entry.path().filename().string(), size});
-      p.bytes += size;
+    p.complete = report.complete;
+    if (!d.file.empty()) {
+      p.files.push_back({fs::path(d.file).filename().string(), d.bytes});
+      p.bytes = d.bytes;
     }
-    if (ec) return Status::IOError("cannot list partition " + d.partition + ": " + ec.message());
-    std::sort(p.files.begin(), p.files.end(),
-              [](const PartitionFile& a, const PartitionFile& b) { return a.name < b.name; });
     r.bytes_written += p.bytes;
     r.partitions.push_back(std::move(p));
   }

@@ -35,6 +35,7 @@ struct PartitionRecord {
   uint64_t bytes = 0;  // of all its files
   int64_t run_id = 0;  // the run that wrote it (re-running a day replaces the partition and this)
   int64_t written_unix_ms = 0;
+  bool complete = true;  // the whole dataset as of `day`; false: the changes since the partition before
 };
 
 struct RunRecord {
@@ -49,9 +50,12 @@ struct RunRecord {
   uint64_t files_read = 0;
   uint64_t bytes_read = 0;
   uint64_t bytes_written = 0;  // sum of the sizes of the partition files it committed
+  std::string state;          // its saved state (relative to the lake root); "" for failed runs
+  uint64_t bookmark = 0;      // newest landing sequence merged into that state
+  bool complete = true;       // its partitions are complete datasets (false: deltas)
   std::vector<lake::StageTime> stages;
   std::vector<TableFates> tables;
-  std::vector<uint64_t> consumed;  // landing sequences of the files present when it ran
+  std::vector<uint64_t> consumed;  // landing sequences of the files it applied
   std::vector<PartitionRecord> partitions;
 };
 

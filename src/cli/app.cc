@@ -22,6 +22,7 @@
 #include "gen/generator.h"
 #include "lake/datasets.h"
 #include "lake/landing.h"
+#include "lake/partition.h"
 #include "lake/run.h"
 #include "lake/views.h"
 
@@ -194,6 +195,42 @@ std::string RefusalMessage(const std::vector<catalog::BreakingChange>& breaking)
   return msg;
 }
 
+// The committed partitions, as the query views take them.
+Result<std::vector<lake::ViewPartition>> CommittedPartitions(const lake::Lake& lake, catalog::Catalog& cat) {
+  auto partitions = cat.Partitions();
+  if (!partitions.ok()) return partitions.status();
+  std::vector<lake::ViewPartition> out;
+  for (const catalog::PartitionRecord& p : *partitions) {
+    lake::ViewPartition v{p.dataset, p.day, p.complete, {}};
+    for (const catalog::PartitionFile& f : p.files) v.files.push_back(lake.root() + "/" + p.path + "/" + f.name);
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+// Deletes what no committed run needs: partition files of runs that died or were superseded, states and line
+// logs other than those of the two newest days' runs (the base of the next day's run and of a re-run of the
+// newest day), and staging. Called with the lake lock held, before and after a run.
+Status RemoveUnreferenced(const lake::Lake& lake, catalog::Catalog& cat) {
+  auto partitions = CommittedPartitions(lake, cat);
+  if (!partitions.ok()) return partitions.status();
+  std::set<std::string> keep;
+  for (const lake::ViewPartition& p : *partitions) keep.insert(p.files.begin(), p.files.end());
+  auto runs = cat.CommittedRuns();
+  if (!runs.ok()) return runs.status();
+  for (size_t i = runs->size() >= 2 ? runs->size() - 2 : 0; i < runs->size(); ++i) {
+    const catalog::CommittedRun& r = (*runs)[i];
+    if (r.state.empty()) continue;
+    const std::string state = lake.root() + "/" + r.state;
+    auto logs = lake::StateLineLogs(lake, state);
+    if (!logs.ok()) continue;  // a state that cannot be read is no base: the next run starts from nothing
+    keep.insert(state);
+    keep.insert(logs->begin(), logs->end());
+  }
+  lake::RemoveUnreferenced(lake, keep);
+  return Status::OK();
+}
+
 int CmdRun(const std::string& lake_dir, const std::string& as_of_text, bool json, bool full_refresh) {
   const int64_t started = catalog::NowUnixMs();
   DayNumber as_of = TodayUtc();
@@ -208,15 +245,60 @@ int CmdRun(const std::string& lake_dir, const std::string& as_of_text, bool json
   if (!lock.ok()) return Fail(lock.status());
   auto cat = OpenCatalog(*lake);
   if (!cat.ok()) return Fail(cat.status());
+  Status st = RemoveUnreferenced(*lake, *cat);  // what a run that died left behind
+  if (!st.ok()) return Fail(st);
   auto landed = lake::ListLanded(*lake);
   if (!landed.ok()) return Fail(landed.status());
+  auto committed = cat->CommittedRuns();
+  if (!committed.ok()) return Fail(committed.status());
+  const uint64_t newest_landed = landed->empty() ? 0 : landed->back().sequence;
+
+  // The base: the run of the newest day before D. Days only move forward: a partition D is a delta against the
+  // partitions before it, so writing a day before the newest would leave the later ones on a wrong base.
+  const catalog::CommittedRun* base = nullptr;
+  if (!committed->empty()) {
+    const catalog::CommittedRun& newest = committed->back();
+    if (as_of < newest.day) {
+      return Fail(Status::InvalidArgument("the lake has partitions up to " + FormatIsoDate(newest.day) +
+                                          "; a run as of " + FormatIsoDate(as_of) +
+                                          " would rewrite history: run as of that day or later"));
+    }
+    if (as_of == newest.day && !full_refresh && newest.bookmark == newest_landed && !newest.state.empty()) {
+      std::fprintf(stderr, "ledgerlake: nothing landed since the run as of %s; its partitions stay as they are\n",
+                   FormatIsoDate(as_of).c_str());
+      return 0;
+    }
+    if (!full_refresh) {
+      if (as_of > newest.day) {
+        base = &newest;
+      } else if (committed->size() >= 2) {
+        base = &(*committed)[committed->size() - 2];
+      }
+    }
+  }
+  std::optional<std::string> base_state;
+  uint64_t base_bookmark = 0;
+  if (base != nullptr && !base->state.empty()) {
+    const std::string path = lake->root() + "/" + base->state;
+    if (lake::StateLineLogs(*lake, path).ok()) {
+      base_state = path;
+      base_bookmark = base->bookmark;
+    } else {
+      std::fprintf(stderr, "ledgerlake: the state of the run as of %s cannot be read; rebuilding from the raw zone\n",
+                   FormatIsoDate(base->day).c_str());
+    }
+  }
+
   std::vector<uint64_t> consumed;
-  for (const lake::LandedFile& f : *landed) consumed.push_back(f.sequence);
+  for (const lake::LandedFile& f : *landed) {
+    if (f.sequence > base_bookmark) consumed.push_back(f.sequence);
+  }
   // A failed run is recorded too; if even that fails, the run's own error is the one to report.
-  auto fail_recorded = [&](const Status& st) {
-    (void)cat->RecordRun(catalog::FailedRecord(as_of, full_refresh, st.message(), consumed, started,
+  auto fail_recorded = [&](const Status& failure) {
+    (void)cat->RecordRun(catalog::FailedRecord(as_of, full_refresh, failure.message(), consumed, started,
                                                catalog::NowUnixMs()));
-    return Fail(st);
+    (void)RemoveUnreferenced(*lake, *cat);
+    return Fail(failure);
   };
 
   auto breaking = cat->BreakingChanges();
@@ -227,35 +309,60 @@ int CmdRun(const std::string& lake_dir, const std::string& as_of_text, bool json
   lake::RunOptions options;
   options.as_of = as_of;
   options.full_refresh = full_refresh;
+  options.base_state = base_state;
+  options.token = "r" + std::to_string(started) + "-" + std::to_string(::getpid());
   options.progress = [&](std::string_view stage, uint64_t done, uint64_t total) { progress.Update(stage, done, total); };
   auto report = lake::Run(*lake, options);
   progress.Clear();
   if (!report.ok()) return fail_recorded(report.status());
-  const std::string text = json ? RunSummaryJson(*report) : RunSummaryText(*report);
-  Print(text);
+  // The commit: until the catalog records the run, nothing it wrote is visible.
   auto record = catalog::RecordFromReport(*lake, *report, consumed, started, catalog::NowUnixMs());
-  Status st = record.ok() ? cat->RecordRun(*record).status() : record.status();
+  st = record.ok() ? cat->RecordRun(*record).status() : record.status();
   if (!st.ok()) {
-    return Fail(Status::IOError("the run succeeded but could not be recorded in the catalog: " + st.message()));
+    (void)RemoveUnreferenced(*lake, *cat);
+    return Fail(Status::IOError("the run could not be committed to the catalog: " + st.message()));
   }
+  (void)RemoveUnreferenced(*lake, *cat);
+  Print(json ? RunSummaryJson(*report) : RunSummaryText(*report));
   return 0;
 }
 
-int CmdQuery(const std::string& lake_dir, const std::string& sql, const std::string& format_name) {
+// DuckDB with the lake's views (as of `as_of`, else the newest run) on one connection.
+struct QuerySession {
+  duck::Database db;
+  duck::Connection conn;
+};
+Result<QuerySession> OpenQuerySession(const lake::Lake& lake, std::optional<DayNumber> as_of) {
+  auto cat = catalog::Catalog::Open(lake);
+  if (!cat.ok()) return cat.status();
+  auto partitions = CommittedPartitions(lake, *cat);
+  if (!partitions.ok()) return partitions.status();
+  auto db = duck::Database::Open(duck::DatabaseOptions{});
+  if (!db.ok()) return db.status();
+  auto conn = duck::Connection::Open(*db);
+  if (!conn.ok()) return conn.status();
+  LL_RETURN_IF_ERROR(lake::CreateViews(lake, *conn, *partitions, as_of));
+  return QuerySession{std::move(*db), std::move(*conn)};
+}
+
+int CmdQuery(const std::string& lake_dir, const std::string& sql, const std::string& format_name,
+             const std::string& as_of_text) {
+  std::optional<DayNumber> as_of;
+  if (!as_of_text.empty()) {
+    auto d = ParseDateOption(as_of_text, "--as-of");
+    if (!d.ok()) return Fail(d.status());
+    as_of = *d;
+  }
   auto lake = lake::Lake::Open(lake_dir);
   if (!lake.ok()) return Fail(lake.status());
-  auto db = duck::Database::Open(duck::DatabaseOptions{});
-  if (!db.ok()) return Fail(db.status());
-  auto conn = duck::Connection::Open(*db);
-  if (!conn.ok()) return Fail(conn.status());
-  Status st = lake::CreateViews(*lake, *conn);
-  if (!st.ok()) return Fail(st);
-  auto result = conn->Query(sql);
+  auto session = OpenQuerySession(*lake, as_of);
+  if (!session.ok()) return Fail(session.status());
+  auto result = session->conn.Query(sql);
   if (!result.ok()) return Fail(result.status());
   const duck::OutputFormat format = format_name == "csv"    ? duck::OutputFormat::kCsv
                                     : format_name == "json" ? duck::OutputFormat::kJson
                                                             : duck::OutputFormat::kTable;
-  st = duck::FormatResult(*result, format, std::cout);
+  Status st = duck::FormatResult(*result, format, std::cout);
   std::cout.flush();
   if (!st.ok()) return Fail(st);
   return 0;
@@ -310,17 +417,13 @@ enum class CatalogView { kTables, kDescribe, kPartitions, kRuns, kPending };
 
 // The rows of the newest run's pending dataset, with the key each waits for.
 int CmdPending(const lake::Lake& lake, bool json) {
-  auto db = duck::Database::Open(duck::DatabaseOptions{});
-  if (!db.ok()) return Fail(db.status());
-  auto conn = duck::Connection::Open(*db);
-  if (!conn.ok()) return Fail(conn.status());
-  Status st = lake::CreateViews(lake, *conn);
-  if (!st.ok()) return Fail(st);
-  auto result = conn->Query(
+  auto session = OpenQuerySession(lake, std::nullopt);
+  if (!session.ok()) return Fail(session.status());
+  auto result = session->conn.Query(
       "SELECT table_name, source_file, invoice_id, item_id, missing_table, missing_key FROM pending "
       "ORDER BY missing_table, missing_key, table_name, invoice_id, item_id");
   if (!result.ok()) return Fail(result.status());
-  st = duck::FormatResult(*result, json ? duck::OutputFormat::kJson : duck::OutputFormat::kTable, std::cout);
+  Status st = duck::FormatResult(*result, json ? duck::OutputFormat::kJson : duck::OutputFormat::kTable, std::cout);
   std::cout.flush();
   return st.ok() ? 0 : Fail(st);
 }
@@ -388,13 +491,16 @@ int Main(int argc, char** argv) {
   run->add_option("--as-of", as_of, "snapshot date D, YYYY-MM-DD (default: today in UTC)");
   run->add_flag("--json", json, "print the run summary as one JSON object");
   run->add_flag("--no-wait", g_no_wait, "if another process is working on the lake, exit (status 1) instead of waiting");
-  run->add_flag("--full-refresh", full_refresh, "rebuild everything from the raw zone (currently every run does)");
+  run->add_flag("--full-refresh", full_refresh, "rebuild the state from the raw zone instead of continuing the previous run's, and write complete partitions");
 
   CLI::App* query = app.add_subcommand("query", "SQL over the datasets, rejects and raw tables");
   std::string sql;
   std::string format = "table";
   query->add_option("sql", sql, "the SQL statement")->required();
   query->add_option("--format", format, "table, csv or json")->check(CLI::IsMember({"table", "csv", "json"}));
+  std::string query_as_of;
+  query->add_option("--as-of", query_as_of,
+                    "show the datasets as the newest run on or before this day (YYYY-MM-DD) left them");
 
   CLI::App* crawl = app.add_subcommand(
       "crawl", "re-crawl every landed file: infer its schema, rebuild the schema versions, report breaking changes");
@@ -448,7 +554,7 @@ int Main(int argc, char** argv) {
   if (init->parsed()) return CmdInit(lake_dir);
   if (ingest->parsed()) return CmdIngest(lake_dir, inputs, table);
   if (run->parsed()) return CmdRun(lake_dir, as_of, json, full_refresh);
-  if (query->parsed()) return CmdQuery(lake_dir, sql, format);
+  if (query->parsed()) return CmdQuery(lake_dir, sql, format, query_as_of);
   if (generate->parsed()) return CmdGenerate(gen_options, first_day, last_day);
   if (crawl->parsed()) return CmdCrawl(lake_dir, crawl_json);
   if (cat_tables->parsed()) return CmdCatalog(lake_dir, CatalogView::kTables, "", cat_json);

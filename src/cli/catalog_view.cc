@@ -103,7 +103,8 @@ ordered_json PartitionJson(const catalog::PartitionRecord& p) {
   return {{"dataset", p.dataset}, {"day", FormatIsoDate(p.day)},
           {"path", p.path},       {"rows", p.rows},
           {"bytes", p.bytes},     {"files", files},
-          {"run_id", p.run_id},   {"written", UtcTimeMs(p.written_unix_ms, true)}};
+          {"run_id", p.run_id},   {"written", UtcTimeMs(p.written_unix_ms, true)},
+          {"kind", p.complete ? "complete" : "delta"}};
 }
 
 // Aligned columns leave blanks after a short last column; drop them.
@@ -199,11 +200,11 @@ std::string DescribeJson(const catalog::TableDescription& d) {
 
 std::string PartitionsText(const std::vector<catalog::PartitionRecord>& partitions) {
   if (partitions.empty()) return "no partitions yet: `ledgerlake run` writes them\n";
-  std::string out = fmt::format("{:<26} {:<10} {:>12} {:>5} {:>12} {:>5}  {}\n", "dataset", "day", "rows", "files",
-                                "bytes", "run", "path");
+  std::string out = fmt::format("{:<26} {:<10} {:<8} {:>12} {:>5} {:>12} {:>5}  {}\n", "dataset", "day", "kind",
+                                "rows", "files", "bytes", "run", "path");
   for (const catalog::PartitionRecord& p : partitions) {
-    out += fmt::format("{:<26} {:<10} {:>12} {:>5} {:>12} {:>5}  {}\n", p.dataset, FormatIsoDate(p.day), p.rows,
-                       p.files.size(), p.bytes, p.run_id, p.path);
+    out += fmt::format("{:<26} {:<10} {:<8} {:>12} {:>5} {:>12} {:>5}  {}\n", p.dataset, FormatIsoDate(p.day),
+                       p.complete ? "complete" : "delta", p.rows, p.files.size(), p.bytes, p.run_id, p.path);
   }
   return TrimLineEnds(out);
 }
@@ -216,12 +217,13 @@ std::string PartitionsJson(const std::vector<catalog::PartitionRecord>& partitio
 
 std::string RunsText(const std::vector<catalog::RunRecord>& runs) {
   if (runs.empty()) return "no runs yet\n";
-  std::string out = fmt::format("{:>5}  {:<19}  {:<10}  {:<6} {:>8} {:>6} {:>11} {:>11}\n", "run", "started (UTC)",
-                                "as of", "status", "seconds", "files", "read", "written");
+  std::string out = fmt::format("{:>5}  {:<19}  {:<10}  {:<6} {:<8} {:>8} {:>6} {:>11} {:>11}\n", "run",
+                                "started (UTC)", "as of", "status", "kind", "seconds", "files", "read", "written");
   for (const catalog::RunRecord& r : runs) {
-    out += fmt::format("{:>5}  {:<19}  {:<10}  {:<6} {:>8.2f} {:>6} {:>11} {:>11}\n", r.run_id,
-                       UtcTimeMs(r.started_unix_ms, false), FormatIsoDate(r.as_of), r.ok ? "ok" : "failed", r.seconds,
-                       r.consumed.size(), HumanBytes(r.bytes_read), HumanBytes(r.bytes_written));
+    out += fmt::format("{:>5}  {:<19}  {:<10}  {:<6} {:<8} {:>8.2f} {:>6} {:>11} {:>11}\n", r.run_id,
+                       UtcTimeMs(r.started_unix_ms, false), FormatIsoDate(r.as_of), r.ok ? "ok" : "failed",
+                       !r.ok ? "" : r.complete ? "complete" : "delta", r.seconds, r.consumed.size(),
+                       HumanBytes(r.bytes_read), HumanBytes(r.bytes_written));
     if (!r.ok) out += fmt::format("{:>5}  {}\n", "", r.message);
   }
   return TrimLineEnds(out);
@@ -249,6 +251,9 @@ std::string RunsJson(const std::vector<catalog::RunRecord>& runs) {
                  {"message", r.message},
                  {"as_of", FormatIsoDate(r.as_of)},
                  {"full_refresh", r.full_refresh},
+                 {"kind", r.complete ? "complete" : "delta"},
+                 {"bookmark", r.bookmark},
+                 {"state", r.state},
                  {"seconds", r.seconds},
                  {"files_read", r.files_read},
                  {"bytes_read", r.bytes_read},

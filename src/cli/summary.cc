@@ -9,8 +9,11 @@ namespace ledgerlake::cli {
 using contract::TableId;
 
 std::string RunSummaryText(const lake::RunReport& r) {
-  std::string out = fmt::format("ledgerlake run as of {} (full refresh): {} files, {:.1f} MB read, {:.2f} s\n\n",
-                                FormatIsoDate(r.as_of), r.files_read, static_cast<double>(r.bytes_read) / 1e6,
+  const std::string kind =
+      r.complete ? (r.full_refresh ? "full refresh" : "complete")
+                 : "incremental since the run as of " + (r.base_as_of ? FormatIsoDate(*r.base_as_of) : std::string("?"));
+  std::string out = fmt::format("ledgerlake run as of {} ({}): {} new files, {:.1f} MB read, {:.2f} s\n\n",
+                                FormatIsoDate(r.as_of), kind, r.files_read, static_cast<double>(r.bytes_read) / 1e6,
                                 r.total_seconds);
   out += fmt::format("{:<20} {:>12} {:>12} {:>10} {:>10} {:>10}\n", "table", "read", "accepted", "rejected",
                      "duplicate", "pending");
@@ -19,7 +22,7 @@ std::string RunSummaryText(const lake::RunReport& r) {
     out += fmt::format("{:<20} {:>12} {:>12} {:>10} {:>10} {:>10}\n", contract::TableName(t), c.read, c.accepted,
                        c.rejected, c.duplicate, c.pending);
   }
-  out += fmt::format("\n{:<26} {:>12}  {}\n", "dataset", "rows", "partition");
+  out += fmt::format("\n{:<26} {:>12}  {}\n", "dataset", r.complete ? "rows" : "rows (delta)", "partition");
   for (const lake::DatasetResult& d : r.datasets) {
     out += fmt::format("{:<26} {:>12}  {}\n", d.name, d.rows, d.partition);
   }
@@ -40,6 +43,11 @@ std::string RunSummaryJson(const lake::RunReport& r) {
   nlohmann::ordered_json j;
   j["as_of"] = FormatIsoDate(r.as_of);
   j["full_refresh"] = r.full_refresh;
+  j["kind"] = r.complete ? "complete" : "delta";
+  if (r.base_as_of) j["base_as_of"] = FormatIsoDate(*r.base_as_of);
+  j["bookmark"] = r.bookmark;
+  j["pending_total"] = r.pending_total;
+  j["deleted_invoices"] = r.deleted;
   j["files_read"] = r.files_read;
   j["bytes_read"] = r.bytes_read;
   nlohmann::ordered_json tables = nlohmann::ordered_json::object();

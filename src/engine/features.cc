@@ -57,52 +57,43 @@ void SetIsLate(const contract::InvoiceRow& row, DayNumber as_of, int32_t* late, 
   }
 }
 
-}  // namespace
+struct AccountSummary {
+  int64_t account_id;
+  int32_t count;
+  DayNumber first;
+  DayNumber last;
+};
 
-FeatureSet ComputeFeatures(const Ledger& ledger, DayNumber as_of) {
-  FeatureSet out;
-  const auto& accounts = ledger.accounts();
-
-  // Invoices that exist as of D, in per-account order. Invoices of unknown accounts (pending) are dropped per
-  // account run below, so each account is looked up once, not once per invoice.
-  std::vector<InvoiceKey> keys;
-  keys.reserve(ledger.invoices().size());
-  ledger.invoices().ForEach([&](const InvoiceEntry& e) {
-    if (e.row.date_issued <= as_of) keys.push_back(InvoiceKey{e.row.account_id, e.row.date_issued, e.row.invoice_id, &e});
-  });
-  ParallelSort(keys);
-
-  InvoiceFeatures& inv = out.invoices;
-  const size_t cap = keys.size();
-  for (auto* v : {&inv.invoice_id, &inv.account_id, &inv.total_cents, &inv.items}) v->resize(cap);
+void ResizeInvoiceColumns(InvoiceFeatures& inv, size_t n) {
+  for (auto* v : {&inv.invoice_id, &inv.account_id, &inv.total_cents, &inv.items}) v->resize(n);
   for (auto* v : {&inv.date_issued, &inv.account_age, &inv.num_inv_120d, &inv.cum_tot_inv_acct, &inv.is_late}) {
-    v->resize(cap);
+    v->resize(n);
   }
-  for (auto* v : {&inv.total_valid, &inv.is_late_valid}) v->resize(cap);
+  for (auto* v : {&inv.total_valid, &inv.is_late_valid}) v->resize(n);
+}
 
-  // Per account with invoices as of D: (account, count, first date, last date), in account order.
-  struct AccountSummary {
-    int64_t account_id;
-    int32_t count;
-    DayNumber first;
-    DayNumber last;
-  };
-  std::vector<AccountSummary> summaries;
-
+// The invoice rows of `keys` (sorted by KeyLess) as of D, one account run at a time. `joined(account_id)` gives
+// the account's joining date, or nullptr when the account is unknown (its invoices are pending: no rows).
+// `keep(row, key)` is called on each row written at position `row`; returning false lets the next row overwrite
+// it. Returns the rows kept.
+template <typename Joined, typename Keep>
+size_t InvoiceRows(const std::vector<InvoiceKey>& keys, DayNumber as_of, Joined&& joined, Keep&& keep,
+                   InvoiceFeatures& inv, FeatureWarnings& warnings, std::vector<AccountSummary>* summaries) {
+  ResizeInvoiceColumns(inv, keys.size());
   size_t n = 0;  // output rows so far
   for (size_t start = 0; start < keys.size();) {
     const int64_t account_id = keys[start].account_id;
     size_t end = start + 1;
     while (end < keys.size() && keys[end].account_id == account_id) ++end;
-    const AccountEntry* account = accounts.Find(account_id);
-    if (account == nullptr) {  // pending: appears in no dataset until the account lands
+    const DayNumber* joined_on = joined(account_id);
+    if (joined_on == nullptr) {  // pending: appears in no dataset until the account lands
       start = end;
       continue;
     }
-    const DayNumber joined = account->row.joining_date;
+    const DayNumber join_day = *joined_on;
     size_t window = start;  // first invoice of the account dated >= date_issued - 120
     size_t day = start;     // first invoice of the account dated on the current invoice's day
-    for (size_t i = start; i < end; ++i, ++n) {
+    for (size_t i = start; i < end; ++i) {
       const InvoiceKey& k = keys[i];
       while (keys[window].date_issued < k.date_issued - kWindowDays) ++window;
       if (keys[day].date_issued != k.date_issued) day = i;
@@ -115,22 +106,156 @@ FeatureSet ComputeFeatures(const Ledger& ledger, DayNumber as_of) {
       inv.total_cents[n] = fits ? g.cents : 0;
       inv.total_valid[n] = fits ? 1 : 0;
       inv.items[n] = g.quantity;
-      if (!fits) ++out.warnings.totals_out_of_range;
-      inv.account_age[n] = k.date_issued - joined;
-      if (inv.account_age[n] < 0) ++out.warnings.invoices_before_joining;
+      if (!fits) ++warnings.totals_out_of_range;
+      inv.account_age[n] = k.date_issued - join_day;
+      if (inv.account_age[n] < 0) ++warnings.invoices_before_joining;
       inv.num_inv_120d[n] = static_cast<int32_t>(day - window);  // others strictly before the day, <= 120 days back
       inv.cum_tot_inv_acct[n] = static_cast<int32_t>(i - start + 1);
       SetIsLate(k.entry->row, as_of, &inv.is_late[n], &inv.is_late_valid[n]);
+      if (keep(n, k)) ++n;
     }
-    summaries.push_back(AccountSummary{account_id, static_cast<int32_t>(end - start), keys[start].date_issued,
-                                       keys[end - 1].date_issued});
+    if (summaries != nullptr) {
+      summaries->push_back(AccountSummary{account_id, static_cast<int32_t>(end - start), keys[start].date_issued,
+                                          keys[end - 1].date_issued});
+    }
     start = end;
   }
-  for (auto* v : {&inv.invoice_id, &inv.account_id, &inv.total_cents, &inv.items}) v->resize(n);
-  for (auto* v : {&inv.date_issued, &inv.account_age, &inv.num_inv_120d, &inv.cum_tot_inv_acct, &inv.is_late}) {
-    v->resize(n);
+  ResizeInvoiceColumns(inv, n);
+  return n;
+}
+
+}  // namespace
+
+Baseline BuildBaseline(const Ledger& ledger, DayNumber base_as_of) {
+  Baseline base;
+  base.as_of = base_as_of;
+  const Journal& journal = ledger.journal();
+  const auto& accounts = ledger.accounts();
+  for (const auto& [id, before] : journal.accounts) {
+    const DayNumber now = accounts.at(id).row.joining_date;
+    if (!before || *before != now) base.affected.insert(id);
   }
-  for (auto* v : {&inv.total_valid, &inv.is_late_valid}) v->resize(n);
+  auto same = [](const InvoiceBefore& b, const InvoiceEntry& e) {
+    const LineGroup& g = b.group;
+    return b.existed && b.row.account_id == e.row.account_id && b.row.date_issued == e.row.date_issued &&
+           b.row.payment == e.row.payment && b.row.payment_date == e.row.payment_date && g.cents == e.extra.cents &&
+           g.quantity == e.extra.quantity && g.overflow == e.extra.overflow;
+  };
+  for (const auto& [id, before] : journal.invoices) {
+    const InvoiceEntry& now = ledger.invoices().at(id);
+    if (same(before, now)) continue;
+    base.affected.insert(now.row.account_id);
+    if (before.existed) base.affected.insert(before.row.account_id);
+  }
+  if (base.affected.empty()) return base;
+
+  // The base's invoices of the affected accounts: unchanged entries as they are, changed ones as they were.
+  std::vector<InvoiceEntry> earlier;
+  earlier.reserve(journal.invoices.size());
+  for (const auto& [id, before] : journal.invoices) {
+    if (!before.existed || !base.affected.contains(before.row.account_id)) continue;
+    InvoiceEntry e{};
+    e.row = before.row;
+    e.extra = before.group;
+    earlier.push_back(e);
+  }
+  std::vector<InvoiceKey> keys;
+  ledger.invoices().ForEach([&](const InvoiceEntry& e) {
+    if (e.row.date_issued <= base_as_of && base.affected.contains(e.row.account_id) &&
+        !journal.invoices.contains(e.row.invoice_id)) {
+      keys.push_back(InvoiceKey{e.row.account_id, e.row.date_issued, e.row.invoice_id, &e});
+    }
+  });
+  for (const InvoiceEntry& e : earlier) {
+    if (e.row.date_issued <= base_as_of) keys.push_back(InvoiceKey{e.row.account_id, e.row.date_issued, e.row.invoice_id, &e});
+  }
+  ParallelSort(keys);
+  DayNumber joined_before = 0;
+  auto joined = [&](int64_t account_id) -> const DayNumber* {
+    if (const auto it = journal.accounts.find(account_id); it != journal.accounts.end()) {
+      if (!it->second) return nullptr;
+      joined_before = *it->second;
+      return &joined_before;
+    }
+    const AccountEntry* a = accounts.Find(account_id);
+    return a == nullptr ? nullptr : &a->row.joining_date;
+  };
+  InvoiceFeatures inv;
+  FeatureWarnings ignored;
+  const size_t n = InvoiceRows(keys, base_as_of, joined, [](size_t, const InvoiceKey&) { return true; }, inv,
+                               ignored, nullptr);
+  base.rows.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    base.rows.emplace(inv.invoice_id[i],
+                      Baseline::Row{inv.account_id[i], inv.date_issued[i], inv.total_cents[i], inv.items[i],
+                                    inv.account_age[i], inv.num_inv_120d[i], inv.cum_tot_inv_acct[i], inv.is_late[i],
+                                    inv.total_valid[i], inv.is_late_valid[i], false});
+  }
+  return base;
+}
+
+FeatureSet ComputeFeatures(const Ledger& ledger, DayNumber as_of, Baseline* base) {
+  FeatureSet out;
+  const auto& accounts = ledger.accounts();
+
+  // Invoices that exist as of D, in per-account order. Invoices of unknown accounts (pending) are dropped per
+  // account run, so each account is looked up once, not once per invoice.
+  std::vector<InvoiceKey> keys;
+  keys.reserve(ledger.invoices().size());
+  ledger.invoices().ForEach([&](const InvoiceEntry& e) {
+    if (e.row.date_issued <= as_of) keys.push_back(InvoiceKey{e.row.account_id, e.row.date_issued, e.row.invoice_id, &e});
+  });
+  ParallelSort(keys);
+
+  auto joined = [&](int64_t account_id) -> const DayNumber* {
+    const AccountEntry* a = accounts.Find(account_id);
+    return a == nullptr ? nullptr : &a->row.joining_date;
+  };
+  InvoiceFeatures& inv = out.invoices;
+  std::vector<AccountSummary> summaries;
+  if (base == nullptr) {
+    InvoiceRows(keys, as_of, joined, [](size_t, const InvoiceKey&) { return true; }, inv, out.warnings, &summaries);
+  } else {
+    // A delta: keep the rows that differ from the base's, and say in which dataset.
+    out.changed.resize(keys.size());
+    auto keep = [&](size_t n, const InvoiceKey& k) {
+      uint8_t changed = 0;
+      if (base->affected.contains(k.account_id)) {
+        const auto it = base->rows.find(k.invoice_id);
+        if (it == base->rows.end()) {
+          changed = kAccountInvoiceChanged | kInvoiceChanged;
+        } else {
+          Baseline::Row& b = it->second;
+          b.seen = true;
+          const bool totals = b.total_cents != inv.total_cents[n] || b.total_valid != inv.total_valid[n];
+          if (totals || b.account_id != inv.account_id[n] || b.date_issued != inv.date_issued[n]) {
+            changed |= kAccountInvoiceChanged;
+          }
+          if (totals || b.account_id != inv.account_id[n] || b.items != inv.items[n] ||
+              b.account_age != inv.account_age[n] || b.num_inv_120d != inv.num_inv_120d[n] ||
+              b.cum_tot_inv_acct != inv.cum_tot_inv_acct[n] || b.is_late_valid != inv.is_late_valid[n] ||
+              (inv.is_late_valid[n] != 0 && b.is_late != inv.is_late[n])) {
+            changed |= kInvoiceChanged;
+          }
+        }
+      } else if (k.date_issued > base->as_of) {
+        changed = kAccountInvoiceChanged | kInvoiceChanged;  // issued since the base's D
+      } else {
+        int32_t late = 0;
+        uint8_t valid = 0;
+        SetIsLate(k.entry->row, base->as_of, &late, &valid);
+        if (valid != inv.is_late_valid[n] || (valid != 0 && late != inv.is_late[n])) changed = kInvoiceChanged;
+      }
+      out.changed[n] = changed;
+      return changed != 0;
+    };
+    const size_t n = InvoiceRows(keys, as_of, joined, keep, inv, out.warnings, &summaries);
+    out.changed.resize(n);
+    for (const auto& [id, row] : base->rows) {
+      if (!row.seen) out.deleted.push_back(id);
+    }
+    std::sort(out.deleted.begin(), out.deleted.end());
+  }
   keys = {};
 
   // account_features: accounts that exist as of D, by id, merged with the summaries (also by id).
@@ -142,12 +267,12 @@ FeatureSet ComputeFeatures(const Ledger& ledger, DayNumber as_of) {
   std::sort(existing.begin(), existing.end());
   AccountFeatures& acc = out.accounts;
   auto s = summaries.begin();
-  for (const auto& [id, joined] : existing) {
+  for (const auto& [id, joining_date] : existing) {
     while (s != summaries.end() && s->account_id < id) ++s;
     const bool has = s != summaries.end() && s->account_id == id;
     acc.account_id.push_back(id);
-    acc.age_day.push_back(as_of - joined);
-    const int32_t years = CompletedYears(joined, as_of);
+    acc.age_day.push_back(as_of - joining_date);
+    const int32_t years = CompletedYears(joining_date, as_of);
     acc.age_year.push_back(years);
     acc.over_one_year.push_back(years >= 1 ? 1 : 0);
     const int32_t count = has ? s->count : 0;

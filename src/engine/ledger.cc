@@ -2,12 +2,33 @@
 
 #include <utility>
 
+#include "engine/line_log.h"
+
 namespace ledgerlake::engine {
 
 using contract::ValidRow;
 
+void Ledger::StartIncremental(uint32_t bookmark) {
+  journaling_ = true;
+  bookmark_ = bookmark;
+}
+
 void Ledger::BeginFile(TableId table, uint32_t /*file*/) {
   if (table == TableId::kLineItems) file_lines_.clear();
+}
+
+void Ledger::JournalInvoice(InvoiceEntry& e) {
+  if (!journaling_ || (any_journaled_ && last_journaled_ == e.row.invoice_id)) return;
+  journal_.invoices.try_emplace(e.row.invoice_id, InvoiceBefore{true, e.row, e.extra});
+  last_journaled_ = e.row.invoice_id;
+  any_journaled_ = true;
+}
+
+void Ledger::JournalNewInvoice(int64_t invoice_id) {
+  if (!journaling_) return;
+  journal_.invoices.try_emplace(invoice_id, InvoiceBefore{false, {}, {}});
+  last_journaled_ = invoice_id;
+  any_journaled_ = true;
 }
 
 template <typename Entry, typename Row>
@@ -18,6 +39,21 @@ void Ledger::Upsert(KeyedTable<Entry>& entries, TableId table, int64_t key, cons
       entries.TryInsert(key, Entry{row.row, row.content_hash, row.location.offset, row.location.length, file, {}});
   if (inserted) {
     ++c.accepted;
+    if constexpr (std::is_same_v<Entry, InvoiceEntry>) {
+      JournalNewInvoice(key);
+      // Line items that came before their invoice (in an earlier run) form an orphan group: it is the invoice's.
+      if (!orphan_groups_.empty()) {
+        if (auto it = orphan_groups_.find(key); it != orphan_groups_.end()) {
+          entry->extra = it->second;
+          orphan_groups_.erase(it);
+          if (journaling_) adopted_.insert(key);
+        }
+      }
+    } else if constexpr (std::is_same_v<Entry, AccountEntry>) {
+      if (journaling_) journal_.accounts.try_emplace(key, std::nullopt);
+    } else {
+      if (journaling_) journal_.skus.try_emplace(key, std::nullopt);
+    }
     return;
   }
   Entry& e = *entry;
@@ -30,6 +66,15 @@ void Ledger::Upsert(KeyedTable<Entry>& entries, TableId table, int64_t key, cons
     demoted_.push_back(DemotedRow{table, file, key, e.location(), row.location.line});
     --c.accepted;
     ++c.rejected;
+  }
+  if (journaling_) {
+    if constexpr (std::is_same_v<Entry, InvoiceEntry>) {
+      JournalInvoice(e);
+    } else if constexpr (std::is_same_v<Entry, AccountEntry>) {
+      journal_.accounts.try_emplace(key, e.row.joining_date);
+    } else {
+      journal_.skus.try_emplace(key, e.row.retail_cents);
+    }
   }
   // An earlier file's row is superseded (it stays counted as accepted: it was valid and used until now).
   // `extra` (an invoice's line items) belongs to the key, not to the row, and is kept.
@@ -62,6 +107,15 @@ void Ledger::Add(const ValidRow<contract::InvoiceRow>& row, uint32_t file) {
   Upsert(invoices_, TableId::kInvoices, row.row.invoice_id, row, file);
 }
 
+void Ledger::PriceLine(InvoiceEntry& invoice, LineGroup& g, int64_t quantity, int64_t retail_cents) {
+  JournalInvoice(invoice);
+  int64_t line_cents = 0;
+  if (__builtin_mul_overflow(quantity, retail_cents, &line_cents) ||
+      __builtin_add_overflow(g.cents, line_cents, &g.cents) || __builtin_add_overflow(g.quantity, quantity, &g.quantity)) {
+    g.overflow = 1;
+  }
+}
+
 void Ledger::Add(const ValidRow<contract::LineItemRow>& row, uint32_t file) {
   FateCounts& c = counts_[Index(TableId::kLineItems)];
   ++c.read;
@@ -75,6 +129,7 @@ void Ledger::Add(const ValidRow<contract::LineItemRow>& row, uint32_t file) {
   const bool invoice_missing = invoice == nullptr;
   LineGroup& g = invoice_missing ? orphan_groups_[r.invoice_id] : invoice->extra;
   if (g.file != file) {
+    if (!invoice_missing) JournalInvoice(*invoice);
     g = LineGroup{};  // the first line of this invoice in this file takes the group over
     g.file = file;
   } else {
@@ -88,46 +143,87 @@ void Ledger::Add(const ValidRow<contract::LineItemRow>& row, uint32_t file) {
   file_lines_.push_back(LineNode{row.content_hash, g.line_head});
   g.line_head = static_cast<uint32_t>(file_lines_.size() - 1) & LineGroup::kNoLine;
   ++c.accepted;
+  if (line_log_ != nullptr) line_log_->Append(file, r.invoice_id, r.item_id, r.quantity);
 
   const SkuEntry* sku = skus_.Find(r.item_id);
   if (invoice_missing || sku == nullptr) {
-    pending_lines_.push_back(PendingLine{r.invoice_id, r.item_id, file, invoice_missing, sku == nullptr});
+    pending_lines_.push_back(PendingLine{r.invoice_id, r.item_id, r.quantity, file});
     return;
   }
-  int64_t line_cents = 0;
-  if (__builtin_mul_overflow(r.quantity, sku->row.retail_cents, &line_cents) ||
-      __builtin_add_overflow(g.cents, line_cents, &g.cents) || __builtin_add_overflow(g.quantity, r.quantity, &g.quantity)) {
-    g.overflow = 1;
+  PriceLine(*invoice, g, r.quantity, sku->row.retail_cents);
+}
+
+Status Ledger::Reprice(const std::vector<std::string>& logs) {
+  // Price changes of skus the base knew. New skus can only be waited for by pending lines, priced in Finish.
+  absl::flat_hash_map<int64_t, int64_t> change;  // item -> new price - old price
+  for (const auto& [item, before] : journal_.skus) {
+    if (!before) continue;
+    const int64_t now = skus_.at(item).row.retail_cents;
+    if (now != *before) change[item] = now - *before;
   }
+  if (change.empty()) return Status::OK();
+  for (const std::string& log : logs) {
+    LL_RETURN_IF_ERROR(ReadLineLog(log, [&](const LoggedLine& line) {
+      const auto d = change.find(line.item_id);
+      if (d == change.end()) return;
+      InvoiceEntry* invoice = invoices_.Find(line.invoice_id);
+      // Only lines priced in the base: their file still owns the group, and the group was not an orphan's.
+      if (invoice == nullptr || invoice->extra.file != line.file || adopted_.contains(line.invoice_id)) return;
+      JournalInvoice(*invoice);
+      LineGroup& g = invoice->extra;
+      int64_t delta = 0;
+      if (__builtin_mul_overflow(line.quantity, d->second, &delta) || __builtin_add_overflow(g.cents, delta, &g.cents)) {
+        g.overflow = 1;
+      }
+    }));
+  }
+  return Status::OK();
 }
 
 void Ledger::Finish() {
   if (finished_) return;
   finished_ = true;
   file_lines_ = SegmentedVector<LineNode>();  // repeat detection is over: give the memory back
+  // Fates are counted for the rows of this run's files; rows of the base are listed but counted by their run.
   FateCounts& inv = counts_[Index(TableId::kInvoices)];
   invoices_.ForEach([&](const InvoiceEntry& e) {
     if (!accounts_.contains(e.row.account_id)) {
-      --inv.accepted;
-      ++inv.pending;
+      if (!IsBase(e.file)) {
+        --inv.accepted;
+        ++inv.pending;
+      }
       pending_rows_.push_back(
           PendingRow{TableId::kInvoices, e.file, e.row.invoice_id, 0, TableId::kAccounts, e.row.account_id});
     }
   });
-  // A line of a group that a later extract replaced is superseded, not pending.
+  // A line of a group that a later extract replaced is superseded, not pending; one whose parents are all
+  // known now (they landed after it) is priced into its invoice.
   FateCounts& li = counts_[Index(TableId::kLineItems)];
+  std::vector<PendingLine> still;
   for (const PendingLine& p : pending_lines_) {
-    const InvoiceEntry* invoice = invoices_.Find(p.invoice_id);
-    const LineGroup& g = invoice != nullptr ? invoice->extra : orphan_groups_.at(p.invoice_id);
-    if (g.file != p.file) continue;
-    --li.accepted;
-    ++li.pending;
+    InvoiceEntry* invoice = invoices_.Find(p.invoice_id);
+    LineGroup* g = invoice != nullptr ? &invoice->extra : nullptr;
+    if (g == nullptr) {
+      const auto it = orphan_groups_.find(p.invoice_id);
+      if (it != orphan_groups_.end()) g = &it->second;
+    }
+    if (g == nullptr || g->file != p.file) continue;
+    const SkuEntry* sku = skus_.Find(p.item_id);
+    if (invoice != nullptr && sku != nullptr) {
+      PriceLine(*invoice, *g, p.quantity, sku->row.retail_cents);
+      continue;
+    }
+    if (!IsBase(p.file)) {
+      --li.accepted;
+      ++li.pending;
+    }
     // A line missing both parents waits for its invoice first.
     pending_rows_.push_back(PendingRow{TableId::kLineItems, p.file, p.invoice_id, p.item_id,
-                                       p.invoice_missing ? TableId::kInvoices : TableId::kSkus,
-                                       p.invoice_missing ? p.invoice_id : p.item_id});
+                                       invoice == nullptr ? TableId::kInvoices : TableId::kSkus,
+                                       invoice == nullptr ? p.invoice_id : p.item_id});
+    still.push_back(p);
   }
-  pending_lines_ = {};
+  pending_lines_ = std::move(still);
 }
 
 }  // namespace ledgerlake::engine

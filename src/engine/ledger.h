@@ -5,17 +5,26 @@
 // demotes the earlier one to a duplicate_key reject; the line items of an invoice are replaced as a group by the
 // most recently landed extract holding any of them. Parents are loaded before children (accounts, skus,
 // invoices, line items), so a line item is priced the moment it is read and only per-invoice sums are kept.
+//
+// File ids are landing sequences, so a Ledger can carry on across runs: engine/state.h saves it after a run and
+// loads it before the next, which applies only the files landed since (StartIncremental). While incremental, the
+// Ledger journals what each key looked like before this run's first change to it, so the features can tell which
+// rows changed (engine/features.h) without keeping the previous run's output.
 // Fed by engine/loader.h; read by engine/features.h.
 #pragma once
 
 #include <absl/container/flat_hash_map.h>
+#include <absl/container/flat_hash_set.h>
 
 #include <array>
 #include <cstdint>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "contract/rows.h"
 #include "engine/keyed_table.h"
+#include "util/status.h"
 
 namespace ledgerlake::engine {
 
@@ -75,14 +84,30 @@ using AccountEntry = KeyedEntry<contract::AccountRow>;
 using SkuEntry = KeyedEntry<contract::SkuRow>;
 using InvoiceEntry = KeyedEntry<contract::InvoiceRow, LineGroup>;
 
-// A line item whose invoice or sku is unknown: pending when its group still owns the invoice at the end.
+// A line item whose invoice or sku is unknown: pending while its group still owns the invoice. Kept across runs
+// (engine/state.h) and priced the moment both parents are known.
 struct PendingLine {
   int64_t invoice_id;
   int64_t item_id;
+  int64_t quantity;
   uint32_t file;
-  bool invoice_missing;
-  bool sku_missing;
 };
+
+// What an invoice looked like before this run first changed it (or that it did not exist).
+struct InvoiceBefore {
+  bool existed;
+  contract::InvoiceRow row;
+  LineGroup group;  // its sums; line_head is meaningless here
+};
+
+// Pre-images of everything an incremental run changed, by key; a key appears once, with its state at the base.
+struct Journal {
+  absl::flat_hash_map<int64_t, InvoiceBefore> invoices;
+  absl::flat_hash_map<int64_t, std::optional<DayNumber>> accounts;  // joining date before; nullopt: new account
+  absl::flat_hash_map<int64_t, std::optional<int64_t>> skus;        // retail cents before; nullopt: new sku
+};
+
+class LineLogWriter;  // engine/line_log.h
 
 // A row waiting for its parent, as listed to users: which row, and the key it waits for.
 struct PendingRow {
@@ -96,6 +121,15 @@ struct PendingRow {
 
 class Ledger {
  public:
+  // Marks everything in the Ledger so far (loaded by engine/state.h) as the base, made of files landed up to
+  // `bookmark`: from now on changes are journaled, and row fates count only rows of later files.
+  void StartIncremental(uint32_t bookmark);
+  bool incremental() const { return journaling_; }
+  uint32_t bookmark() const { return bookmark_; }
+  const Journal& journal() const { return journal_; }
+  // Every accepted line item (not its exact repeats) goes to `log` too, so a later run can reprice it.
+  void LogLinesTo(LineLogWriter* log) { line_log_ = log; }
+
   // Called when a file of `table` starts; files arrive in landing order, tables in kAllTables order.
   void BeginFile(TableId table, uint32_t file);
 
@@ -114,7 +148,13 @@ class Ledger {
   // Rows demoted to duplicate_key since the last call (the loader turns them into Rejects).
   std::vector<DemotedRow> TakeDemoted() { return std::exchange(demoted_, {}); }
 
-  // Resolves pending rows once every file is in. Call once, after the last Add.
+  // Incremental runs, after the last Add and before Finish: the base's line items (in `logs`, written by earlier
+  // runs) of skus whose price this run changed are repriced in their invoices' sums. Fails when a log cannot be
+  // read.
+  Status Reprice(const std::vector<std::string>& logs);
+
+  // Resolves pending rows once every file is in: prices the line items whose parents are now known and lists
+  // what still waits. Call once, after the last Add (and Reprice).
   void Finish();
 
   const FateCounts& counts(TableId table) const { return counts_[Index(table)]; }
@@ -124,9 +164,19 @@ class Ledger {
   const KeyedTable<InvoiceEntry>& invoices() const { return invoices_; }
   // After Finish: every pending row (invoices in landing order of their key, then line items in reading order).
   const std::vector<PendingRow>& PendingRows() const { return pending_rows_; }
+  // After Finish: the line items still pending (kept by engine/state.h for the next run).
+  const std::vector<PendingLine>& PendingLines() const { return pending_lines_; }
+  const absl::flat_hash_map<int64_t, LineGroup>& orphan_groups() const { return orphan_groups_; }
 
  private:
+  friend class StateCodec;  // engine/state.cc
+
+  // Journal hooks, called before a change while incremental.
+  void JournalInvoice(InvoiceEntry& e);
+  void JournalNewInvoice(int64_t invoice_id);
+  void PriceLine(InvoiceEntry& invoice, LineGroup& g, int64_t quantity, int64_t retail_cents);
   static size_t Index(TableId t) { return static_cast<size_t>(t); }
+  bool IsBase(uint32_t file) const { return journaling_ && file <= bookmark_; }
   template <typename Entry, typename Row>
   void Upsert(KeyedTable<Entry>& entries, TableId table, int64_t key, const contract::ValidRow<Row>& row,
               uint32_t file);
@@ -154,6 +204,14 @@ class Ledger {
   std::vector<PendingRow> pending_rows_;    // set by Finish
   std::vector<DemotedRow> demoted_;
   bool finished_ = false;
+
+  bool journaling_ = false;
+  uint32_t bookmark_ = 0;  // files up to this landing sequence are the base
+  Journal journal_;
+  int64_t last_journaled_ = 0;  // the invoice whose first change this run is journaled (cache of the journal)
+  bool any_journaled_ = false;
+  absl::flat_hash_set<int64_t> adopted_;  // new invoices that took over a base orphan group (its lines unpriced)
+  LineLogWriter* line_log_ = nullptr;
 };
 
 }  // namespace ledgerlake::engine

@@ -80,7 +80,7 @@ Status LoadFile(TableId table, uint32_t index, const SourceFile& file, Ledger& l
   auto header = contract::MapHeader(table, reader.header());
   if (!header.ok()) return Status::Corruption(file.source_name + ": " + header.status().message());
   contract::RowValidator validator(table, index, std::move(*header));
-  ledger.BeginFile(table, index);
+  ledger.BeginFile(table, file.sequence);
 
   // Two stages on two cores: a producer thread reads and validates batches of records into typed rows, this
   // thread merges them into the Ledger in file order. Batches are recycled through a second queue.
@@ -133,7 +133,7 @@ Status LoadFile(TableId table, uint32_t index, const SourceFile& file, Ledger& l
                                                    static_cast<double>(d->bytes_consumed)));
       sized = true;
     }
-    for (const auto& row : d->rows) ledger.Add(row, index);
+    for (const auto& row : d->rows) ledger.Add(row, file.sequence);
     for (Reject& r : d->rejects) {
       ledger.CountReject(table);
       rejects.push_back(std::move(r));

@@ -17,6 +17,7 @@ struct SourceFile {
   std::string path;         // the landed file to read (plain or gzip)
   std::string source_name;  // what rejects report as source_file (the original extract's path)
   TableId table;
+  uint32_t sequence = 0;    // its landing sequence: the Ledger's id for the file
 };
 
 // Progress of the current table's load: decoded bytes so far and an estimate of the total.

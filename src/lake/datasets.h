@@ -12,7 +12,7 @@ struct DatasetSpec {
   std::string_view sql_columns;  // "name TYPE, ..." in contract order
 };
 
-inline constexpr std::array<DatasetSpec, 5> kDatasets = {{
+inline constexpr std::array<DatasetSpec, 6> kDatasets = {{
     {"account_features",
      "account_id BIGINT, feature_account_age_day INTEGER, feature_account_age_year INTEGER, "
      "feature_customer_age_over_one_year INTEGER, feature_total_invoices INTEGER, "
@@ -28,6 +28,9 @@ inline constexpr std::array<DatasetSpec, 5> kDatasets = {{
     {"pending",
      "table_name VARCHAR, source_file VARCHAR, invoice_id BIGINT, item_id BIGINT, missing_table VARCHAR, "
      "missing_key BIGINT"},
+    // Invoices a delta partition removes from both invoice datasets (no longer issued as of D, or waiting for an
+    // account again): the views drop an invoice's older rows when a later partition lists it here.
+    {"deleted_invoices", "invoice_id BIGINT"},
 }};
 
 }  // namespace ledgerlake::lake

@@ -35,7 +35,7 @@ Result<Lake> Lake::Init(const std::string& root) {
   if (fs::exists(root, ec) && !fs::is_empty(root, ec)) {
     return Status::InvalidArgument("cannot create a lake in " + root + ": the directory is not empty");
   }
-  for (const char* sub : {"/raw", "/processed", "/tmp"}) {
+  for (const char* sub : {"/raw", "/processed", "/state", "/tmp"}) {
     fs::create_directories(root + sub, ec);
     if (ec) return Status::IOError("cannot create " + root + sub + ": " + ec.message());
   }
@@ -57,7 +57,7 @@ Result<Lake> Lake::Open(const std::string& root) {
     return Status::InvalidArgument("the lake at " + root + " has a newer format; upgrade ledgerlake");
   }
   std::error_code ec;
-  for (const char* sub : {"/raw", "/processed", "/tmp"}) fs::create_directories(root + sub, ec);
+  for (const char* sub : {"/raw", "/processed", "/state", "/tmp"}) fs::create_directories(root + sub, ec);
   return Lake(root);
 }
 

@@ -2,7 +2,8 @@
 //   <root>/ledgerlake.json            marker: format version, creation time
 //   <root>/raw/<table>/<seq>-<hash>.csv[.gz] (+ .json sidecar)   landed extracts, immutable, content-addressed
 //   <root>/processed/<dataset>/ingest_year=YYYY/ingest_month=MM/ingest_day=DD/*.parquet
-//   <root>/tmp/                       staging for landing and partition commits; never read by queries
+//   <root>/state/<token>.state, .lines   the merged state after a run, and its line logs (engine/state.h)
+//   <root>/tmp/                       staging for landing; never read by queries
 //   <root>/LOCK                       flock'ed by ingest and run
 //   <root>/catalog.db                 the catalog (catalog/catalog.h): an index over raw/ and processed/ and the run
 //                                     history; never read by this layer
@@ -30,6 +31,8 @@ class Lake {
   // processed/<dataset>/ingest_year=YYYY/ingest_month=MM/ingest_day=DD
   std::string partition_dir(std::string_view dataset, DayNumber day) const;
   std::string tmp_dir() const { return root_ + "/tmp"; }
+  // The runs' merged state and line logs (engine/state.h, engine/line_log.h); only the catalog's retained runs'.
+  std::string state_dir() const { return root_ + "/state"; }
 
  private:
   explicit Lake(std::string root) : root_(std::move(root)) {}

@@ -1,51 +1,44 @@
 #include "lake/partition.h"
 
-#include <fcntl.h>
-#include <linux/fs.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <vector>
 
 namespace ledgerlake::lake {
 
 namespace fs = std::filesystem;
 
-namespace {
-
-int RenameAt2(const std::string& from, const std::string& to, unsigned int flags) {
-  return static_cast<int>(::syscall(SYS_renameat2, AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), flags));
+std::string PartitionFile(const Lake& lake, std::string_view dataset, DayNumber day, std::string_view token) {
+  return lake.partition_dir(dataset, day) + "/part-" + std::string(token) + ".parquet";
 }
 
-}  // namespace
-
-Status CommitPartition(const Lake& lake, std::string_view dataset, DayNumber day, const std::string& staged_dir) {
-  const std::string target = lake.partition_dir(dataset, day);
-  const fs::path parent = fs::path(target).parent_path();
-  std::error_code ec;
-  fs::create_directories(parent, ec);
-  if (ec) return Status::IOError("cannot create " + parent.string() + ": " + ec.message());
-  LL_RETURN_IF_ERROR(FsyncPath(staged_dir));
-
-  if (RenameAt2(staged_dir, target, RENAME_NOREPLACE) == 0) {
-    return FsyncPath(parent.string());
+Status PublishFile(const std::string& tmp, const std::string& path) {
+  LL_RETURN_IF_ERROR(FsyncPath(tmp));
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    return Status::IOError("cannot rename " + tmp + " to " + path + ": " + std::strerror(errno));
   }
-  if (errno != EEXIST) {
-    return Status::IOError("cannot move " + staged_dir + " to " + target + ": " + std::strerror(errno));
-  }
-  // The partition exists: exchange the two directories atomically, then drop the old one (now at staged_dir).
-  if (RenameAt2(staged_dir, target, RENAME_EXCHANGE) != 0) {
-    return Status::IOError("cannot swap " + staged_dir + " with " + target + ": " + std::strerror(errno));
-  }
-  LL_RETURN_IF_ERROR(FsyncPath(parent.string()));
-  fs::remove_all(staged_dir, ec);
-  return Status::OK();
+  return FsyncPath(fs::path(path).parent_path().string());
 }
 
-void CleanStaging(const Lake& lake) {
+void RemoveUnreferenced(const Lake& lake, const std::set<std::string>& keep) {
   std::error_code ec;
+  for (const std::string& zone : {lake.processed_dir(), lake.state_dir()}) {
+    std::vector<fs::path> files, dirs;
+    for (auto it = fs::recursive_directory_iterator(zone, ec); !ec && it != fs::recursive_directory_iterator();
+         it.increment(ec)) {
+      if (it->is_directory(ec)) {
+        dirs.push_back(it->path());
+      } else if (!keep.contains(it->path().string())) {
+        files.push_back(it->path());
+      }
+    }
+    for (const fs::path& f : files) fs::remove(f, ec);
+    // Deepest first, so that a day's directory goes before its month's.
+    for (auto d = dirs.rbegin(); d != dirs.rend(); ++d) {
+      if (fs::is_empty(*d, ec)) fs::remove(*d, ec);
+    }
+  }
   for (const auto& entry : fs::directory_iterator(lake.tmp_dir(), ec)) fs::remove_all(entry.path(), ec);
 }
 

@@ -1,20 +1,25 @@
-// Atomic partition replacement: a run writes a dataset's partition into a staging directory under <lake>/tmp,
-// then swaps it into processed/<dataset>/ingest_year=/ingest_month=/ingest_day= with one rename (renameat2
-// RENAME_EXCHANGE when the partition exists). A reader sees the old partition or the new one, never a mix; a run
-// killed before the swap leaves only staging debris, which the next run removes.
+// Partition files. A run writes one Parquet file per dataset, named after the run (part-<token>.parquet), into
+// processed/<dataset>/ingest_year=/ingest_month=/ingest_day=: first under a hidden temporary name, then fsynced
+// and renamed. Writing a file does not publish it: the catalog's commit of the run does (catalog/catalog.h), and
+// queries read only committed files. The files a commit superseded, and those of runs that died before
+// committing, are removed by RemoveUnreferenced under the lake lock.
 #pragma once
 
+#include <set>
 #include <string>
 
 #include "lake/lake.h"
 
 namespace ledgerlake::lake {
 
-// Swaps `staged_dir` in as partition `day` of `dataset`. On success the old partition (if any) is deleted and
-// `staged_dir` no longer exists.
-Status CommitPartition(const Lake& lake, std::string_view dataset, DayNumber day, const std::string& staged_dir);
+// The final path of the file of `dataset` written by the run `token` as of `day`.
+std::string PartitionFile(const Lake& lake, std::string_view dataset, DayNumber day, std::string_view token);
 
-// Removes staging left behind by runs that died. Call with the lake lock held.
-void CleanStaging(const Lake& lake);
+// Makes `tmp` (written next to it) durable and renames it to `path`.
+Status PublishFile(const std::string& tmp, const std::string& path);
+
+// Deletes every file under processed/ and state/ that is not in `keep` (absolute paths), and partition
+// directories left empty, and everything under tmp/. Call with the lake lock held, after the catalog's commit.
+void RemoveUnreferenced(const Lake& lake, const std::set<std::string>& keep);
 
 }  // namespace ledgerlake::lake

@@ -10,7 +10,9 @@
 
 #include "duck/database.h"
 #include "duck/parquet_writer.h"
+#include "engine/line_log.h"
 #include "engine/loader.h"
+#include "engine/state.h"
 #include "lake/datasets.h"
 #include "lake/landing.h"
 #include "lake/partition.h"
@@ -62,11 +64,14 @@ struct PendingColumns {
 };
 
 PendingColumns BuildPendingColumns(const std::vector<engine::PendingRow>& rows,
-                                   const std::vector<engine::SourceFile>& files) {
+                                   const std::vector<LandedFile>& landed) {
   PendingColumns c;
   for (const engine::PendingRow& r : rows) {
+    // The Ledger's file ids are landing sequences; `landed` is in sequence order.
+    const auto f = std::lower_bound(landed.begin(), landed.end(), r.file,
+                                    [](const LandedFile& l, uint32_t seq) { return l.sequence < seq; });
     c.table.push_back(contract::TableName(r.table));
-    c.source.push_back(files[r.file].source_name);
+    c.source.push_back(f->source);
     c.invoice_id.push_back(r.invoice_id);
     c.item_id.push_back(r.item_id);
     c.item_valid.push_back(r.table == TableId::kLineItems ? 1 : 0);
@@ -76,30 +81,79 @@ PendingColumns BuildPendingColumns(const std::vector<engine::PendingRow>& rows,
   return c;
 }
 
+// The rows of `all` whose `changed` has `bit`, as columns of their own.
+engine::InvoiceFeatures Select(const engine::InvoiceFeatures& all, const std::vector<uint8_t>& changed, uint8_t bit) {
+  engine::InvoiceFeatures out;
+  for (size_t i = 0; i < all.size(); ++i) {
+    if ((changed[i] & bit) == 0) continue;
+    out.invoice_id.push_back(all.invoice_id[i]);
+    out.account_id.push_back(all.account_id[i]);
+    out.date_issued.push_back(all.date_issued[i]);
+    out.total_cents.push_back(all.total_cents[i]);
+    out.total_valid.push_back(all.total_valid[i]);
+    out.items.push_back(all.items[i]);
+    out.account_age.push_back(all.account_age[i]);
+    out.num_inv_120d.push_back(all.num_inv_120d[i]);
+    out.cum_tot_inv_acct.push_back(all.cum_tot_inv_acct[i]);
+    out.is_late.push_back(all.is_late[i]);
+    out.is_late_valid.push_back(all.is_late_valid[i]);
+  }
+  return out;
+}
+
 }  // namespace
+
+Result<std::vector<std::string>> StateLineLogs(const Lake& lake, const std::string& state_file) {
+  auto info = engine::ReadStateInfo(state_file);
+  if (!info.ok()) return info.status();
+  std::vector<std::string> logs;
+  for (const std::string& name : info->line_logs) logs.push_back(lake.state_dir() + "/" + name);
+  return logs;
+}
 
 Result<RunReport> Run(const Lake& lake, const RunOptions& options) {
   const auto run_start = Clock::now();
   RunReport report;
   report.as_of = options.as_of;
-  report.full_refresh = true;
-  CleanStaging(lake);
+  report.full_refresh = options.full_refresh;
+  report.complete = !options.base_state.has_value();
 
   auto landed = ListLanded(lake);
   if (!landed.ok()) return landed.status();
-  std::vector<engine::SourceFile> files;
-  for (const LandedFile& f : *landed) {
-    files.push_back(engine::SourceFile{f.path, f.source, f.table});
-    report.bytes_read += f.bytes;
-  }
-  report.files_read = files.size();
+
+  std::error_code ec;
+  fs::create_directories(lake.state_dir(), ec);
+  if (ec) return Status::IOError("cannot create " + lake.state_dir() + ": " + ec.message());
 
   // Load, parents first, then compute; the Ledger is dropped before writing so its memory is not held twice.
+  std::vector<engine::SourceFile> files;
   std::vector<contract::Reject> rejects;
   std::vector<engine::PendingRow> pending;
   engine::FeatureSet features;
   {
     engine::Ledger ledger;
+    engine::StateInfo base;
+    if (options.base_state) {
+      const auto start = Clock::now();
+      auto info = engine::LoadState(*options.base_state, ledger);
+      if (!info.ok()) return info.status();
+      base = std::move(*info);
+      ledger.StartIncremental(base.bookmark);
+      report.base_as_of = base.as_of;
+      report.stages.push_back({"load state", Seconds(start)});
+    }
+    for (const LandedFile& f : *landed) {
+      if (f.sequence <= base.bookmark) continue;
+      files.push_back(engine::SourceFile{f.path, f.source, f.table, static_cast<uint32_t>(f.sequence)});
+      report.bytes_read += f.bytes;
+    }
+    report.files_read = files.size();
+    report.bookmark = landed->empty() ? base.bookmark : static_cast<uint32_t>(landed->back().sequence);
+
+    const std::string log_name = options.token + ".lines";
+    auto line_log = engine::LineLogWriter::Create(lake.state_dir() + "/" + log_name);
+    if (!line_log.ok()) return line_log.status();
+    ledger.LogLinesTo(line_log->get());
     for (TableId t : contract::kAllTables) {
       const auto start = Clock::now();
       const std::string stage = "load " + std::string(contract::TableName(t));
@@ -110,17 +164,48 @@ Result<RunReport> Run(const Lake& lake, const RunOptions& options) {
       LL_RETURN_IF_ERROR(engine::LoadTable(t, files, ledger, rejects, progress));
       report.stages.push_back({stage, Seconds(start)});
     }
+    ledger.LogLinesTo(nullptr);
+    LL_RETURN_IF_ERROR((*line_log)->Close());
+    engine::StateInfo info{options.as_of, report.bookmark, base.line_logs};
+    if ((*line_log)->lines() > 0) {
+      info.line_logs.push_back(log_name);
+    } else {
+      fs::remove(lake.state_dir() + "/" + log_name, ec);
+    }
+    line_log->reset();
+    if (options.base_state) {
+      const auto start = Clock::now();
+      std::vector<std::string> logs;
+      for (const std::string& name : base.line_logs) logs.push_back(lake.state_dir() + "/" + name);
+      LL_RETURN_IF_ERROR(ledger.Reprice(logs));
+      report.stages.push_back({"reprice", Seconds(start)});
+    }
     ledger.Finish();
     for (TableId t : contract::kAllTables) report.tables[static_cast<size_t>(t)] = ledger.counts(t);
     pending = ledger.PendingRows();
+    report.pending_total = pending.size();
 
+    // The state is saved while the features are computed.
     const auto start = Clock::now();
-    features = engine::ComputeFeatures(ledger, options.as_of);
+    report.state_file = lake.state_dir() + "/" + options.token + ".state";
+    for (const std::string& name : info.line_logs) report.line_logs.push_back(lake.state_dir() + "/" + name);
+    Status saved;
+    std::thread saver([&] { saved = engine::SaveState(ledger, info, report.state_file); });
+    if (options.base_state) {
+      engine::Baseline baseline = engine::BuildBaseline(ledger, base.as_of);
+      features = engine::ComputeFeatures(ledger, options.as_of, &baseline);
+    } else {
+      features = engine::ComputeFeatures(ledger, options.as_of);
+    }
+    saver.join();
+    LL_RETURN_IF_ERROR(saved);
+    LL_RETURN_IF_ERROR(FsyncPath(lake.state_dir()));
     report.warnings = features.warnings;
+    report.deleted = features.deleted.size();
     report.stages.push_back({"features", Seconds(start)});
   }
 
-  // Write every dataset's partition into staging, then swap them in.
+  // Write every dataset's file of partition D.
   const auto start = Clock::now();
   duck::DatabaseOptions db_options;
   db_options.threads = options.threads;
@@ -128,9 +213,15 @@ Result<RunReport> Run(const Lake& lake, const RunOptions& options) {
   if (!db.ok()) return db.status();
 
   const engine::AccountFeatures& a = features.accounts;
-  const engine::InvoiceFeatures& inv = features.invoices;
+  engine::InvoiceFeatures aif_rows, if_rows;
+  if (!report.complete) {
+    aif_rows = Select(features.invoices, features.changed, engine::kAccountInvoiceChanged);
+    if_rows = Select(features.invoices, features.changed, engine::kInvoiceChanged);
+  }
+  const engine::InvoiceFeatures& aif = report.complete ? features.invoices : aif_rows;
+  const engine::InvoiceFeatures& inv = report.complete ? features.invoices : if_rows;
   const RejectColumns rc = BuildRejectColumns(rejects, files);
-  const PendingColumns pc = BuildPendingColumns(pending, files);
+  const PendingColumns pc = BuildPendingColumns(pending, *landed);
   using CT = duck::ColumnType;
   std::vector<std::pair<std::string_view, duck::TableView>> tables;
   tables.push_back({"account_features",
@@ -143,12 +234,12 @@ Result<RunReport> Run(const Lake& lake, const RunOptions& options) {
                                      Col("feature_avg_invoice_interval_day", CT::kDouble, a.avg_interval_day.data(),
                                          a.avg_interval_valid.data())}}});
   tables.push_back({"account_invoice_features",
-                    duck::TableView{inv.size(),
-                                    {Col("account_id", CT::kBigInt, inv.account_id.data()),
-                                     Col("invoice_id", CT::kBigInt, inv.invoice_id.data()),
-                                     Col("date_issued", CT::kDate, inv.date_issued.data()),
-                                     Col("feature_invoice_spending", CT::kDecimal18_2, inv.total_cents.data(),
-                                         inv.total_valid.data())}}});
+                    duck::TableView{aif.size(),
+                                    {Col("account_id", CT::kBigInt, aif.account_id.data()),
+                                     Col("invoice_id", CT::kBigInt, aif.invoice_id.data()),
+                                     Col("date_issued", CT::kDate, aif.date_issued.data()),
+                                     Col("feature_invoice_spending", CT::kDecimal18_2, aif.total_cents.data(),
+                                         aif.total_valid.data())}}});
   tables.push_back({"invoice_features",
                     duck::TableView{inv.size(),
                                     {Col("inv_id", CT::kBigInt, inv.invoice_id.data()),
@@ -174,23 +265,25 @@ Result<RunReport> Run(const Lake& lake, const RunOptions& options) {
                                                 Col("missing_table", CT::kVarchar, pc.missing_table.data()),
                                                 Col("missing_key", CT::kBigInt, pc.missing_key.data())}}});
 
-  const std::string staging = lake.tmp_dir() + "/run-" + std::to_string(::getpid());
-  std::error_code ec;
-  fs::remove_all(staging, ec);
+  tables.push_back({"deleted_invoices", duck::TableView{features.deleted.size(),
+                                                        {Col("invoice_id", CT::kBigInt, features.deleted.data())}}});
+
+  for (const auto& [name, view] : tables) {
+    const std::string dir = lake.partition_dir(name, options.as_of);
+    fs::create_directories(dir, ec);
+    if (ec) return Status::IOError("cannot create " + dir + ": " + ec.message());
+  }
   // Each dataset is written by one DuckDB thread (so its rows keep our order and files are reproducible);
   // the datasets themselves are written side by side, one connection per worker.
-  for (const auto& [name, view] : tables) {
-    fs::create_directories(staging + "/" + std::string(name), ec);
-    if (ec) return Status::IOError("cannot create " + staging + "/" + std::string(name) + ": " + ec.message());
-  }
   std::atomic<size_t> next{0}, written{0};
   std::vector<Status> results(tables.size());
   auto worker = [&] {
     auto conn = duck::Connection::Open(*db);
     for (size_t i = next++; i < tables.size(); i = next++) {
-      const std::string file = staging + "/" + std::string(tables[i].first) + "/part-0.parquet";
-      results[i] = conn.ok() ? duck::WriteParquet(*conn, tables[i].second, file) : conn.status();
-      if (results[i].ok()) results[i] = FsyncPath(file);
+      const std::string file = PartitionFile(lake, tables[i].first, options.as_of, options.token);
+      const std::string tmp = fs::path(file).parent_path().string() + "/.part-" + options.token + ".tmp";
+      results[i] = conn.ok() ? duck::WriteParquet(*conn, tables[i].second, tmp) : conn.status();
+      if (results[i].ok()) results[i] = PublishFile(tmp, file);
       if (options.progress) options.progress("write", ++written, tables.size());
     }
   };
@@ -201,10 +294,11 @@ Result<RunReport> Run(const Lake& lake, const RunOptions& options) {
   for (std::thread& t : pool) t.join();
   for (const Status& st : results) LL_RETURN_IF_ERROR(st);
   for (auto& [name, view] : tables) {
-    LL_RETURN_IF_ERROR(CommitPartition(lake, name, options.as_of, staging + "/" + std::string(name)));
-    report.datasets.push_back(DatasetResult{std::string(name), view.rows, lake.partition_dir(name, options.as_of)});
+    const std::string file = PartitionFile(lake, name, options.as_of, options.token);
+    DatasetResult d{std::string(name), view.rows, lake.partition_dir(name, options.as_of), file, 0};
+    d.bytes = fs::file_size(file, ec);
+    report.datasets.push_back(std::move(d));
   }
-  fs::remove_all(staging, ec);
   report.stages.push_back({"write", Seconds(start)});
   report.total_seconds = Seconds(run_start);
   return report;

@@ -1,10 +1,16 @@
-// The run: the seed's Glue ETL job. Loads every landed extract (parents first, in landing order) into a Ledger,
-// computes the feature datasets as of D, writes them and the rejects as Parquet partition D, and reports what
-// happened to every row. Every run is currently a full recompute from the raw zone.
+// The run: the seed's Glue ETL job, with exact bookmarks. A run starts from the merged state a previous run
+// saved (engine/state.h) or from nothing, applies the landed extracts that state has not seen (parents first, in
+// landing order), computes the feature datasets as of D and writes partition D of each dataset:
+//   - from nothing (the first run, --full-refresh): complete datasets;
+//   - from a base state: account_features and pending complete (snapshots as of D), account_invoice_features and
+//     invoice_features only with the rows new or changed since the base run, deleted_invoices with the invoices
+//     the base had that no longer exist, rejects with those of the files applied.
+// It also saves its own state. Nothing it writes is visible until the caller commits the run in the catalog.
 #pragma once
 
 #include <array>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,8 +22,10 @@ namespace ledgerlake::lake {
 
 struct RunOptions {
   DayNumber as_of = 0;
-  bool full_refresh = false;  // accepted; every run is a full refresh until bookmarks exist
-  int threads = 0;            // DuckDB writer threads; 0 = all cores
+  bool full_refresh = false;              // recorded; the caller passes no base for a full refresh
+  std::optional<std::string> base_state;  // the state file to start from (a path); none: build from nothing
+  std::string token;                      // names this run's files (unique per run)
+  int threads = 0;                        // DuckDB writer threads; 0 = all cores
   // Called as work advances: stage name, done and total (bytes or rows). Only for display.
   std::function<void(std::string_view stage, uint64_t done, uint64_t total)> progress;
 };
@@ -25,7 +33,9 @@ struct RunOptions {
 struct DatasetResult {
   std::string name;
   uint64_t rows = 0;
-  std::string partition;  // directory of the committed partition
+  std::string partition;  // directory of the partition
+  std::string file;       // the file written (absolute path)
+  uint64_t bytes = 0;
 };
 
 struct StageTime {
@@ -36,17 +46,27 @@ struct StageTime {
 struct RunReport {
   DayNumber as_of = 0;
   bool full_refresh = true;
+  bool complete = true;                  // the partitions hold complete datasets (no base state)
+  std::optional<DayNumber> base_as_of;   // the D of the run whose state this one continued
   uint64_t files_read = 0;
   uint64_t bytes_read = 0;
+  uint32_t bookmark = 0;                 // newest landing sequence merged in
+  std::string state_file;                // absolute path of the state saved
+  std::vector<std::string> line_logs;    // absolute paths of the line logs the state refers to
   std::array<engine::FateCounts, contract::kTableCount> tables{};
+  uint64_t pending_total = 0;            // rows waiting for a parent after this run (earlier runs' included)
+  uint64_t deleted = 0;                  // invoices gone since the base
   std::vector<DatasetResult> datasets;
   std::vector<StageTime> stages;
   engine::FeatureWarnings warnings;
   double total_seconds = 0;
 };
 
-// Runs the job. The caller holds the lake lock. Fails (changing no visible partition) when a landed file cannot
-// be read or a partition cannot be written.
+// Runs the job. The caller holds the lake lock. Fails (publishing nothing) when a landed file cannot be read or
+// a file cannot be written.
 Result<RunReport> Run(const Lake& lake, const RunOptions& options);
+
+// The line logs a state file refers to (absolute paths), read from its header.
+Result<std::vector<std::string>> StateLineLogs(const Lake& lake, const std::string& state_file);
 
 }  // namespace ledgerlake::lake

@@ -1,8 +1,6 @@
 #include "lake/views.h"
 
-#include <cstdio>
-#include <filesystem>
-#include <tuple>
+#include <algorithm>
 
 #include "contract/schema.h"
 #include "lake/datasets.h"
@@ -10,60 +8,93 @@
 
 namespace ledgerlake::lake {
 
-namespace fs = std::filesystem;
-
 namespace {
 
-// "ingest_year=2024" -> 2024 for key "ingest_year"; -1 when the name does not match.
-int PartValue(const fs::path& p, std::string_view key) {
-  const std::string name = p.filename().string();
-  if (name.size() <= key.size() + 1 || name.compare(0, key.size(), key) != 0 || name[key.size()] != '=') return -1;
-  int v = 0;
-  for (size_t i = key.size() + 1; i < name.size(); ++i) {
-    if (name[i] < '0' || name[i] > '9') return -1;
-    v = v * 10 + (name[i] - '0');
+// The column names of a DatasetSpec's "name TYPE, ..." list (types hold no ", ").
+std::string ColumnNames(std::string_view sql_columns) {
+  std::string out;
+  size_t pos = 0;
+  while (pos < sql_columns.size()) {
+    size_t end = sql_columns.find(", ", pos);
+    if (end == std::string_view::npos) end = sql_columns.size();
+    const std::string_view col = sql_columns.substr(pos, end - pos);
+    out += (out.empty() ? "" : ", ") + std::string(col.substr(0, col.find(' ')));
+    pos = end + 2;
   }
-  return v;
+  return out;
 }
+
+// read_parquet over the files of `parts`, with the partition's day as column _day when `with_day`.
+std::string ReadParts(const std::vector<const ViewPartition*>& parts, bool hive) {
+  std::string list;
+  for (const ViewPartition* p : parts) {
+    for (const std::string& f : p->files) list += (list.empty() ? "" : ", ") + duck::SqlStringLiteral(f);
+  }
+  return "read_parquet([" + list + "], hive_partitioning = " + (hive ? "true" : "false") + ")";
+}
+
+constexpr std::string_view kDay = "make_date(ingest_year::INTEGER, ingest_month::INTEGER, ingest_day::INTEGER)";
 
 }  // namespace
 
-std::optional<std::string> NewestPartition(const Lake& lake, std::string_view dataset) {
-  std::tuple<int, int, int> best{-1, -1, -1};
-  std::optional<std::string> found;
-  std::error_code ec;
-  for (const auto& y : fs::directory_iterator(lake.dataset_dir(dataset), ec)) {
-    const int year = PartValue(y.path(), "ingest_year");
-    if (year < 0) continue;
-    for (const auto& m : fs::directory_iterator(y.path(), ec)) {
-      const int month = PartValue(m.path(), "ingest_month");
-      if (month < 0) continue;
-      for (const auto& d : fs::directory_iterator(m.path(), ec)) {
-        const int day = PartValue(d.path(), "ingest_day");
-        if (day < 0) continue;
-        const std::tuple<int, int, int> key{year, month, day};
-        if (key > best) {
-          best = key;
-          found = d.path().string();
-        }
+Status CreateViews(const Lake& lake, duck::Connection& conn, const std::vector<ViewPartition>& partitions,
+                   std::optional<DayNumber> as_of) {
+  // The visible partitions of each dataset, by day.
+  auto visible = [&](std::string_view dataset) {
+    std::vector<const ViewPartition*> out;
+    for (const ViewPartition& p : partitions) {
+      if (p.dataset == dataset && (!as_of || p.day <= *as_of) && !p.files.empty()) out.push_back(&p);
+    }
+    std::sort(out.begin(), out.end(), [](const ViewPartition* a, const ViewPartition* b) { return a->day < b->day; });
+    return out;
+  };
+  // From the newest complete partition on.
+  auto since_complete = [](std::vector<const ViewPartition*> parts) {
+    for (size_t i = parts.size(); i-- > 0;) {
+      if (parts[i]->complete) {
+        parts.erase(parts.begin(), parts.begin() + static_cast<std::ptrdiff_t>(i));
+        break;
       }
     }
-  }
-  return found;
-}
+    return parts;
+  };
+  const auto deletions = since_complete(visible("deleted_invoices"));
 
-Status CreateViews(const Lake& lake, duck::Connection& conn) {
   for (const DatasetSpec& ds : kDatasets) {
-    const auto part = NewestPartition(lake, ds.name);
-    std::string sql;
-    if (part) {
-      sql = "CREATE OR REPLACE VIEW " + std::string(ds.name) + " AS SELECT * FROM read_parquet(" +
-            duck::SqlStringLiteral(*part + "/*.parquet") + ", hive_partitioning = false)";
-    } else {
-      sql = "CREATE OR REPLACE TABLE " + std::string(ds.name) + " (" + std::string(ds.sql_columns) + ")";
+    const std::string name(ds.name);
+    const std::string columns = ColumnNames(ds.sql_columns);
+    const auto all = visible(ds.name);
+    if (all.empty()) {
+      LL_RETURN_IF_ERROR(conn.Execute("CREATE OR REPLACE TABLE " + name + " (" + std::string(ds.sql_columns) + ")"));
+      LL_RETURN_IF_ERROR(conn.Execute("CREATE OR REPLACE TABLE " + name + "_history (" + std::string(ds.sql_columns) +
+                                      ", ingest_year BIGINT, ingest_month BIGINT, ingest_day BIGINT)"));
+      continue;
     }
-    LL_RETURN_IF_ERROR(conn.Execute(sql));
+    LL_RETURN_IF_ERROR(conn.Execute("CREATE OR REPLACE VIEW " + name + "_history AS SELECT " + columns +
+                                    ", ingest_year, ingest_month, ingest_day FROM " + ReadParts(all, true)));
+    std::string sql;
+    const std::string_view key = name == "invoice_features" ? "inv_id" : "invoice_id";
+    const auto parts = since_complete(all);
+    if (name == "account_features" || name == "pending") {
+      sql = "SELECT " + columns + " FROM " + ReadParts({all.back()}, false);
+    } else if ((name == "account_invoice_features" || name == "invoice_features") && parts.size() > 1) {
+      sql = "SELECT " + columns + " FROM (SELECT *, " + std::string(kDay) + " AS _day FROM " + ReadParts(parts, true) +
+            ") r";
+      std::vector<const ViewPartition*> later;  // deletions after the complete partition can only matter
+      for (const ViewPartition* d : deletions) {
+        if (d->day > parts.front()->day) later.push_back(d);
+      }
+      if (!later.empty()) {
+        sql += " WHERE NOT EXISTS (SELECT 1 FROM (SELECT invoice_id, " + std::string(kDay) + " AS _day FROM " +
+               ReadParts(later, true) + ") d WHERE d.invoice_id = r." + std::string(key) + " AND d._day > r._day)";
+      }
+      sql += " QUALIFY row_number() OVER (PARTITION BY r." + std::string(key) + " ORDER BY r._day DESC) = 1";
+    } else {
+      sql = "SELECT " + columns + " FROM " + ReadParts(parts, false);
+    }
+    LL_RETURN_IF_ERROR(conn.Execute("CREATE OR REPLACE VIEW " + name + " AS " + sql));
   }
+
   auto landed = ListLanded(lake);
   if (!landed.ok()) return landed.status();
   for (contract::TableId t : contract::kAllTables) {

@@ -1,20 +1,33 @@
-// Query views: what `ledgerlake query` sees (the seed's Athena tables). Each dataset is a view over its newest
-// partition (an empty, correctly typed table before the first run); raw_<table> views read the landed
-// extracts of each raw table as text.
+// Query views: what `ledgerlake query` sees (the seed's Athena tables), built from the partitions the catalog
+// has committed (never from whatever files a directory holds). As of a day A (default: the newest run):
+//   - account_features, pending: the newest partition on or before A (each is a complete snapshot);
+//   - account_invoice_features, invoice_features: from the newest complete partition on or before A, the newest
+//     row per invoice up to A, without invoices a later partition's deleted_invoices lists;
+//   - rejects: every partition's rows from that complete partition up to A;
+//   - <dataset>_history: every partition's rows up to A with ingest_year, ingest_month, ingest_day;
+//   - raw_<table>: the landed extracts of each raw table as text.
+// Before the first run every dataset is an empty, correctly typed table.
 #pragma once
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "duck/database.h"
 #include "lake/lake.h"
 
 namespace ledgerlake::lake {
 
-// The newest partition directory of `dataset`, if any.
-std::optional<std::string> NewestPartition(const Lake& lake, std::string_view dataset);
+// A committed partition, as the catalog lists it.
+struct ViewPartition {
+  std::string dataset;
+  DayNumber day = 0;
+  bool complete = true;            // a whole dataset; false: the changes since the partition before
+  std::vector<std::string> files;  // absolute paths
+};
 
-// Creates the views on `conn`.
-Status CreateViews(const Lake& lake, duck::Connection& conn);
+// Creates the views on `conn`, as of `as_of` (the newest partition when absent).
+Status CreateViews(const Lake& lake, duck::Connection& conn, const std::vector<ViewPartition>& partitions,
+                   std::optional<DayNumber> as_of = std::nullopt);
 
 }  // namespace ledgerlake::lake

@@ -303,16 +303,22 @@ TEST_F(CatalogTest, RecordFromReportStatsThePartitionsWritten) {
   report.tables[0] = engine::FateCounts{5, 3, 1, 1, 0};
   const std::string part = lake_->partition_dir("rejects", day);
   fs::create_directories(part);
-  std::ofstream(part + "/part-1.parquet") << std::string(70, 'y');
-  std::ofstream(part + "/part-0.parquet") << std::string(30, 'x');
-  report.datasets.push_back({"rejects", 9, part});
+  std::ofstream(part + "/part-r1.parquet") << std::string(70, 'y');
+  std::ofstream(part + "/part-r0.parquet") << std::string(30, 'x');  // another run's: not this run's output
+  report.datasets.push_back({"rejects", 9, part, part + "/part-r1.parquet", 70});
+  report.state_file = lake_->root() + "/state/r1.state";
+  report.bookmark = 3;
+  report.complete = false;
 
   auto r = RecordFromReport(*lake_, report, {1, 2, 3}, 1000, 2600);
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_TRUE(r->ok);
   EXPECT_EQ(r->as_of, day);
   EXPECT_EQ(r->bytes_read, 1234u);
-  EXPECT_EQ(r->bytes_written, 100u);
+  EXPECT_EQ(r->bytes_written, 70u);
+  EXPECT_EQ(r->state, "state/r1.state");
+  EXPECT_EQ(r->bookmark, 3u);
+  EXPECT_FALSE(r->complete);
   EXPECT_DOUBLE_EQ(r->seconds, 1.5);
   EXPECT_EQ(r->consumed, (std::vector<uint64_t>{1, 2, 3}));
   ASSERT_EQ(r->tables.size(), 4u);
@@ -322,10 +328,11 @@ TEST_F(CatalogTest, RecordFromReportStatsThePartitionsWritten) {
   const PartitionRecord& p = r->partitions[0];
   EXPECT_EQ(p.path, "processed/rejects/ingest_year=2024/ingest_month=11/ingest_day=24");
   EXPECT_EQ(p.rows, 9u);
-  EXPECT_EQ(p.bytes, 100u);
-  ASSERT_EQ(p.files.size(), 2u);
-  EXPECT_EQ(p.files[0].name, "part-0.parquet");
-  EXPECT_EQ(p.files[0].bytes, 30u);
+  EXPECT_EQ(p.bytes, 70u);
+  EXPECT_FALSE(p.complete);
+  ASSERT_EQ(p.files.size(), 1u);
+  EXPECT_EQ(p.files[0].name, "part-r1.parquet");
+  EXPECT_EQ(p.files[0].bytes, 70u);
 
   const RunRecord failed = FailedRecord(day, true, "disk full", {1}, 1000, 1250);
   EXPECT_FALSE(failed.ok);

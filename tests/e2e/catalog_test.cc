@@ -105,16 +105,17 @@ TEST_F(CatalogCliTest, RunsAndPartitionsAreRecorded) {
   EXPECT_EQ(r["bytes_read"], report["bytes_read"]);
   EXPECT_EQ(r["tables"], report["tables"]);
   EXPECT_EQ(r["stages_seconds"].size(), report["stages_seconds"].size());
-  // Bytes written: what is on disk in the five partitions (three feature datasets, rejects, pending).
+  // Bytes written: what is on disk in the six partitions (three feature datasets, rejects, pending,
+  // deleted_invoices).
   uint64_t on_disk = 0;
   for (const auto& e : fs::recursive_directory_iterator(lake_ + "/processed")) {
     if (e.is_regular_file()) on_disk += e.file_size();
   }
   EXPECT_EQ(r["bytes_written"], on_disk);
-  ASSERT_EQ(r["partitions"].size(), 5u);
+  ASSERT_EQ(r["partitions"].size(), 6u);
 
   json parts = Json({"catalog", "partitions", "--json"});
-  ASSERT_EQ(parts.size(), 5u);
+  ASSERT_EQ(parts.size(), 6u);
   for (const json& p : parts) {
     const std::string ds = p["dataset"];
     EXPECT_EQ(p["day"], "2024-11-24");
@@ -130,17 +131,23 @@ TEST_F(CatalogCliTest, RunsAndPartitionsAreRecorded) {
   ASSERT_EQ(only.size(), 1u);
   EXPECT_EQ(only[0]["rows"], 5);
 
-  // Re-running the day replaces its partitions (now run 2's); another day adds partitions.
-  LlOk({"run", "--as-of", "2024-11-24"});
+  // Re-running the day with nothing new writes nothing; a full refresh replaces its partitions (now run 2's);
+  // another day adds a delta: on 2024-12-01 only invoice 105 is new, and no other row changed.
+  EXPECT_EQ(Ll({"run", "--as-of", "2024-11-24"}).exit_code, 0);
+  EXPECT_EQ(Json({"catalog", "runs", "--json"}).size(), 1u);
+  LlOk({"run", "--as-of", "2024-11-24", "--full-refresh"});
   LlOk({"run", "--as-of", "2024-12-01"});
   parts = Json({"catalog", "partitions", "invoice_features", "--json"});
   ASSERT_EQ(parts.size(), 2u);
   EXPECT_EQ(parts[0]["run_id"], 2);
+  EXPECT_EQ(parts[0]["kind"], "complete");
   EXPECT_EQ(parts[1]["day"], "2024-12-01");
-  EXPECT_EQ(parts[1]["rows"], 6);  // invoice 105 exists on 2024-12-01
+  EXPECT_EQ(parts[1]["kind"], "delta");
+  EXPECT_EQ(parts[1]["rows"], 1);
+  EXPECT_EQ(LlOk({"query", "SELECT count(*) AS n FROM invoice_features", "--format", "csv"}), "n\n6\n");
   runs = Json({"catalog", "runs", "--json"});
   ASSERT_EQ(runs.size(), 3u);
-  EXPECT_EQ(runs[0]["partitions"].size(), 5u);  // run 1 keeps the record of what it wrote
+  EXPECT_EQ(runs[0]["partitions"].size(), 6u);  // run 1 keeps the record of what it wrote
   const std::string text = LlOk({"catalog", "runs"});
   EXPECT_NE(text.find("2024-12-01  ok"), std::string::npos) << text;
 }

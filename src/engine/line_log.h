@@ -1,0 +1,72 @@
+// Line log: every accepted line item of a run (invoice, sku, quantity and the landing sequence of its file), in
+// reading order, so that a later incremental run can reprice the line items of a sku whose price changed without
+// reading the raw extracts again. A line is live while its file still owns its invoice's group (Ledger).
+// Format: blocks of [file u32][records u32][payload bytes u32][payload], the payload holding per line the
+// zigzag varints of (invoice_id - previous invoice_id in the block), item_id and quantity. About 4-5 bytes a line.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "util/status.h"
+
+namespace ledgerlake::engine {
+
+struct LoggedLine {
+  uint32_t file;
+  int64_t invoice_id;
+  int64_t item_id;
+  int64_t quantity;
+};
+
+class LineLogWriter {
+ public:
+  // Creates (truncates) `path`.
+  static Result<std::unique_ptr<LineLogWriter>> Create(const std::string& path);
+  ~LineLogWriter();
+  LineLogWriter(const LineLogWriter&) = delete;
+  LineLogWriter& operator=(const LineLogWriter&) = delete;
+
+  void Append(uint32_t file, int64_t invoice_id, int64_t item_id, int64_t quantity) {
+    if (file != file_ || payload_.size() >= kBlockBytes) Flush(file);
+    PutVarint(Zigzag(static_cast<int64_t>(static_cast<uint64_t>(invoice_id) - static_cast<uint64_t>(last_invoice_))));
+    PutVarint(Zigzag(item_id));
+    PutVarint(Zigzag(quantity));
+    last_invoice_ = invoice_id;
+    ++records_;
+  }
+  uint64_t lines() const { return lines_ + records_; }
+  // Writes what is buffered, fsyncs and closes. Reports the first write error of the log's life.
+  Status Close();
+
+ private:
+  static constexpr size_t kBlockBytes = 1 << 20;
+  explicit LineLogWriter(std::FILE* f, std::string path) : file_handle_(f), path_(std::move(path)) {}
+  static uint64_t Zigzag(int64_t v) { return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63); }
+  void PutVarint(uint64_t v) {
+    while (v >= 0x80) {
+      payload_.push_back(static_cast<char>(v | 0x80));
+      v >>= 7;
+    }
+    payload_.push_back(static_cast<char>(v));
+  }
+  void Flush(uint32_t next_file);
+
+  std::FILE* file_handle_;
+  std::string path_;
+  std::string payload_;
+  uint32_t file_ = 0;
+  uint32_t records_ = 0;
+  uint64_t lines_ = 0;
+  int64_t last_invoice_ = 0;
+  bool failed_ = false;
+};
+
+// Calls f for every line of the log at `path`, in order. Fails on I/O errors and on a damaged log.
+Status ReadLineLog(const std::string& path, const std::function<void(const LoggedLine&)>& f);
+
+}  // namespace ledgerlake::engine

@@ -1,0 +1,32 @@
+// The Ledger's merged state between runs (the seed's job bookmarks, done exactly): every key's current row, each
+// invoice's line-item sums and owning file, the orphan groups and pending line items, plus where the state stands
+// (the as-of date of the run that wrote it, the newest landing sequence applied) and the line logs that hold its
+// line items (engine/line_log.h). A run loads the state of the run before it, applies only later files and saves
+// a new state; states are immutable files, written to a temporary name, fsynced and renamed.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "engine/ledger.h"
+#include "util/date.h"
+#include "util/status.h"
+
+namespace ledgerlake::engine {
+
+struct StateInfo {
+  DayNumber as_of = 0;
+  uint32_t bookmark = 0;               // files up to this landing sequence are merged in
+  std::vector<std::string> line_logs;  // file names (relative to the state's directory), oldest first
+};
+
+// Writes `ledger` (after Finish) and `info` to `path`.
+Status SaveState(const Ledger& ledger, const StateInfo& info, const std::string& path);
+
+// Reads only the header of the state at `path`.
+Result<StateInfo> ReadStateInfo(const std::string& path);
+
+// Loads the state at `path` into an empty `ledger`.
+Result<StateInfo> LoadState(const std::string& path, Ledger& ledger);
+
+}  // namespace ledgerlake::engine
