@@ -1,5 +1,6 @@
-// A run killed at any moment (SIGKILL) leaves every visible partition as it was: the old complete partition
-// or the new complete one, never a mix, and the next run completes.
+// A run killed at any moment (SIGKILL) leaves the catalog and every visible partition as they were, or (killed
+// after its commit) exactly as the run leaves them; never a mix. The next run completes and removes the dead
+// run's files.
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -14,15 +15,18 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Starts `ledgerlake --lake L run --as-of D` and SIGKILLs it after `delay_us`.
-void RunAndKill(const std::string& lake, const std::string& as_of, int delay_us) {
+// Starts `ledgerlake --lake L run --as-of D [extra]` and SIGKILLs it after `delay_us`.
+void RunAndKill(const std::string& lake, const std::string& as_of, const std::vector<std::string>& extra,
+                int delay_us) {
   const pid_t pid = ::fork();
   if (pid == 0) {
     const int devnull = ::open("/dev/null", O_WRONLY);
     ::dup2(devnull, 1);
     ::dup2(devnull, 2);
-    ::execl(LEDGERLAKE_BIN, LEDGERLAKE_BIN, "--lake", lake.c_str(), "run", "--as-of", as_of.c_str(),
-            static_cast<char*>(nullptr));
+    std::vector<const char*> argv = {LEDGERLAKE_BIN, "--lake", lake.c_str(), "run", "--as-of", as_of.c_str()};
+    for (const std::string& e : extra) argv.push_back(e.c_str());
+    argv.push_back(nullptr);
+    ::execv(LEDGERLAKE_BIN, const_cast<char* const*>(argv.data()));
     ::_exit(127);
   }
   ::usleep(static_cast<useconds_t>(delay_us));
@@ -31,45 +35,81 @@ void RunAndKill(const std::string& lake, const std::string& as_of, int delay_us)
   ::waitpid(pid, &status, 0);
 }
 
+// Every dataset's view, as a row count and an order-independent digest per dataset.
+constexpr const char* kDigest =
+    "SELECT d, count(*) AS n, sum(hash(r)) AS h FROM ("
+    "SELECT 'account_features' AS d, x::VARCHAR AS r FROM account_features x "
+    "UNION ALL SELECT 'account_invoice_features', x::VARCHAR FROM account_invoice_features x "
+    "UNION ALL SELECT 'invoice_features', x::VARCHAR FROM invoice_features x "
+    "UNION ALL SELECT 'pending', x::VARCHAR FROM pending x "
+    "UNION ALL SELECT 'rejects', x::VARCHAR FROM rejects x) GROUP BY d ORDER BY d";
+
 class CrashTest : public ScratchTest {
  protected:
-  std::string Count(const std::string& dataset) {
-    return LlOk({"query", "SELECT count(*) AS n FROM " + dataset, "--format", "csv"});
+  std::string Digest(const std::string& lake) {
+    const CommandResult r = RunLedgerlake(lake, {"query", kDigest, "--format", "csv"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r.out;
+  }
+  // Parquet files under processed/ (committed or not).
+  static size_t ParquetFiles(const std::string& lake) {
+    size_t n = 0;
+    for (const auto& e : fs::recursive_directory_iterator(lake + "/processed")) {
+      n += e.path().extension() == ".parquet" ? 1 : 0;
+    }
+    return n;
   }
 };
 
-TEST_F(CrashTest, KilledRunsLeaveOldOrNewPartitionsNeverAMix) {
+// Full runs and incremental runs killed at random moments: the catalog and the views stay exactly as they were
+// until a run commits, and then show exactly the new result; the next run cleans up and completes.
+TEST_F(CrashTest, KilledRunsLeaveTheViewsAsTheyWereOrAsTheRunLeavesThem) {
   LlOk({"generate", "--out", dir_ + "/x", "--accounts", "2000", "--invoices", "60000", "--seed", "3"});
+  LlOk({"generate", "--out", dir_ + "/y", "--accounts", "2500", "--invoices", "8000", "--seed", "4"});
   LlOk({"init"});
   LlOk({"ingest", dir_ + "/x"});
-  LlOk({"run", "--as-of", "2024-11-24"});
-  const std::string complete = Count("invoice_features");
-  const std::string complete_accounts = Count("account_features");
-  const std::string part = lake_ + "/processed/invoice_features/ingest_year=2024/ingest_month=11/ingest_day=24";
+  const std::string empty = Digest(lake_);
 
-  std::mt19937 rng(12345);
-  std::uniform_int_distribution<int> delay(0, 600000);
-  for (int round = 0; round < 12; ++round) {
-    RunAndKill(lake_, "2024-11-24", delay(rng));
-    // The partition is always there and complete: exactly one Parquet file with every row.
-    size_t files = 0;
-    for (const auto& e : fs::directory_iterator(part)) files += e.path().extension() == ".parquet" ? 1 : 0;
-    EXPECT_EQ(files, 1u) << "round " << round;
-    EXPECT_EQ(Count("invoice_features"), complete) << "round " << round;
-    EXPECT_EQ(Count("account_features"), complete_accounts) << "round " << round;
-  }
-  // A new date killed mid-way: its partition is absent or complete.
-  for (int round = 0; round < 6; ++round) {
-    RunAndKill(lake_, "2024-11-25", delay(rng));
-    const std::string p = lake_ + "/processed/invoice_features/ingest_year=2024/ingest_month=11/ingest_day=25";
-    if (fs::exists(p)) {
-      EXPECT_NE(Count("invoice_features"), "n\n0\n");
+  // Each scenario: the lake before, the run that gets killed, and the same run completed on a copy of the lake.
+  auto scenario = [&](const std::string& as_of, const std::vector<std::string>& extra, int rounds) {
+    const std::string before = Digest(lake_);
+    const std::string runs_before = LlOk({"catalog", "runs", "--json"});
+    const std::string ref = dir_ + "/ref";
+    fs::remove_all(ref);
+    fs::copy(lake_, ref, fs::copy_options::recursive);
+    std::vector<std::string> args = {"run", "--as-of", as_of};
+    args.insert(args.end(), extra.begin(), extra.end());
+    ASSERT_EQ(RunLedgerlake(ref, args).exit_code, 0);
+    const std::string after = Digest(ref);
+    const bool changes = after != before;  // a full refresh of a day an incremental run built changes nothing
+    std::mt19937 rng(12345);
+    std::uniform_int_distribution<int> delay(0, 500000);
+    bool committed = false;
+    for (int round = 0; round < rounds && !committed; ++round) {
+      RunAndKill(lake_, as_of, extra, delay(rng));
+      const std::string now = Digest(lake_);
+      committed = changes && now == after;
+      if (!committed) {
+        EXPECT_EQ(now, before) << as_of << " round " << round;
+        if (changes) {
+          EXPECT_EQ(LlOk({"catalog", "runs", "--json"}), runs_before) << as_of << " round " << round;
+        }
+      }
     }
-  }
-  // And the next run completes, cleaning the staging debris.
-  LlOk({"run", "--as-of", "2024-11-24"});
-  EXPECT_EQ(Count("read_parquet('" + part + "/*.parquet')"), complete);
-  EXPECT_TRUE(fs::is_empty(lake_ + "/tmp"));
+    // The next run completes (or finds the killed one committed: nothing new) and cleans up after the dead.
+    LlOk(args);
+    EXPECT_EQ(Digest(lake_), after) << as_of;
+    const auto parts = LlOk({"catalog", "partitions", "--json"});
+    size_t listed = 0;
+    for (size_t at = parts.find("\"name\""); at != std::string::npos; at = parts.find("\"name\"", at + 1)) ++listed;
+    EXPECT_EQ(ParquetFiles(lake_), listed) << as_of;
+    EXPECT_TRUE(fs::is_empty(lake_ + "/tmp"));
+  };
+  scenario("2024-11-24", {}, 10);                         // the first run: complete partitions
+  LlOk({"ingest", dir_ + "/y"});                          // upserts, new invoices, new line groups
+  scenario("2024-11-25", {}, 10);                         // an incremental run
+  scenario("2024-11-25", {"--full-refresh"}, 6);          // a full refresh replacing the day: the same result
+  EXPECT_NE(Digest(lake_), empty);
 }
 
 }  // namespace

@@ -1,0 +1,307 @@
+// Incremental runs always equal a full recompute (issue 3's invariant), over many random delivery sequences:
+// full dumps and deltas, re-sends, updates (joining dates, prices, payments, dates, accounts, line groups), late
+// arrivals (line items before their invoice, invoices before their account, skus after their lines), invoices
+// issued after D, deliveries out of date order, re-runs of the same day and days that move on with nothing new.
+// Lake A only ever runs incrementally; lake B lands the same files in the same order and runs --full-refresh.
+// After every run A's current views must equal B's, and at the end A's views as of every earlier run day must
+// equal what B showed after its run of that day.
+#include <map>
+#include <optional>
+#include <random>
+#include <set>
+
+#include "e2e/harness.h"
+#include "util/date.h"
+
+namespace ledgerlake::e2e {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Every dataset of a lake's views, one canonical line per row.
+constexpr const char* kDump =
+    "SELECT 'account_features' AS d, x::VARCHAR AS r FROM account_features x "
+    "UNION ALL SELECT 'account_invoice_features', x::VARCHAR FROM account_invoice_features x "
+    "UNION ALL SELECT 'invoice_features', x::VARCHAR FROM invoice_features x "
+    "UNION ALL SELECT 'pending', x::VARCHAR FROM pending x "
+    "UNION ALL SELECT 'rejects', x::VARCHAR FROM rejects x ORDER BY d, r";
+
+struct Invoice {
+  int64_t account;
+  DayNumber date;
+  std::optional<DayNumber> paid;
+};
+struct Line {
+  int64_t item;
+  int64_t quantity;
+};
+
+// The billing system: its tables, what changed since each table was last delivered, and files it delivers.
+class World {
+ public:
+  explicit World(uint64_t seed) : rng_(seed) {}
+
+  // Changes the world as of `today`: new and updated rows of every table.
+  void Evolve(DayNumber today) {
+    const int new_accounts = Uniform(0, 4);
+    for (int i = 0; i < new_accounts; ++i) {
+      const int64_t id = next_account_++;
+      accounts_[id] = today - Uniform(0, 700);
+      dirty_accounts_.insert(id);
+    }
+    if (Chance(0.3) && !accounts_.empty()) {  // a corrected joining date
+      const int64_t id = Pick(accounts_);
+      accounts_[id] += Uniform(-60, 60);
+      dirty_accounts_.insert(id);
+    }
+    const int new_skus = next_sku_ == 1 ? 5 : Uniform(0, 1);
+    for (int i = 0; i < new_skus; ++i) {
+      const int64_t id = next_sku_++;
+      skus_[id] = Uniform(1, 20000);
+      dirty_skus_.insert(id);
+    }
+    if (Chance(0.4)) {  // a price change
+      const int64_t id = Pick(skus_);
+      skus_[id] = Uniform(1, 20000);
+      dirty_skus_.insert(id);
+    }
+    const int new_invoices = Uniform(5, 25);
+    for (int i = 0; i < new_invoices && next_account_ > 1; ++i) {
+      const int64_t id = next_invoice_++;
+      // Mostly recent, some late arrivals from long ago, some issued after D.
+      const DayNumber date = today - (Chance(0.15) ? Uniform(100, 400) : Uniform(-20, 60));
+      Invoice inv{Uniform(1, static_cast<int>(next_account_ - 1)), date, std::nullopt};
+      if (Chance(0.1)) inv.account = next_account_ + Uniform(0, 2);  // an account that arrives later
+      if (Chance(0.5)) inv.paid = date + Uniform(0, 60);
+      invoices_[id] = inv;
+      dirty_invoices_.insert(id);
+      NewLines(id);
+    }
+    const int updates = Uniform(0, 6);
+    for (int i = 0; i < updates && !invoices_.empty(); ++i) {
+      const int64_t id = Pick(invoices_);
+      Invoice& inv = invoices_[id];
+      switch (Uniform(0, 4)) {
+        case 0: inv.paid = inv.date + Uniform(0, 60); break;      // paid now
+        case 1: inv.date += Uniform(-40, 40); break;              // a corrected date (maybe after D)
+        case 2: inv.account = Uniform(1, static_cast<int>(next_account_ - 1)); break;  // moved account
+        case 3: NewLines(id); break;                              // a new set of line items
+        default: inv.paid.reset(); break;                         // payment reversed
+      }
+      dirty_invoices_.insert(id);
+    }
+  }
+
+  // Writes one delivery (a file per table, maybe a full dump) into `dir`; returns the files in landing order.
+  std::vector<std::string> Deliver(const std::string& dir, int number) {
+    std::vector<std::string> files;
+    const std::string tag = std::to_string(number);
+    auto emit = [&](const std::string& name, const std::string& text) {
+      if (text.find('\n') == text.rfind('\n')) return;  // the header only: no file
+      const std::string path = dir + "/" + name + "_" + tag + ".csv";
+      WriteFile(path, text);
+      files.push_back(path);
+    };
+    const bool full = Chance(0.2);
+    std::string a = "account_id,company_name,company_address,contact_person,contact_phone,gender,joining_date\n";
+    for (const auto& [id, joined] : accounts_) {
+      if (!full && !Take(dirty_accounts_, id)) continue;
+      dirty_accounts_.erase(id);
+      a += std::to_string(id) + ",Co " + std::to_string(id) + ",\"1 St\nTown\",P,1,F," + FormatIsoDate(joined) + "\n";
+    }
+    std::string s = "item_id,item_name,item_description,item_cost_price,item_retail_price\n";
+    for (const auto& [id, cents] : skus_) {
+      if (!full && !Take(dirty_skus_, id)) continue;
+      dirty_skus_.erase(id);
+      s += std::to_string(id) + ",Item,\"a, b\",0.01," + Money(cents) + "\n";
+    }
+    std::string inv = "invoice_id,account_id,date_issued,payment_dates\n";
+    std::string lines = "invoice_id,item_id,quantity\n";
+    for (const auto& [id, v] : invoices_) {
+      if (!full && !Take(dirty_invoices_, id)) continue;
+      dirty_invoices_.erase(id);
+      inv += std::to_string(id) + "," + std::to_string(v.account) + "," + FormatIsoDate(v.date) + "," +
+             (v.paid ? FormatIsoDate(*v.paid) : "") + "\n";
+      if (Chance(0.05)) inv += std::to_string(id) + ",1,2024-02-30,\n";  // a bad date: rejected
+    }
+    for (const auto& [id, group] : lines_) {
+      if (!full && !Take(dirty_lines_, id)) continue;
+      dirty_lines_.erase(id);
+      for (const Line& l : group) {
+        lines += std::to_string(id) + "," + std::to_string(l.item) + "," + std::to_string(l.quantity) + "\n";
+      }
+      if (Chance(0.1)) lines += std::to_string(id) + "," + std::to_string(group[0].item) + "," +
+                                std::to_string(group[0].quantity) + "\n";  // an exact repeat, if the group had it
+    }
+    // Tables in a random landing order: runs load parents first whatever the order.
+    std::vector<std::pair<std::string, std::string>> tables = {
+        {"accounts", a}, {"skus", s}, {"invoices", inv}, {"invoice_line_items", lines}};
+    std::shuffle(tables.begin(), tables.end(), rng_);
+    for (const auto& [name, text] : tables) emit(name, text);
+    return files;
+  }
+
+ private:
+  int Uniform(int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng_); }
+  bool Chance(double p) { return std::bernoulli_distribution(p)(rng_); }
+  template <typename Map>
+  int64_t Pick(const Map& m) {
+    auto it = m.begin();
+    std::advance(it, Uniform(0, static_cast<int>(m.size()) - 1));
+    return it->first;
+  }
+  // Whether a changed row goes out now: most do, some arrive late.
+  bool Take(const std::set<int64_t>& dirty, int64_t id) { return dirty.contains(id) && Chance(0.8); }
+  static std::string Money(int64_t cents) {
+    return std::to_string(cents / 100) + "." + (cents % 100 < 10 ? "0" : "") + std::to_string(cents % 100);
+  }
+  void NewLines(int64_t invoice) {
+    std::vector<Line> group;
+    const int n = Uniform(1, 4);
+    for (int i = 0; i < n; ++i) {
+      // Sometimes a sku the system has not delivered yet (it is created now and delivered later).
+      int64_t item = Uniform(1, static_cast<int>(next_sku_ - 1));
+      if (Chance(0.05)) {
+        item = next_sku_++;
+        skus_[item] = Uniform(1, 20000);
+        dirty_skus_.insert(item);
+      }
+      group.push_back(Line{item, Uniform(-1, 9)});
+    }
+    lines_[invoice] = group;
+    dirty_lines_.insert(invoice);
+  }
+
+  std::mt19937_64 rng_;
+  int64_t next_account_ = 1, next_sku_ = 1, next_invoice_ = 1000;
+  std::map<int64_t, DayNumber> accounts_;
+  std::map<int64_t, int64_t> skus_;
+  std::map<int64_t, Invoice> invoices_;
+  std::map<int64_t, std::vector<Line>> lines_;
+  std::set<int64_t> dirty_accounts_, dirty_skus_, dirty_invoices_, dirty_lines_;
+};
+
+class IncrementalTest : public ScratchTest {
+ protected:
+  std::string Dump(const std::string& lake, const std::string& as_of = "") {
+    std::vector<std::string> args = {"query", kDump, "--format", "csv"};
+    if (!as_of.empty()) args.insert(args.end(), {"--as-of", as_of});
+    const CommandResult r = RunLedgerlake(lake, args);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r.out;
+  }
+  void Ingest(const std::string& lake, const std::vector<std::string>& files) {
+    for (const std::string& f : files) {
+      const CommandResult r = RunLedgerlake(lake, {"ingest", f});
+      ASSERT_EQ(r.exit_code, 0) << r.err;
+    }
+  }
+  void Run(const std::string& lake, const std::string& day, bool full_refresh) {
+    std::vector<std::string> args = {"run", "--as-of", day};
+    if (full_refresh) args.push_back("--full-refresh");
+    const CommandResult r = RunLedgerlake(lake, args);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+};
+
+TEST_F(IncrementalTest, EveryRunEqualsAFullRecomputeAndEveryEarlierDayStaysAsItWas) {
+  const std::string full = dir_ + "/full";
+  ASSERT_EQ(RunLedgerlake(full, {"init"}).exit_code, 0);
+  LlOk({"init"});
+  int runs = 0, deltas_with_rows = 0;
+  for (uint64_t seed = 1; seed <= 5; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    // Each sequence starts from empty lakes.
+    fs::remove_all(lake_);
+    fs::remove_all(full);
+    LlOk({"init"});
+    ASSERT_EQ(RunLedgerlake(full, {"init"}).exit_code, 0);
+    World world(seed);
+    std::mt19937_64 rng(seed * 7919);
+    DayNumber today = *ParseIsoDate("2024-03-01");
+    std::map<std::string, std::string> expected_as_of;  // run day -> B's views after its last run of that day
+    std::vector<std::string> landed;
+    for (int step = 0; step < 9; ++step) {
+      SCOPED_TRACE("step " + std::to_string(step));
+      world.Evolve(today);
+      const std::string out = dir_ + "/deliveries/" + std::to_string(seed) + "/" + std::to_string(step);
+      fs::create_directories(out);
+      std::vector<std::string> files = world.Deliver(out, step);
+      if (!landed.empty() && std::bernoulli_distribution(0.2)(rng)) {
+        files.push_back(landed[rng() % landed.size()]);  // a re-send of an earlier file: landing it is a no-op
+      }
+      Ingest(lake_, files);
+      Ingest(full, files);
+      landed.insert(landed.end(), files.begin(), files.end());
+      if (std::bernoulli_distribution(0.25)(rng)) continue;  // no run today: deliveries pile up
+      const std::string day = FormatIsoDate(today);
+      Run(lake_, day, false);
+      Run(full, day, true);
+      ++runs;
+      const std::string b = Dump(full);
+      EXPECT_EQ(Dump(lake_), b) << "as of " << day;
+      expected_as_of[day] = b;
+      const CommandResult delta = RunLedgerlake(
+          lake_, {"query", "SELECT count(*) AS n FROM invoice_features_history WHERE ingest_day = " +
+                               std::to_string(std::stoi(day.substr(8))) + " AND ingest_month = " +
+                               std::to_string(std::stoi(day.substr(5, 2))), "--format", "csv"});
+      if (delta.out != "n\n0\n") ++deltas_with_rows;
+      // Days move on by 0 (the same day again, with new deliveries) to 45 days.
+      const int advance = std::uniform_int_distribution<int>(0, 4)(rng) == 0 ? 0 : std::uniform_int_distribution<int>(1, 45)(rng);
+      today += advance;
+    }
+    for (const auto& [day, b] : expected_as_of) EXPECT_EQ(Dump(lake_, day), b) << "as of " << day;
+  }
+  EXPECT_GT(runs, 20);
+  EXPECT_GT(deltas_with_rows, 10);
+}
+
+// Delta partitions hold only what changed: a day with nothing new but D moving on writes only the rows whose
+// is_late D changed, and the same day again with nothing new writes nothing at all.
+TEST_F(IncrementalTest, DeltasHoldOnlyChangedRows) {
+  const std::string w = TestData("worked_example");
+  LlOk({"init"});
+  for (const char* t : {"accounts", "skus", "invoices", "invoice_line_items"}) {
+    LlOk({"ingest", w + "/" + t + ".csv"});
+  }
+  LlOk({"run", "--as-of", "2024-11-24"});
+  const std::string before = LlOk({"catalog", "runs", "--json"});
+  const CommandResult again = Ll({"run", "--as-of", "2024-11-24"});
+  EXPECT_EQ(again.exit_code, 0);
+  EXPECT_NE(again.err.find("nothing landed since the run as of 2024-11-24"), std::string::npos) << again.err;
+  EXPECT_EQ(LlOk({"catalog", "runs", "--json"}), before);
+
+  // 2024-12-02: invoice 104 (unpaid, issued 2024-11-01) is 31 days old: late now; invoice 105 is issued.
+  LlOk({"run", "--as-of", "2024-12-02"});
+  EXPECT_EQ(LlOk({"query",
+                  "SELECT inv_id, is_late FROM invoice_features_history WHERE ingest_day = 2 ORDER BY inv_id",
+                  "--format", "csv"}),
+            "inv_id,is_late\n104,1\n105,0\n");
+  EXPECT_EQ(LlOk({"query", "SELECT invoice_id FROM account_invoice_features_history WHERE ingest_day = 2",
+                  "--format", "csv"}),
+            "invoice_id\n105\n");
+  // A corrected invoice: 101 re-sent paid late and moved to 2024-12-10 (after D: it leaves both datasets).
+  WriteFile(dir_ + "/fix/invoices.csv", "invoice_id,account_id,date_issued,payment_dates\n101,1,2024-12-10,\n");
+  LlOk({"ingest", dir_ + "/fix/invoices.csv"});
+  LlOk({"run", "--as-of", "2024-12-03"});
+  EXPECT_EQ(LlOk({"query", "SELECT invoice_id FROM deleted_invoices", "--format", "csv"}), "invoice_id\n101\n");
+  // Its neighbours moved: 102 and 103 are one position earlier, and 103's window lost 101.
+  EXPECT_EQ(LlOk({"query",
+                  "SELECT inv_id, num_inv_120d, cum_tot_inv_acct FROM invoice_features_history "
+                  "WHERE ingest_day = 3 ORDER BY inv_id",
+                  "--format", "csv"}),
+            "inv_id,num_inv_120d,cum_tot_inv_acct\n102,1,2\n103,1,3\n");
+  EXPECT_EQ(LlOk({"query", "SELECT count(*) AS n FROM invoice_features WHERE inv_id = 101", "--format", "csv"}),
+            "n\n0\n");
+  // As of 2024-12-02 it is still there, as it was.
+  EXPECT_EQ(LlOk({"query", "SELECT cum_tot_inv_acct FROM invoice_features WHERE inv_id = 101", "--format", "csv",
+                  "--as-of", "2024-12-02"}),
+            "cum_tot_inv_acct\n2\n");
+  // An earlier day than the newest run's is refused: it would rewrite history.
+  const CommandResult back = Ll({"run", "--as-of", "2024-12-01"});
+  EXPECT_EQ(back.exit_code, 1);
+  EXPECT_NE(back.err.find("partitions up to 2024-12-03"), std::string::npos) << back.err;
+}
+
+}  // namespace
+}  // namespace ledgerlake::e2e
