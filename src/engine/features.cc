@@ -194,28 +194,88 @@ Baseline BuildBaseline(const Ledger& ledger, DayNumber base_as_of) {
   return base;
 }
 
+namespace {
+
+// The delta path's account pass: per account, its invoices as of D (for account_features, without a sort) and
+// whether any of its invoice rows can differ from the base's: its inputs changed (affected), it has an invoice
+// issued since the base's D, or an unpaid invoice whose is_late D changed. Only those accounts' invoices are
+// sorted and recomputed.
+struct AccountPass {
+  int32_t count = 0;
+  DayNumber first = 0;
+  DayNumber last = 0;
+  DayNumber joined = 0;
+  bool known = false;
+  bool work = false;
+};
+
+}  // namespace
+
 FeatureSet ComputeFeatures(const Ledger& ledger, DayNumber as_of, Baseline* base) {
   FeatureSet out;
   const auto& accounts = ledger.accounts();
-
-  // Invoices that exist as of D, in per-account order. Invoices of unknown accounts (pending) are dropped per
-  // account run, so each account is looked up once, not once per invoice.
-  std::vector<InvoiceKey> keys;
-  keys.reserve(ledger.invoices().size());
-  ledger.invoices().ForEach([&](const InvoiceEntry& e) {
-    if (e.row.date_issued <= as_of) keys.push_back(InvoiceKey{e.row.account_id, e.row.date_issued, e.row.invoice_id, &e});
-  });
-  ParallelSort(keys);
-
   auto joined = [&](int64_t account_id) -> const DayNumber* {
     const AccountEntry* a = accounts.Find(account_id);
     return a == nullptr ? nullptr : &a->row.joining_date;
   };
   InvoiceFeatures& inv = out.invoices;
   std::vector<AccountSummary> summaries;
+  std::vector<InvoiceKey> keys;
+
   if (base == nullptr) {
+    // Invoices that exist as of D, in per-account order. Invoices of unknown accounts (pending) are dropped per
+    // account run, so each account is looked up once, not once per invoice.
+    keys.reserve(ledger.invoices().size());
+    ledger.invoices().ForEach([&](const InvoiceEntry& e) {
+      if (e.row.date_issued <= as_of) keys.push_back(InvoiceKey{e.row.account_id, e.row.date_issued, e.row.invoice_id, &e});
+    });
+    ParallelSort(keys);
     InvoiceRows(keys, as_of, joined, [](size_t, const InvoiceKey&) { return true; }, inv, out.warnings, &summaries);
   } else {
+    absl::flat_hash_map<int64_t, AccountPass> pass;
+    pass.reserve(accounts.size());
+    ledger.invoices().ForEach([&](const InvoiceEntry& e) {
+      if (e.row.date_issued > as_of) return;
+      auto [it, inserted] = pass.try_emplace(e.row.account_id);
+      AccountPass& a = it->second;
+      if (inserted) {
+        const AccountEntry* account = accounts.Find(e.row.account_id);
+        a.known = account != nullptr;
+        a.joined = a.known ? account->row.joining_date : 0;
+        a.work = base->affected.contains(e.row.account_id);
+        a.first = a.last = e.row.date_issued;
+      }
+      if (!a.known) return;
+      ++a.count;
+      a.first = std::min(a.first, e.row.date_issued);
+      a.last = std::max(a.last, e.row.date_issued);
+      if (e.row.date_issued < a.joined) ++out.warnings.invoices_before_joining;
+      const LineGroup& g = e.extra;
+      if (g.overflow || g.cents >= kDecimal18Limit || g.cents <= -kDecimal18Limit) ++out.warnings.totals_out_of_range;
+      if (a.work) return;
+      if (e.row.date_issued > base->as_of) {
+        a.work = true;
+      } else if (e.row.payment == contract::Payment::kUnpaid) {
+        int32_t late_then = 0, late_now = 0;
+        uint8_t valid_then = 0, valid_now = 0;
+        SetIsLate(e.row, base->as_of, &late_then, &valid_then);
+        SetIsLate(e.row, as_of, &late_now, &valid_now);
+        a.work = valid_then != valid_now || late_then != late_now;
+      }
+    });
+    ledger.invoices().ForEach([&](const InvoiceEntry& e) {
+      if (e.row.date_issued > as_of) return;
+      const AccountPass& a = pass.at(e.row.account_id);
+      if (a.known && a.work) keys.push_back(InvoiceKey{e.row.account_id, e.row.date_issued, e.row.invoice_id, &e});
+    });
+    for (const auto& [id, a] : pass) {
+      if (a.known) summaries.push_back(AccountSummary{id, a.count, a.first, a.last});
+    }
+    pass = {};
+    std::sort(summaries.begin(), summaries.end(),
+              [](const AccountSummary& x, const AccountSummary& y) { return x.account_id < y.account_id; });
+    ParallelSort(keys);
+
     // A delta: keep the rows that differ from the base's, and say in which dataset.
     out.changed.resize(keys.size());
     auto keep = [&](size_t n, const InvoiceKey& k) {
@@ -249,7 +309,8 @@ FeatureSet ComputeFeatures(const Ledger& ledger, DayNumber as_of, Baseline* base
       out.changed[n] = changed;
       return changed != 0;
     };
-    const size_t n = InvoiceRows(keys, as_of, joined, keep, inv, out.warnings, &summaries);
+    FeatureWarnings counted_above;
+    const size_t n = InvoiceRows(keys, as_of, joined, keep, inv, counted_above, nullptr);
     out.changed.resize(n);
     for (const auto& [id, row] : base->rows) {
       if (!row.seen) out.deleted.push_back(id);
@@ -257,6 +318,7 @@ FeatureSet ComputeFeatures(const Ledger& ledger, DayNumber as_of, Baseline* base
     std::sort(out.deleted.begin(), out.deleted.end());
   }
   keys = {};
+
 
   // account_features: accounts that exist as of D, by id, merged with the summaries (also by id).
   std::vector<std::pair<int64_t, DayNumber>> existing;

@@ -190,9 +190,17 @@ Result<RunReport> Run(const Lake& lake, const RunOptions& options) {
     report.state_file = lake.state_dir() + "/" + options.token + ".state";
     for (const std::string& name : info.line_logs) report.line_logs.push_back(lake.state_dir() + "/" + name);
     Status saved;
-    std::thread saver([&] { saved = engine::SaveState(ledger, info, report.state_file); });
+    double save_seconds = 0;
+    std::thread saver([&] {
+      const auto save_start = Clock::now();
+      saved = engine::SaveState(ledger, info, report.state_file);
+      save_seconds = Seconds(save_start);
+    });
+    double baseline_seconds = 0;
     if (options.base_state) {
+      const auto baseline_start = Clock::now();
       engine::Baseline baseline = engine::BuildBaseline(ledger, base.as_of);
+      baseline_seconds = Seconds(baseline_start);
       features = engine::ComputeFeatures(ledger, options.as_of, &baseline);
     } else {
       features = engine::ComputeFeatures(ledger, options.as_of);
@@ -203,6 +211,9 @@ Result<RunReport> Run(const Lake& lake, const RunOptions& options) {
     report.warnings = features.warnings;
     report.deleted = features.deleted.size();
     report.stages.push_back({"features", Seconds(start)});
+    // Parts of the stage above, for the record: the baseline (incremental runs) and the state saved alongside.
+    if (options.base_state) report.stages.push_back({"  of which baseline", baseline_seconds});
+    report.stages.push_back({"  alongside: save state", save_seconds});
   }
 
   // Write every dataset's file of partition D.
