@@ -231,14 +231,19 @@ Status RemoveUnreferenced(const lake::Lake& lake, catalog::Catalog& cat) {
   return Status::OK();
 }
 
+// The --as-of option: absent when not given.
+Result<std::optional<DayNumber>> ParseAsOf(const std::string& text) {
+  if (text.empty()) return std::optional<DayNumber>();
+  auto d = ParseDateOption(text, "--as-of");
+  if (!d.ok()) return d.status();
+  return std::optional<DayNumber>(*d);
+}
+
 int CmdRun(const std::string& lake_dir, const std::string& as_of_text, bool json, bool full_refresh) {
   const int64_t started = catalog::NowUnixMs();
-  DayNumber as_of = TodayUtc();
-  if (!as_of_text.empty()) {
-    auto d = ParseDateOption(as_of_text, "--as-of");
-    if (!d.ok()) return Fail(d.status());
-    as_of = *d;
-  }
+  auto as_of_option = ParseAsOf(as_of_text);
+  if (!as_of_option.ok()) return Fail(as_of_option.status());
+  const DayNumber as_of = as_of_option->value_or(TodayUtc());
   auto lake = lake::Lake::Open(lake_dir);
   if (!lake.ok()) return Fail(lake.status());
   auto lock = LockLake(*lake);
@@ -266,6 +271,7 @@ int CmdRun(const std::string& lake_dir, const std::string& as_of_text, bool json
     if (as_of == newest.day && !full_refresh && newest.bookmark == newest_landed && !newest.state.empty()) {
       std::fprintf(stderr, "ledgerlake: nothing landed since the run as of %s; its partitions stay as they are\n",
                    FormatIsoDate(as_of).c_str());
+      if (json) Print("{\"as_of\": \"" + FormatIsoDate(as_of) + "\", \"skipped\": \"nothing landed since the run of that day\"}\n");
       return 0;
     }
     if (!full_refresh) {
@@ -347,15 +353,11 @@ Result<QuerySession> OpenQuerySession(const lake::Lake& lake, std::optional<DayN
 
 int CmdQuery(const std::string& lake_dir, const std::string& sql, const std::string& format_name,
              const std::string& as_of_text) {
-  std::optional<DayNumber> as_of;
-  if (!as_of_text.empty()) {
-    auto d = ParseDateOption(as_of_text, "--as-of");
-    if (!d.ok()) return Fail(d.status());
-    as_of = *d;
-  }
+  auto as_of = ParseAsOf(as_of_text);
+  if (!as_of.ok()) return Fail(as_of.status());
   auto lake = lake::Lake::Open(lake_dir);
   if (!lake.ok()) return Fail(lake.status());
-  auto session = OpenQuerySession(*lake, as_of);
+  auto session = OpenQuerySession(*lake, *as_of);
   if (!session.ok()) return Fail(session.status());
   auto result = session->conn.Query(sql);
   if (!result.ok()) return Fail(result.status());
