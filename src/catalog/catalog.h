@@ -57,7 +57,7 @@ struct TableInfo {
   int versions = 0;
   int64_t first_seen_unix = 0;
   int64_t last_seen_unix = 0;
-  uint64_t breaking_files = 0;  // files with a breaking change not yet superseded: `run` refuses the table
+  uint64_t breaking_files = 0;  // files with a breaking change not yet superseded: `run` holds the table back
 };
 
 struct TableDescription {

@@ -1,5 +1,6 @@
 #include "catalog/run_record.h"
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 
@@ -36,7 +37,7 @@ Result<RunRecord> RecordFromReport(const lake::Lake& lake, const lake::RunReport
   r.bytes_read = report.bytes_read;
   r.consumed = std::move(consumed);
   r.state = RelativeToLake(lake, report.state_file);
-  r.bookmark = report.bookmark;
+  r.bookmark = *std::max_element(report.bookmarks.begin(), report.bookmarks.end());
   r.complete = report.complete;
   r.stages = report.stages;
   for (contract::TableId t : contract::kAllTables) {

@@ -51,7 +51,7 @@ struct RunRecord {
   uint64_t bytes_read = 0;
   uint64_t bytes_written = 0;  // sum of the sizes of the partition files it committed
   std::string state;          // its saved state (relative to the lake root); "" for failed runs
-  uint64_t bookmark = 0;      // newest landing sequence merged into that state
+  uint64_t bookmark = 0;      // newest landing sequence merged into that state (of any table)
   bool complete = true;       // its partitions are complete datasets (false: deltas)
   std::vector<lake::StageTime> stages;
   std::vector<TableFates> tables;

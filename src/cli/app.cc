@@ -19,6 +19,7 @@
 #include "contract/schema.h"
 #include "duck/database.h"
 #include "duck/format.h"
+#include "engine/state.h"
 #include "gen/generator.h"
 #include "lake/datasets.h"
 #include "lake/landing.h"
@@ -99,7 +100,7 @@ Result<catalog::Catalog> OpenCatalog(const lake::Lake& lake,
 }
 
 // Prints the schema changes the files just landed caused: new compatible versions as notes, breaking changes as
-// warnings (the files are landed all the same: raw is immutable; run refuses the table until superseded).
+// warnings (the files are landed all the same: raw is immutable; run holds the table back until superseded).
 Status PrintSchemaChanges(catalog::Catalog& cat, const std::vector<lake::LandedFile>& landed) {
   std::set<uint64_t> fresh;
   for (const lake::LandedFile& f : landed) {
@@ -121,7 +122,7 @@ Status PrintSchemaChanges(catalog::Catalog& cat, const std::vector<lake::LandedF
       std::printf("note: breaking schema change, already superseded by a later %s extract: %s\n", b.table.c_str(),
                   BreakingLine(b).c_str());
     } else {
-      std::printf("warning: breaking schema change: %s; `ledgerlake run` refuses %s until a later %s extract without "
+      std::printf("warning: breaking schema change: %s; `ledgerlake run` holds %s back until a later %s extract without "
                   "it is ingested\n",
                   BreakingLine(b).c_str(), b.table.c_str(), b.table.c_str());
     }
@@ -182,17 +183,6 @@ int CmdIngest(const std::string& lake_dir, const std::vector<std::string>& input
                                 "will retry): " + st.message()));
   }
   return 0;
-}
-
-// One line for a refused run: the first breaking change, and how many others there are.
-std::string RefusalMessage(const std::vector<catalog::BreakingChange>& breaking) {
-  const catalog::BreakingChange& b = breaking.front();
-  std::string msg = "run refused: breaking schema change in " + BreakingLine(b) + "; ingest a corrected " + b.table +
-                    " extract to supersede it";
-  if (breaking.size() > 1) {
-    msg += " (" + std::to_string(breaking.size() - 1) + " more: see `ledgerlake crawl`)";
-  }
-  return msg;
 }
 
 // The committed partitions, as the query views take them.
@@ -256,7 +246,27 @@ int CmdRun(const std::string& lake_dir, const std::string& as_of_text, bool json
   if (!landed.ok()) return Fail(landed.status());
   auto committed = cat->CommittedRuns();
   if (!committed.ok()) return Fail(committed.status());
-  const uint64_t newest_landed = landed->empty() ? 0 : landed->back().sequence;
+
+  // A table with a breaking schema change not yet superseded is held back from its first broken file on: its
+  // files wait (nothing of them is applied) while the other tables go on.
+  auto breaking = cat->BreakingChanges();
+  if (!breaking.ok()) return Fail(breaking.status());
+  lake::Holds holds{};
+  for (const catalog::BreakingChange& b : *breaking) {
+    const auto t = contract::TableFromName(b.table);
+    if (!t) continue;
+    uint64_t& h = holds[static_cast<size_t>(*t)];
+    if (h == 0 || b.file_sequence < h) h = b.file_sequence;
+  }
+  std::string held_message;  // one line per held table, about its first broken file
+  for (const catalog::BreakingChange& b : *breaking) {
+    const auto t = contract::TableFromName(b.table);
+    if (!t || b.file_sequence != holds[static_cast<size_t>(*t)]) continue;
+    const std::string line =
+        "held back: " + BreakingLine(b) + "; ingest a corrected " + b.table + " extract to supersede it";
+    std::fprintf(stderr, "ledgerlake: %s\n", line.c_str());
+    held_message += (held_message.empty() ? "" : "; ") + line;
+  }
 
   // The base: the run of the newest day before D. Days only move forward: a partition D is a delta against the
   // partitions before it, so writing a day before the newest would leave the later ones on a wrong base.
@@ -268,11 +278,14 @@ int CmdRun(const std::string& lake_dir, const std::string& as_of_text, bool json
                                           "; a run as of " + FormatIsoDate(as_of) +
                                           " would rewrite history: run as of that day or later"));
     }
-    if (as_of == newest.day && !full_refresh && newest.bookmark == newest_landed && !newest.state.empty()) {
-      std::fprintf(stderr, "ledgerlake: nothing landed since the run as of %s; its partitions stay as they are\n",
-                   FormatIsoDate(as_of).c_str());
-      if (json) Print("{\"as_of\": \"" + FormatIsoDate(as_of) + "\", \"skipped\": \"nothing landed since the run of that day\"}\n");
-      return 0;
+    if (as_of == newest.day && !full_refresh && !newest.state.empty()) {
+      auto state = engine::ReadStateInfo(lake->root() + "/" + newest.state);
+      if (state.ok() && lake::FilesToApply(*landed, state->bookmarks, holds).empty()) {
+        std::fprintf(stderr, "ledgerlake: nothing to apply since the run as of %s; its partitions stay as they are\n",
+                     FormatIsoDate(as_of).c_str());
+        if (json) Print("{\"as_of\": \"" + FormatIsoDate(as_of) + "\", \"skipped\": \"nothing to apply since the run of that day\"}\n");
+        return 0;
+      }
     }
     if (!full_refresh) {
       if (as_of > newest.day) {
@@ -283,46 +296,38 @@ int CmdRun(const std::string& lake_dir, const std::string& as_of_text, bool json
     }
   }
   std::optional<std::string> base_state;
-  uint64_t base_bookmark = 0;
   if (base != nullptr && !base->state.empty()) {
     const std::string path = lake->root() + "/" + base->state;
     if (lake::StateLineLogs(*lake, path).ok()) {
       base_state = path;
-      base_bookmark = base->bookmark;
     } else {
       std::fprintf(stderr, "ledgerlake: the state of the run as of %s cannot be read; rebuilding from the raw zone\n",
                    FormatIsoDate(base->day).c_str());
     }
   }
 
-  std::vector<uint64_t> consumed;
-  for (const lake::LandedFile& f : *landed) {
-    if (f.sequence > base_bookmark) consumed.push_back(f.sequence);
-  }
   // A failed run is recorded too; if even that fails, the run's own error is the one to report.
   auto fail_recorded = [&](const Status& failure) {
-    (void)cat->RecordRun(catalog::FailedRecord(as_of, full_refresh, failure.message(), consumed, started,
+    (void)cat->RecordRun(catalog::FailedRecord(as_of, full_refresh, failure.message(), {}, started,
                                                catalog::NowUnixMs()));
     (void)RemoveUnreferenced(*lake, *cat);
     return Fail(failure);
   };
-
-  auto breaking = cat->BreakingChanges();
-  if (!breaking.ok()) return Fail(breaking.status());
-  if (!breaking->empty()) return fail_recorded(Status::InvalidArgument(RefusalMessage(*breaking)));
 
   Progress progress;
   lake::RunOptions options;
   options.as_of = as_of;
   options.full_refresh = full_refresh;
   options.base_state = base_state;
+  options.holds = holds;
   options.token = "r" + std::to_string(started) + "-" + std::to_string(::getpid());
   options.progress = [&](std::string_view stage, uint64_t done, uint64_t total) { progress.Update(stage, done, total); };
   auto report = lake::Run(*lake, options);
   progress.Clear();
   if (!report.ok()) return fail_recorded(report.status());
   // The commit: until the catalog records the run, nothing it wrote is visible.
-  auto record = catalog::RecordFromReport(*lake, *report, consumed, started, catalog::NowUnixMs());
+  auto record = catalog::RecordFromReport(*lake, *report, report->applied, started, catalog::NowUnixMs());
+  if (record.ok()) record->message = held_message;
   st = record.ok() ? cat->RecordRun(*record).status() : record.status();
   if (!st.ok()) {
     (void)RemoveUnreferenced(*lake, *cat);

@@ -141,7 +141,7 @@ std::string TablesText(const std::vector<catalog::TableInfo>& tables) {
                                 "version", "versions", "first landed (UTC)", "last landed (UTC)", "status");
   for (const catalog::TableInfo& t : tables) {
     const std::string status = t.breaking_files == 0 ? "ok"
-                                                     : fmt::format("breaking change in {} file{}: run refuses it",
+                                                     : fmt::format("breaking change in {} file{}: run holds it back",
                                                                    t.breaking_files, t.breaking_files == 1 ? "" : "s");
     out += fmt::format("{:<20} {:>6} {:>12} {:>8} {:>8}  {:<19}  {:<19}  {}\n", t.name, t.files, t.rows,
                        VersionLabel(t.current_version), t.versions, UtcTime(t.first_seen_unix, false),
@@ -166,7 +166,7 @@ std::string DescribeText(const catalog::TableDescription& d) {
                      UtcTime(t.last_seen_unix, false));
   if (t.breaking_files > 0) {
     out += fmt::format(
-        "status: breaking change in {} file{}: `ledgerlake run` refuses until a later {} extract "
+        "status: breaking change in {} file{}: `ledgerlake run` holds it back until a later {} extract "
         "without it is ingested\n",
         t.breaking_files, t.breaking_files == 1 ? "" : "s", t.name);
   }
@@ -224,7 +224,7 @@ std::string RunsText(const std::vector<catalog::RunRecord>& runs) {
                        UtcTimeMs(r.started_unix_ms, false), FormatIsoDate(r.as_of), r.ok ? "ok" : "failed",
                        !r.ok ? "" : r.complete ? "complete" : "delta", r.seconds, r.consumed.size(),
                        HumanBytes(r.bytes_read), HumanBytes(r.bytes_written));
-    if (!r.ok) out += fmt::format("{:>5}  {}\n", "", r.message);
+    if (!r.message.empty()) out += fmt::format("{:>5}  {}\n", "", r.message);
   }
   return TrimLineEnds(out);
 }
@@ -285,7 +285,7 @@ std::string CrawlText(const std::vector<catalog::TableInfo>& tables,
   }
   if (!breaking.empty()) {
     out +=
-        "`ledgerlake run` refuses while a table has a breaking change; ingest a corrected extract of the table "
+        "`ledgerlake run` holds a table with a breaking change back; ingest a corrected extract of the table "
         "to supersede it\n";
   }
   return TrimLineEnds(out);

@@ -12,15 +12,22 @@ std::string RunSummaryText(const lake::RunReport& r) {
   const std::string kind =
       r.complete ? (r.full_refresh ? "full refresh" : "complete")
                  : "incremental since the run as of " + (r.base_as_of ? FormatIsoDate(*r.base_as_of) : std::string("?"));
-  std::string out = fmt::format("ledgerlake run as of {} ({}): {} new files, {:.1f} MB read, {:.2f} s\n\n",
-                                FormatIsoDate(r.as_of), kind, r.files_read, static_cast<double>(r.bytes_read) / 1e6,
-                                r.total_seconds);
+  std::string out = fmt::format("ledgerlake run as of {} ({}): {} new file{}, {:.1f} MB read, {:.2f} s\n\n",
+                                FormatIsoDate(r.as_of), kind, r.files_read, r.files_read == 1 ? "" : "s",
+                                static_cast<double>(r.bytes_read) / 1e6, r.total_seconds);
   out += fmt::format("{:<20} {:>12} {:>12} {:>10} {:>10} {:>10}\n", "table", "read", "accepted", "rejected",
                      "duplicate", "pending");
   for (TableId t : contract::kAllTables) {
     const engine::FateCounts& c = r.tables[static_cast<size_t>(t)];
     out += fmt::format("{:<20} {:>12} {:>12} {:>10} {:>10} {:>10}\n", contract::TableName(t), c.read, c.accepted,
                        c.rejected, c.duplicate, c.pending);
+  }
+  for (TableId t : contract::kAllTables) {
+    const uint64_t held = r.held[static_cast<size_t>(t)];
+    if (held > 0) {
+      out += fmt::format("{:<20} {} landed file{} held back by a breaking schema change (see `ledgerlake crawl`)\n",
+                         contract::TableName(t), held, held == 1 ? "" : "s");
+    }
   }
   out += fmt::format("\n{:<26} {:>12}  {}\n", "dataset", r.complete ? "rows" : "rows (delta)", "partition");
   for (const lake::DatasetResult& d : r.datasets) {
@@ -45,7 +52,14 @@ std::string RunSummaryJson(const lake::RunReport& r) {
   j["full_refresh"] = r.full_refresh;
   j["kind"] = r.complete ? "complete" : "delta";
   if (r.base_as_of) j["base_as_of"] = FormatIsoDate(*r.base_as_of);
-  j["bookmark"] = r.bookmark;
+  nlohmann::ordered_json bookmarks = nlohmann::ordered_json::object();
+  nlohmann::ordered_json held = nlohmann::ordered_json::object();
+  for (TableId t : contract::kAllTables) {
+    bookmarks[std::string(contract::TableName(t))] = r.bookmarks[static_cast<size_t>(t)];
+    if (r.held[static_cast<size_t>(t)] > 0) held[std::string(contract::TableName(t))] = r.held[static_cast<size_t>(t)];
+  }
+  j["bookmarks"] = bookmarks;
+  j["held_files"] = held;
   j["pending_total"] = r.pending_total;
   j["deleted_invoices"] = r.deleted;
   j["files_read"] = r.files_read;

@@ -8,9 +8,9 @@ namespace ledgerlake::engine {
 
 using contract::ValidRow;
 
-void Ledger::StartIncremental(uint32_t bookmark) {
+void Ledger::StartIncremental(const std::array<uint32_t, contract::kTableCount>& bookmarks) {
   journaling_ = true;
-  bookmark_ = bookmark;
+  bookmarks_ = bookmarks;
 }
 
 void Ledger::BeginFile(TableId table, uint32_t /*file*/) {
@@ -188,7 +188,7 @@ void Ledger::Finish() {
   FateCounts& inv = counts_[Index(TableId::kInvoices)];
   invoices_.ForEach([&](const InvoiceEntry& e) {
     if (!accounts_.contains(e.row.account_id)) {
-      if (!IsBase(e.file)) {
+      if (!IsBase(TableId::kInvoices, e.file)) {
         --inv.accepted;
         ++inv.pending;
       }
@@ -213,7 +213,7 @@ void Ledger::Finish() {
       PriceLine(*invoice, *g, p.quantity, sku->row.retail_cents);
       continue;
     }
-    if (!IsBase(p.file)) {
+    if (!IsBase(TableId::kLineItems, p.file)) {
       --li.accepted;
       ++li.pending;
     }

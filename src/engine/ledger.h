@@ -121,11 +121,10 @@ struct PendingRow {
 
 class Ledger {
  public:
-  // Marks everything in the Ledger so far (loaded by engine/state.h) as the base, made of files landed up to
-  // `bookmark`: from now on changes are journaled, and row fates count only rows of later files.
-  void StartIncremental(uint32_t bookmark);
+  // Marks everything in the Ledger so far (loaded by engine/state.h) as the base, made of each table's files
+  // landed up to its bookmark: from now on changes are journaled, and row fates count only rows of later files.
+  void StartIncremental(const std::array<uint32_t, contract::kTableCount>& bookmarks);
   bool incremental() const { return journaling_; }
-  uint32_t bookmark() const { return bookmark_; }
   const Journal& journal() const { return journal_; }
   // Every accepted line item (not its exact repeats) goes to `log` too, so a later run can reprice it.
   void LogLinesTo(LineLogWriter* log) { line_log_ = log; }
@@ -176,7 +175,7 @@ class Ledger {
   void JournalNewInvoice(int64_t invoice_id);
   void PriceLine(InvoiceEntry& invoice, LineGroup& g, int64_t quantity, int64_t retail_cents);
   static size_t Index(TableId t) { return static_cast<size_t>(t); }
-  bool IsBase(uint32_t file) const { return journaling_ && file <= bookmark_; }
+  bool IsBase(TableId table, uint32_t file) const { return journaling_ && file <= bookmarks_[Index(table)]; }
   template <typename Entry, typename Row>
   void Upsert(KeyedTable<Entry>& entries, TableId table, int64_t key, const contract::ValidRow<Row>& row,
               uint32_t file);
@@ -206,7 +205,7 @@ class Ledger {
   bool finished_ = false;
 
   bool journaling_ = false;
-  uint32_t bookmark_ = 0;  // files up to this landing sequence are the base
+  std::array<uint32_t, contract::kTableCount> bookmarks_{};  // per table: its files up to this are the base
   Journal journal_;
   int64_t last_journaled_ = 0;  // the invoice whose first change this run is journaled (cache of the journal)
   bool any_journaled_ = false;

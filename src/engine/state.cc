@@ -13,7 +13,7 @@ namespace ledgerlake::engine {
 
 namespace {
 
-constexpr char kMagic[8] = {'L', 'L', 'S', 'T', 'A', 'T', 'E', '1'};
+constexpr char kMagic[8] = {'L', 'L', 'S', 'T', 'A', 'T', 'E', '2'};
 
 // Records as stored: fixed-size, native little-endian (the state never leaves the machine's lake).
 struct AccountRecord {
@@ -142,7 +142,7 @@ class StateCodec {
   static void Write(const Ledger& l, const StateInfo& info, Writer& w) {
     w.Raw(kMagic, sizeof kMagic);
     w.Put(static_cast<int32_t>(info.as_of));
-    w.Put(info.bookmark);
+    w.Put(info.bookmarks);
     w.Put(static_cast<uint32_t>(info.line_logs.size()));
     for (const std::string& s : info.line_logs) w.Text(s);
     {
@@ -191,7 +191,7 @@ class StateCodec {
     int32_t as_of = 0;
     LL_RETURN_IF_ERROR(r.Get(&as_of));
     info.as_of = as_of;
-    LL_RETURN_IF_ERROR(r.Get(&info.bookmark));
+    LL_RETURN_IF_ERROR(r.Get(&info.bookmarks));
     uint32_t logs = 0;
     LL_RETURN_IF_ERROR(r.Get(&logs));
     info.line_logs.resize(logs);

@@ -5,6 +5,7 @@
 // a new state; states are immutable files, written to a temporary name, fsynced and renamed.
 #pragma once
 
+#include <array>
 #include <string>
 #include <vector>
 
@@ -16,7 +17,9 @@ namespace ledgerlake::engine {
 
 struct StateInfo {
   DayNumber as_of = 0;
-  uint32_t bookmark = 0;               // files up to this landing sequence are merged in
+  // Per table, the newest landing sequence merged in: every file of the table up to it is (a table held back
+  // by a breaking change keeps its later files for a later run).
+  std::array<uint32_t, contract::kTableCount> bookmarks{};
   std::vector<std::string> line_logs;  // file names (relative to the state's directory), oldest first
 };
 

@@ -111,6 +111,16 @@ Result<std::vector<std::string>> StateLineLogs(const Lake& lake, const std::stri
   return logs;
 }
 
+std::vector<const LandedFile*> FilesToApply(const std::vector<LandedFile>& landed, const Bookmarks& bookmarks,
+                                            const Holds& holds) {
+  std::vector<const LandedFile*> out;
+  for (const LandedFile& f : landed) {
+    const size_t t = static_cast<size_t>(f.table);
+    if (f.sequence > bookmarks[t] && (holds[t] == 0 || f.sequence < holds[t])) out.push_back(&f);
+  }
+  return out;
+}
+
 Result<RunReport> Run(const Lake& lake, const RunOptions& options) {
   const auto run_start = Clock::now();
   RunReport report;
@@ -138,17 +148,23 @@ Result<RunReport> Run(const Lake& lake, const RunOptions& options) {
       auto info = engine::LoadState(*options.base_state, ledger);
       if (!info.ok()) return info.status();
       base = std::move(*info);
-      ledger.StartIncremental(base.bookmark);
+      ledger.StartIncremental(base.bookmarks);
       report.base_as_of = base.as_of;
       report.stages.push_back({"load state", Seconds(start)});
     }
+    report.bookmarks = base.bookmarks;
+    for (const LandedFile* f : FilesToApply(*landed, base.bookmarks, options.holds)) {
+      files.push_back(engine::SourceFile{f->path, f->source, f->table, static_cast<uint32_t>(f->sequence)});
+      report.bytes_read += f->bytes;
+      report.applied.push_back(f->sequence);
+      uint32_t& b = report.bookmarks[static_cast<size_t>(f->table)];
+      b = std::max(b, static_cast<uint32_t>(f->sequence));
+    }
     for (const LandedFile& f : *landed) {
-      if (f.sequence <= base.bookmark) continue;
-      files.push_back(engine::SourceFile{f.path, f.source, f.table, static_cast<uint32_t>(f.sequence)});
-      report.bytes_read += f.bytes;
+      const size_t t = static_cast<size_t>(f.table);
+      if (options.holds[t] != 0 && f.sequence >= options.holds[t]) ++report.held[t];
     }
     report.files_read = files.size();
-    report.bookmark = landed->empty() ? base.bookmark : static_cast<uint32_t>(landed->back().sequence);
 
     const std::string log_name = options.token + ".lines";
     auto line_log = engine::LineLogWriter::Create(lake.state_dir() + "/" + log_name);
@@ -166,7 +182,7 @@ Result<RunReport> Run(const Lake& lake, const RunOptions& options) {
     }
     ledger.LogLinesTo(nullptr);
     LL_RETURN_IF_ERROR((*line_log)->Close());
-    engine::StateInfo info{options.as_of, report.bookmark, base.line_logs};
+    engine::StateInfo info{options.as_of, report.bookmarks, base.line_logs};
     if ((*line_log)->lines() > 0) {
       info.line_logs.push_back(log_name);
     } else {

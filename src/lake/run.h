@@ -17,14 +17,26 @@
 #include "engine/features.h"
 #include "engine/ledger.h"
 #include "lake/lake.h"
+#include "lake/landing.h"
 
 namespace ledgerlake::lake {
+
+// Per table, the newest landing sequence a state has merged in (engine::StateInfo::bookmarks).
+using Bookmarks = std::array<uint32_t, contract::kTableCount>;
+// Per table, the landing sequence from which its files are held back (a breaking schema change); 0: none.
+using Holds = std::array<uint64_t, contract::kTableCount>;
+
+// The landed files (in landing order) a run continuing from `bookmarks` applies: each table's files after its
+// bookmark and before its hold.
+std::vector<const LandedFile*> FilesToApply(const std::vector<LandedFile>& landed, const Bookmarks& bookmarks,
+                                            const Holds& holds);
 
 struct RunOptions {
   DayNumber as_of = 0;
   bool full_refresh = false;              // recorded; the caller passes no base for a full refresh
   std::optional<std::string> base_state;  // the state file to start from (a path); none: build from nothing
   std::string token;                      // names this run's files (unique per run)
+  Holds holds{};                          // tables held back from a landing sequence on
   int threads = 0;                        // DuckDB writer threads; 0 = all cores
   // Called as work advances: stage name, done and total (bytes or rows). Only for display.
   std::function<void(std::string_view stage, uint64_t done, uint64_t total)> progress;
@@ -50,7 +62,9 @@ struct RunReport {
   std::optional<DayNumber> base_as_of;   // the D of the run whose state this one continued
   uint64_t files_read = 0;
   uint64_t bytes_read = 0;
-  uint32_t bookmark = 0;                 // newest landing sequence merged in
+  Bookmarks bookmarks{};                 // per table, the newest landing sequence merged in
+  std::vector<uint64_t> applied;         // landing sequences of the files applied
+  std::array<uint64_t, contract::kTableCount> held{};  // per table, landed files held back
   std::string state_file;                // absolute path of the state saved
   std::vector<std::string> line_logs;    // absolute paths of the line logs the state refers to
   std::array<engine::FateCounts, contract::kTableCount> tables{};

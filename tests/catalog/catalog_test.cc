@@ -307,7 +307,7 @@ TEST_F(CatalogTest, RecordFromReportStatsThePartitionsWritten) {
   std::ofstream(part + "/part-r0.parquet") << std::string(30, 'x');  // another run's: not this run's output
   report.datasets.push_back({"rejects", 9, part, part + "/part-r1.parquet", 70});
   report.state_file = lake_->root() + "/state/r1.state";
-  report.bookmark = 3;
+  report.bookmarks = {3, 1, 2, 0};
   report.complete = false;
 
   auto r = RecordFromReport(*lake_, report, {1, 2, 3}, 1000, 2600);

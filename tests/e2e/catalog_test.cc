@@ -1,6 +1,6 @@
 // The catalog and the crawler through the binary: what `catalog tables|describe|partitions|runs --json` report
-// after ingest and run, a compatible schema change, a breaking one (run refuses, naming file and column) and its
-// resolution by a later good extract, and a lake whose catalog is lost.
+// after ingest and run, a compatible schema change, a breaking one (run holds its table back, naming file and
+// column) and its resolution by a later good extract, and a lake whose catalog is lost.
 #include <nlohmann/json.hpp>
 
 #include "e2e/harness.h"
@@ -169,7 +169,7 @@ TEST_F(CatalogCliTest, AnExtraColumnIsACompatibleChange) {
   EXPECT_EQ(report["tables"]["accounts"]["accepted"], 4);
 }
 
-TEST_F(CatalogCliTest, ABreakingChangeStopsRunUntilALaterGoodExtractSupersedesIt) {
+TEST_F(CatalogCliTest, ABreakingChangeHoldsItsTableBackUntilALaterGoodExtractSupersedesIt) {
   IngestWorkedExample();
   LlOk({"run", "--as-of", "2024-11-24"});
   WriteFile(dir_ + "/in/accounts_bad.csv", std::string(kAccountsHeader) +
@@ -185,22 +185,33 @@ TEST_F(CatalogCliTest, ABreakingChangeStopsRunUntilALaterGoodExtractSupersedesIt
   EXPECT_EQ(Table(tables, "accounts")["status"], "breaking");
   EXPECT_EQ(Table(tables, "skus")["status"], "ok");
 
+  // With only the broken file new, there is nothing to apply: the run says why and writes nothing.
   CommandResult run = Ll({"run", "--as-of", "2024-11-24"});
-  EXPECT_EQ(run.exit_code, 1);
-  EXPECT_EQ(run.err.find('\n'), run.err.size() - 1) << "one line: " << run.err;
-  EXPECT_NE(run.err.find("accounts"), std::string::npos) << run.err;
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.err.find("held back: accounts"), std::string::npos) << run.err;
   EXPECT_NE(run.err.find("accounts_bad.csv"), std::string::npos) << run.err;
   EXPECT_NE(run.err.find("raw/accounts/00000005-"), std::string::npos) << run.err;
   EXPECT_NE(run.err.find("column joining_date"), std::string::npos) << run.err;
   EXPECT_NE(run.err.find("DD/MM/YYYY"), std::string::npos) << run.err;
-  // Nothing half-processed: the partition is still the first run's, and the refusal is a failed run.
-  json parts = Json({"catalog", "partitions", "account_features", "--json"});
-  ASSERT_EQ(parts.size(), 1u);
-  EXPECT_EQ(parts[0]["run_id"], 1);
+  EXPECT_NE(run.err.find("nothing to apply"), std::string::npos) << run.err;
+  EXPECT_EQ(Json({"catalog", "runs", "--json"}).size(), 1u);
+
+  // Other tables go on: a sku price change is applied the next day while accounts wait, whole.
+  WriteFile(dir_ + "/in/skus_2.csv", "item_id,item_retail_price\n10,8.00\n");
+  LlOk({"ingest", dir_ + "/in/skus_2.csv"});
+  run = Ll({"run", "--as-of", "2024-11-25", "--json"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.err.find("held back: accounts"), std::string::npos) << run.err;
+  const json held = json::parse(run.out);
+  EXPECT_EQ(held["held_files"]["accounts"], 1);
+  EXPECT_EQ(held["tables"]["accounts"]["read"], 0);
+  EXPECT_EQ(held["tables"]["skus"]["read"], 1);
+  EXPECT_EQ(LlOk({"query", "SELECT inv_total FROM invoice_features WHERE inv_id = 100", "--format", "csv"}),
+            "inv_total\n91.99\n");  // 4 x 8.00 + 59.99
   EXPECT_EQ(LlOk({"query", "SELECT count(*) AS n FROM account_features", "--format", "csv"}), "n\n3\n");
   json runs = Json({"catalog", "runs", "--json"});
   ASSERT_EQ(runs.size(), 2u);
-  EXPECT_EQ(runs[1]["status"], "failed");
+  EXPECT_EQ(runs[1]["status"], "ok");
   EXPECT_NE(runs[1]["message"].get<std::string>().find("joining_date"), std::string::npos);
 
   // The crawl reports it too.
@@ -209,20 +220,25 @@ TEST_F(CatalogCliTest, ABreakingChangeStopsRunUntilALaterGoodExtractSupersedesIt
   EXPECT_EQ(crawl["breaking"][0]["column"], "joining_date");
   EXPECT_EQ(crawl["breaking"][0]["table"], "accounts");
 
-  // The corrected extract supersedes the broken one: run proceeds, and the broken file's rows are rejects.
+  // The corrected extract supersedes the broken one: the held files are applied in landing order, the broken
+  // file's rows become rejects and the corrected rows win.
   WriteFile(dir_ + "/in/accounts_fixed.csv", std::string(kAccountsHeader) +
                                                  "\n4,Delta,4 St,Al,0400000004,M,2024-11-24\n"
                                                  "5,Eps,5 St,Bo,0400000005,F,2024-11-25\n");
   const std::string fixed = LlOk({"ingest", dir_ + "/in/accounts_fixed.csv"});
   EXPECT_EQ(fixed.find("warning"), std::string::npos) << fixed;
-  const json report = Json({"run", "--as-of", "2024-11-24", "--json"});
-  EXPECT_EQ(report["tables"]["accounts"]["read"], 7);
-  EXPECT_EQ(report["tables"]["accounts"]["accepted"], 5);
+  run = Ll({"run", "--as-of", "2024-11-25", "--json"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(run.err.find("held back"), std::string::npos) << run.err;
+  const json report = json::parse(run.out);
+  EXPECT_EQ(report["tables"]["accounts"]["read"], 4);
+  EXPECT_EQ(report["tables"]["accounts"]["accepted"], 2);
   EXPECT_EQ(report["tables"]["accounts"]["rejected"], 2);
   EXPECT_EQ(
       LlOk({"query", "SELECT reason, count(*) AS n FROM rejects WHERE source_file LIKE '%accounts_bad.csv' GROUP BY 1",
             "--format", "csv"}),
       "reason,n\nbad_date,2\n");
+  EXPECT_EQ(LlOk({"query", "SELECT count(*) AS n FROM account_features", "--format", "csv"}), "n\n5\n");
   const json d = Json({"catalog", "describe", "accounts", "--json"});
   EXPECT_EQ(d["status"], "ok");
   EXPECT_EQ(d["current_version"], 1);
