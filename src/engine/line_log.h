@@ -1,8 +1,10 @@
 // Line log: every accepted line item of a run (invoice, sku, quantity and the landing sequence of its file), in
 // reading order, so that a later incremental run can reprice the line items of a sku whose price changed without
 // reading the raw extracts again. A line is live while its file still owns its invoice's group (Ledger).
-// Format: blocks of [file u32][records u32][payload bytes u32][payload], the payload holding per line the
-// zigzag varints of (invoice_id - previous invoice_id in the block), item_id and quantity. About 4-5 bytes a line.
+// Format: blocks of [file u32][records u32][payload bytes u32][0 u32][checksum u64][payload], the payload holding
+// per line the zigzag varints of (invoice_id - previous invoice_id in the block), item_id and quantity. About 4-5
+// bytes a line. Not fsynced: a block that fails its checksum makes the log unusable, and the run that needs it
+// rebuilds from the raw zone.
 #pragma once
 
 #include <cstdint>
@@ -40,7 +42,8 @@ class LineLogWriter {
     ++records_;
   }
   uint64_t lines() const { return lines_ + records_; }
-  // Writes what is buffered, fsyncs and closes. Reports the first write error of the log's life.
+  // Writes what is buffered and closes (without fsync: the caller makes the file durable before relying on it).
+  // Reports the first write error of the log's life.
   Status Close();
 
  private:

@@ -1,19 +1,18 @@
 #include "engine/state.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <type_traits>
 
+#include "util/stream_hash.h"
+
 namespace ledgerlake::engine {
 
 namespace {
 
-constexpr char kMagic[8] = {'L', 'L', 'S', 'T', 'A', 'T', 'E', '2'};
+constexpr char kMagic[8] = {'L', 'L', 'S', 'T', 'A', 'T', 'E', '3'};
 
 // Records as stored: fixed-size, native little-endian (the state never leaves the machine's lake).
 struct AccountRecord {
@@ -62,7 +61,13 @@ class Writer {
     Raw(&v, sizeof v);
   }
   void Raw(const void* p, size_t n) {
+    hash_.Update(p, n);
     if (ok_ && n > 0) ok_ = std::fwrite(p, 1, n, f_) == n;
+  }
+  // Ends the file with the checksum of everything before it.
+  void Seal() {
+    const uint64_t h = hash_.Final();
+    if (ok_) ok_ = std::fwrite(&h, sizeof h, 1, f_) == 1;
   }
   void Text(const std::string& s) {
     Put(static_cast<uint32_t>(s.size()));
@@ -95,18 +100,32 @@ class Writer {
 
  private:
   std::FILE* f_;
+  StreamHash hash_;
   bool ok_ = true;
 };
 
 class Reader {
  public:
   Reader(std::FILE* f, const std::string& path) : f_(f), path_(path) {}
+  Reader(const Reader&) = delete;
+  Reader& operator=(const Reader&) = delete;
   template <typename T>
   Status Get(T* v) {
     return Raw(v, sizeof *v);
   }
   Status Raw(void* p, size_t n) {
     if (n > 0 && std::fread(p, 1, n, f_) != n) return Status::Corruption(path_ + ": truncated state");
+    hash_.Update(p, n);
+    return Status::OK();
+  }
+  // Checks the checksum that ends the file, and that nothing follows it.
+  Status CheckSeal() {
+    const uint64_t expected = hash_.Final();
+    uint64_t stored = 0;
+    if (std::fread(&stored, sizeof stored, 1, f_) != 1) return Status::Corruption(path_ + ": truncated state");
+    if (stored != expected) return Status::Corruption(path_ + ": checksum mismatch (a damaged state)");
+    char extra = 0;
+    if (std::fread(&extra, 1, 1, f_) != 0) return Status::Corruption(path_ + ": trailing bytes after the state");
     return Status::OK();
   }
   Status Text(std::string* s) {
@@ -132,6 +151,7 @@ class Reader {
  private:
   std::FILE* f_;
   const std::string& path_;
+  StreamHash hash_;
 };
 
 }  // namespace
@@ -234,9 +254,7 @@ class StateCodec {
     LL_RETURN_IF_ERROR(r.Array<PendingRecord>([&](const PendingRecord& p) {
       l.pending_lines_.push_back(PendingLine{p.invoice_id, p.item_id, p.quantity, p.file});
     }));
-    char extra = 0;
-    if (r.Raw(&extra, 1).ok()) return Status::Corruption("trailing bytes after the state");
-    return Status::OK();
+    return r.CheckSeal();
   }
 };
 
@@ -248,7 +266,8 @@ Status SaveState(const Ledger& ledger, const StateInfo& info, const std::string&
   std::setvbuf(f, buffer.data(), _IOFBF, buffer.size());
   Writer w(f);
   StateCodec::Write(ledger, info, w);
-  const bool ok = w.ok() && std::fflush(f) == 0 && ::fsync(::fileno(f)) == 0;
+  w.Seal();
+  const bool ok = w.ok() && std::fflush(f) == 0;
   const int err = errno;
   std::fclose(f);
   if (!ok) {

@@ -23,7 +23,8 @@ struct StateInfo {
   std::vector<std::string> line_logs;  // file names (relative to the state's directory), oldest first
 };
 
-// Writes `ledger` (after Finish) and `info` to `path`.
+// Writes `ledger` (after Finish) and `info` to `path` (through a temporary name; without fsync: the caller makes
+// the file durable before relying on it).
 Status SaveState(const Ledger& ledger, const StateInfo& info, const std::string& path);
 
 // Reads only the header of the state at `path`.

@@ -146,7 +146,7 @@ Result<RunReport> Run(const Lake& lake, const RunOptions& options) {
     if (options.base_state) {
       const auto start = Clock::now();
       auto info = engine::LoadState(*options.base_state, ledger);
-      if (!info.ok()) return info.status();
+      if (!info.ok()) return Status::Corruption(std::string(kBaseUnusable) + info.status().message());
       base = std::move(*info);
       ledger.StartIncremental(base.bookmarks);
       report.base_as_of = base.as_of;
@@ -193,7 +193,8 @@ Result<RunReport> Run(const Lake& lake, const RunOptions& options) {
       const auto start = Clock::now();
       std::vector<std::string> logs;
       for (const std::string& name : base.line_logs) logs.push_back(lake.state_dir() + "/" + name);
-      LL_RETURN_IF_ERROR(ledger.Reprice(logs));
+      const Status repriced = ledger.Reprice(logs);
+      if (!repriced.ok()) return Status::Corruption(std::string(kBaseUnusable) + repriced.message());
       report.stages.push_back({"reprice", Seconds(start)});
     }
     ledger.Finish();
@@ -223,7 +224,6 @@ Result<RunReport> Run(const Lake& lake, const RunOptions& options) {
     }
     saver.join();
     LL_RETURN_IF_ERROR(saved);
-    LL_RETURN_IF_ERROR(FsyncPath(lake.state_dir()));
     report.warnings = features.warnings;
     report.deleted = features.deleted.size();
     report.stages.push_back({"features", Seconds(start)});

@@ -76,6 +76,10 @@ struct RunReport {
   double total_seconds = 0;
 };
 
+// How Run's message starts when the base state or one of its line logs cannot be used (missing, damaged by a crash:
+// they are not fsynced, but checksummed). The run then has published nothing; run again without a base.
+inline constexpr std::string_view kBaseUnusable = "the previous run's state is unusable: ";
+
 // Runs the job. The caller holds the lake lock. Fails (publishing nothing) when a landed file cannot be read or
 // a file cannot be written.
 Result<RunReport> Run(const Lake& lake, const RunOptions& options);
