@@ -159,10 +159,17 @@ Baseline BuildBaseline(const Ledger& ledger, DayNumber base_as_of) {
     e.extra = before.group;
     earlier.push_back(e);
   }
+  // Accounts never go away: an affected account the accounts table lacks had no rows in the base either.
+  std::vector<uint8_t> affected(accounts.size(), 0);  // by account position
+  for (const int64_t id : base.affected) {
+    const uint32_t p = accounts.PositionOf(id);
+    if (p != KeyedTable<AccountEntry>::kAbsent) affected[p] = 1;
+  }
   std::vector<InvoiceKey> keys;
   ledger.invoices().ForEach([&](const InvoiceEntry& e) {
-    if (e.row.date_issued <= base_as_of && base.affected.contains(e.row.account_id) &&
-        !journal.invoices.contains(e.row.invoice_id)) {
+    if (e.row.date_issued > base_as_of) return;
+    const uint32_t p = accounts.PositionOf(e.row.account_id);
+    if (p != KeyedTable<AccountEntry>::kAbsent && affected[p] != 0 && !journal.invoices.contains(e.row.invoice_id)) {
       keys.push_back(InvoiceKey{e.row.account_id, e.row.date_issued, e.row.invoice_id, &e});
     }
   });
@@ -205,7 +212,6 @@ struct AccountPass {
   DayNumber first = 0;
   DayNumber last = 0;
   DayNumber joined = 0;
-  bool known = false;
   bool work = false;
 };
 
@@ -232,23 +238,26 @@ FeatureSet ComputeFeatures(const Ledger& ledger, DayNumber as_of, Baseline* base
     ParallelSort(keys);
     InvoiceRows(keys, as_of, joined, [](size_t, const InvoiceKey&) { return true; }, inv, out.warnings, &summaries);
   } else {
-    absl::flat_hash_map<int64_t, AccountPass> pass;
-    pass.reserve(accounts.size());
+    // Per account, by its position in the accounts table (invoices of unknown accounts are pending: skipped).
+    std::vector<AccountPass> pass(accounts.size());
+    accounts.ForEach([&, i = size_t{0}](const AccountEntry& e) mutable {
+      AccountPass& a = pass[i++];
+      a.joined = e.row.joining_date;
+      a.work = base->affected.contains(e.row.account_id);
+    });
+    std::vector<uint32_t> position;  // per invoice in table order, its account's position (kAbsent: skip)
+    position.reserve(ledger.invoices().size());
     ledger.invoices().ForEach([&](const InvoiceEntry& e) {
-      if (e.row.date_issued > as_of) return;
-      auto [it, inserted] = pass.try_emplace(e.row.account_id);
-      AccountPass& a = it->second;
-      if (inserted) {
-        const AccountEntry* account = accounts.Find(e.row.account_id);
-        a.known = account != nullptr;
-        a.joined = a.known ? account->row.joining_date : 0;
-        a.work = base->affected.contains(e.row.account_id);
+      const uint32_t p = e.row.date_issued <= as_of ? accounts.PositionOf(e.row.account_id) : KeyedTable<AccountEntry>::kAbsent;
+      position.push_back(p);
+      if (p == KeyedTable<AccountEntry>::kAbsent) return;
+      AccountPass& a = pass[p];
+      if (a.count++ == 0) {
         a.first = a.last = e.row.date_issued;
+      } else {
+        a.first = std::min(a.first, e.row.date_issued);
+        a.last = std::max(a.last, e.row.date_issued);
       }
-      if (!a.known) return;
-      ++a.count;
-      a.first = std::min(a.first, e.row.date_issued);
-      a.last = std::max(a.last, e.row.date_issued);
       if (e.row.date_issued < a.joined) ++out.warnings.invoices_before_joining;
       const LineGroup& g = e.extra;
       if (g.overflow || g.cents >= kDecimal18Limit || g.cents <= -kDecimal18Limit) ++out.warnings.totals_out_of_range;
@@ -263,14 +272,17 @@ FeatureSet ComputeFeatures(const Ledger& ledger, DayNumber as_of, Baseline* base
         a.work = valid_then != valid_now || late_then != late_now;
       }
     });
-    ledger.invoices().ForEach([&](const InvoiceEntry& e) {
-      if (e.row.date_issued > as_of) return;
-      const AccountPass& a = pass.at(e.row.account_id);
-      if (a.known && a.work) keys.push_back(InvoiceKey{e.row.account_id, e.row.date_issued, e.row.invoice_id, &e});
+    ledger.invoices().ForEach([&, i = size_t{0}](const InvoiceEntry& e) mutable {
+      const uint32_t p = position[i++];
+      if (p != KeyedTable<AccountEntry>::kAbsent && pass[p].work) {
+        keys.push_back(InvoiceKey{e.row.account_id, e.row.date_issued, e.row.invoice_id, &e});
+      }
     });
-    for (const auto& [id, a] : pass) {
-      if (a.known) summaries.push_back(AccountSummary{id, a.count, a.first, a.last});
-    }
+    position = {};
+    accounts.ForEach([&, i = size_t{0}](const AccountEntry& e) mutable {
+      const AccountPass& a = pass[i++];
+      if (a.count > 0) summaries.push_back(AccountSummary{e.row.account_id, a.count, a.first, a.last});
+    });
     pass = {};
     std::sort(summaries.begin(), summaries.end(),
               [](const AccountSummary& x, const AccountSummary& y) { return x.account_id < y.account_id; });

@@ -1,11 +1,17 @@
-// KeyedTable: the current entry per 64-bit key of a raw table, stored densely. The hash index maps a key to a
-// position in a segmented array of entries, so the index's empty slots cost 12 bytes each instead of a whole
-// entry, growth never copies the entries, and a scan over all entries is sequential (in first-insertion
-// order, hence deterministic). Used by Ledger.
+// KeyedTable: the current entry per 64-bit key of a raw table, stored densely. An index maps a key to a position
+// in a segmented array of entries, so growth never copies the entries and a scan over all entries is sequential
+// (in first-insertion order, hence deterministic). Used by Ledger.
+//
+// Billing systems number their rows: keys are mostly small non-negative integers, often consecutive, and an
+// extract lists them in order. Such keys are indexed by a direct array (position + 1 per key, 4 bytes a slot),
+// which costs no hashing and no cache miss per lookup when keys come in order. The array covers [0, S) with S at
+// most 4 slots per entry (and grows by doubling, moving keys from the hash index into it); other keys (negative,
+// or far beyond the number of entries) go to a hash map. Either way, each key has one place.
 #pragma once
 
 #include <absl/container/flat_hash_map.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <utility>
 #include <vector>
@@ -20,22 +26,41 @@ class KeyedTable {
   // Inserts `entry` under `key` unless the key is present. Returns the key's entry (a stable pointer) and
   // whether it was inserted.
   std::pair<Entry*, bool> TryInsert(int64_t key, const Entry& entry) {
-    auto [it, inserted] = index_.try_emplace(key, static_cast<uint32_t>(entries_.size()));
-    if (inserted) entries_.push_back(entry);
-    return {&entries_[it->second], inserted};
+    if (!InDense(key) && WantsDense(key)) GrowDense(key);
+    const auto position = static_cast<uint32_t>(entries_.size());
+    if (InDense(key)) {
+      uint32_t& slot = dense_[static_cast<size_t>(key)];
+      if (slot != 0) return {&entries_[slot - 1], false};
+      slot = position + 1;
+    } else {
+      auto [it, inserted] = sparse_.try_emplace(key, position);
+      if (!inserted) return {&entries_[it->second], false};
+    }
+    entries_.push_back(entry);
+    return {&entries_[position], true};
   }
   Entry* Find(int64_t key) {
-    const auto it = index_.find(key);
-    return it == index_.end() ? nullptr : &entries_[it->second];
+    const uint32_t p = PositionOf(key);
+    return p == kAbsent ? nullptr : &entries_[p];
   }
   const Entry* Find(int64_t key) const {
-    const auto it = index_.find(key);
-    return it == index_.end() ? nullptr : &entries_[it->second];
+    const uint32_t p = PositionOf(key);
+    return p == kAbsent ? nullptr : &entries_[p];
   }
-  bool contains(int64_t key) const { return index_.contains(key); }
-  // Makes room in the index for `n` keys in all, so that loading a large file does not rehash again and again.
-  void Reserve(size_t n) { index_.reserve(n); }
-  const Entry& at(int64_t key) const { return entries_[index_.at(key)]; }  // the key must be present
+  bool contains(int64_t key) const { return PositionOf(key) != kAbsent; }
+  // The key's position in first-insertion order (what ForEach counts), or kAbsent: for side arrays per entry.
+  static constexpr uint32_t kAbsent = UINT32_MAX;
+  uint32_t PositionOf(int64_t key) const {
+    if (InDense(key)) return dense_[static_cast<size_t>(key)] - 1;  // 0 (absent) wraps to kAbsent
+    const auto it = sparse_.find(key);
+    return it == sparse_.end() ? kAbsent : it->second;
+  }
+  // Makes room for `n` keys in all, so that loading a large file does not rehash again and again. Only the hash
+  // index is sized, and only while most keys so far are in it: the direct array grows with the keys seen.
+  void Reserve(size_t n) {
+    if (sparse_.size() * 2 > entries_.size()) sparse_.reserve(n);  // the keys so far are mostly sparse ones
+  }
+  const Entry& at(int64_t key) const { return entries_[PositionOf(key)]; }  // the key must be present
   size_t size() const { return entries_.size(); }
   // Calls f(entry) for every entry, in first-insertion order.
   template <typename F>
@@ -44,7 +69,31 @@ class KeyedTable {
   }
 
  private:
-  absl::flat_hash_map<int64_t, uint32_t> index_;
+  static constexpr size_t kMinDense = 1024;
+  static constexpr size_t kSlotsPerEntry = 4;
+
+  bool InDense(int64_t key) const { return key >= 0 && static_cast<uint64_t>(key) < dense_.size(); }
+  // Whether the array may grow to cover `key`: within 4 slots per entry (counting this one).
+  bool WantsDense(int64_t key) const {
+    return key >= 0 && static_cast<uint64_t>(key) < std::max(kMinDense, kSlotsPerEntry * (entries_.size() + 1)) &&
+           static_cast<uint64_t>(key) < kAbsent;
+  }
+  void GrowDense(int64_t key) {
+    size_t size = std::max(kMinDense, dense_.size() * 2);
+    while (size <= static_cast<size_t>(key)) size *= 2;
+    dense_.resize(size, 0);
+    // Keys the hash index holds that the array now covers move into it.
+    for (auto it = sparse_.begin(); it != sparse_.end();) {
+      if (InDense(it->first)) {
+        dense_[static_cast<size_t>(it->first)] = it->second + 1;
+        sparse_.erase(it++);
+      } else {
+        ++it;
+      }
+    }
+  }
+  std::vector<uint32_t> dense_;                     // key -> position + 1, 0 = absent
+  absl::flat_hash_map<int64_t, uint32_t> sparse_;  // every other key -> position
   SegmentedVector<Entry> entries_;
 };
 
