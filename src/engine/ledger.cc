@@ -180,6 +180,21 @@ Status Ledger::Reprice(const std::vector<std::string>& logs) {
   return Status::OK();
 }
 
+Status Ledger::CompactLines(const std::vector<std::string>& logs, LineLogWriter& out) const {
+  for (const std::string& log : logs) {
+    LL_RETURN_IF_ERROR(ReadLineLog(log, [&](const LoggedLine& line) {
+      const InvoiceEntry* invoice = invoices_.Find(line.invoice_id);
+      const LineGroup* g = invoice != nullptr ? &invoice->extra : nullptr;
+      if (g == nullptr) {
+        const auto it = orphan_groups_.find(line.invoice_id);
+        if (it != orphan_groups_.end()) g = &it->second;
+      }
+      if (g != nullptr && g->file == line.file) out.Append(line.file, line.invoice_id, line.item_id, line.quantity);
+    }));
+  }
+  return Status::OK();
+}
+
 void Ledger::Finish() {
   if (finished_) return;
   finished_ = true;

@@ -152,6 +152,10 @@ class Ledger {
   // read.
   Status Reprice(const std::vector<std::string>& logs);
 
+  // After Finish: writes to `out` the lines of `logs` that are still live (their file owns their invoice's group,
+  // known or orphan), so that one log can replace many. Fails when a log cannot be read.
+  Status CompactLines(const std::vector<std::string>& logs, LineLogWriter& out) const;
+
   // Resolves pending rows once every file is in: prices the line items whose parents are now known and lists
   // what still waits. Call once, after the last Add (and Reprice).
   void Finish();

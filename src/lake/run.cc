@@ -198,6 +198,20 @@ Result<RunReport> Run(const Lake& lake, const RunOptions& options) {
       report.stages.push_back({"reprice", Seconds(start)});
     }
     ledger.Finish();
+    // Each run adds a line log; past kMaxLineLogs, the live lines of all of them go into one.
+    if (info.line_logs.size() > kMaxLineLogs) {
+      const auto start = Clock::now();
+      const std::string compact_name = options.token + "-compact.lines";
+      auto compact = engine::LineLogWriter::Create(lake.state_dir() + "/" + compact_name);
+      if (!compact.ok()) return compact.status();
+      std::vector<std::string> logs;
+      for (const std::string& name : info.line_logs) logs.push_back(lake.state_dir() + "/" + name);
+      const Status copied = ledger.CompactLines(logs, **compact);
+      if (!copied.ok()) return Status::Corruption(std::string(kBaseUnusable) + copied.message());
+      LL_RETURN_IF_ERROR((*compact)->Close());
+      info.line_logs = {compact_name};
+      report.stages.push_back({"compact line logs", Seconds(start)});
+    }
     for (TableId t : contract::kAllTables) report.tables[static_cast<size_t>(t)] = ledger.counts(t);
     pending = ledger.PendingRows();
     report.pending_total = pending.size();

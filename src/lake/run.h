@@ -80,6 +80,9 @@ struct RunReport {
 // they are not fsynced, but checksummed). The run then has published nothing; run again without a base.
 inline constexpr std::string_view kBaseUnusable = "the previous run's state is unusable: ";
 
+// A state refers to at most this many line logs; a run that would make more compacts them into one.
+inline constexpr size_t kMaxLineLogs = 8;
+
 // Runs the job. The caller holds the lake lock. Fails (publishing nothing) when a landed file cannot be read or
 // a file cannot be written.
 Result<RunReport> Run(const Lake& lake, const RunOptions& options);

@@ -360,3 +360,45 @@ TEST_F(IncrementalTest, ADamagedStateOrLineLogIsRebuiltFromTheRawZone) {
 
 }  // namespace
 }  // namespace ledgerlake::e2e
+
+namespace ledgerlake::e2e {
+namespace {
+
+// Every run adds a line log; a state refers to at most a few (they are compacted into one, keeping only live
+// lines), and a price change after many runs still reprices exactly.
+TEST_F(IncrementalTest, LineLogsAreCompactedAndStillRepriceExactly) {
+  const std::string w = TestData("worked_example");
+  const std::string full = dir_ + "/full";
+  LlOk({"init"});
+  ASSERT_EQ(RunLedgerlake(full, {"init"}).exit_code, 0);
+  auto both = [&](const std::vector<std::string>& files, const std::string& day) {
+    for (const std::string& f : files) {
+      LlOk({"ingest", f});
+      ASSERT_EQ(RunLedgerlake(full, {"ingest", f}).exit_code, 0);
+    }
+    LlOk({"run", "--as-of", day});
+    ASSERT_EQ(RunLedgerlake(full, {"run", "--as-of", day, "--full-refresh"}).exit_code, 0);
+  };
+  std::vector<std::string> first;
+  for (const char* t : {"accounts", "skus", "invoices", "invoice_line_items"}) first.push_back(w + "/" + t + ".csv");
+  both(first, "2024-11-24");
+  // Twelve days, each replacing the line items of one invoice (a new group, the old lines dead).
+  for (int day = 1; day <= 12; ++day) {
+    const std::string f = dir_ + "/d" + std::to_string(day) + "/invoice_line_items.csv";
+    WriteFile(f, "invoice_id,item_id,quantity\n" + std::to_string(100 + day % 4) + ",10," + std::to_string(day) +
+                     "\n" + std::to_string(100 + day % 4) + ",11,1\n");
+    both({f}, "2024-12-" + std::string(day < 10 ? "0" : "") + std::to_string(day));
+    size_t logs = 0;
+    for (const auto& e : fs::directory_iterator(lake_ + "/state")) logs += e.path().extension() == ".lines" ? 1 : 0;
+    EXPECT_LE(logs, 2 * 9u) << "day " << day;  // the two kept states' logs, at most 9 each
+  }
+  WriteFile(dir_ + "/price/skus.csv", "item_id,item_retail_price\n10,8.25\n11,60.00\n");
+  both({dir_ + "/price/skus.csv"}, "2024-12-20");
+  const std::string q = "SELECT x::VARCHAR AS r FROM invoice_features x ORDER BY r";
+  EXPECT_EQ(LlOk({"query", q, "--format", "csv"}), RunLedgerlake(full, {"query", q, "--format", "csv"}).out);
+  const std::string runs = LlOk({"catalog", "runs", "--json"});
+  EXPECT_NE(runs.find("compact line logs"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ledgerlake::e2e
