@@ -5,13 +5,6 @@
 
 namespace ledgerlake::contract {
 
-std::string_view TrimBlanks(std::string_view s) {
-  size_t b = 0, e = s.size();
-  while (b < e && (s[b] == ' ' || s[b] == '\t')) ++b;
-  while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t')) --e;
-  return s.substr(b, e - b);
-}
-
 namespace {
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
@@ -34,6 +27,16 @@ bool ParseInteger(std::string_view text, int64_t* out) {
     i = 1;
   }
   if (i == s.size()) return false;
+  if (s.size() - i <= 18) {  // cannot overflow: no checks per digit
+    int64_t v = 0;
+    for (; i < s.size(); ++i) {
+      const char c = s[i];
+      if (!IsDigit(c)) return false;
+      v = v * 10 + (c - '0');
+    }
+    *out = negative ? -v : v;
+    return true;
+  }
   // Accumulate as a negative number so INT64_MIN parses.
   int64_t v = 0;
   for (; i < s.size(); ++i) {

@@ -11,7 +11,13 @@
 namespace ledgerlake::contract {
 
 // `text` without surrounding spaces and tabs: how every typed field and header name is compared.
-std::string_view TrimBlanks(std::string_view text);
+inline std::string_view TrimBlanks(std::string_view text) {
+  size_t b = 0, e = text.size();
+  if (e == 0 || (text[0] != ' ' && text[0] != '\t' && text[e - 1] != ' ' && text[e - 1] != '\t')) return text;
+  while (b < e && (text[b] == ' ' || text[b] == '\t')) ++b;
+  while (e > b && (text[e - 1] == ' ' || text[e - 1] == '\t')) --e;
+  return text.substr(b, e - b);
+}
 
 // A signed 64-bit integer ("+5", "-12", " 7 "). False on anything else, including overflow and "1.0".
 bool ParseInteger(std::string_view text, int64_t* out);

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <charconv>
+#include <random>
+#include <string>
+
 #include "contract/schema.h"
 
 namespace ledgerlake::contract {
@@ -27,6 +31,28 @@ TEST(ParseIntegerTest, RejectsEverythingElse) {
   int64_t v = 0;
   for (const char* bad : {"", "-", "+", "1.0", "1e3", "abc", "12a", "9223372036854775808", "0x10", "1 2", "--1"}) {
     EXPECT_FALSE(ParseInteger(bad, &v)) << bad;
+  }
+}
+
+// Against std::from_chars over signed digit strings of every length around the fast path's 18-digit limit.
+TEST(ParseIntegerTest, AgreesWithFromCharsAtEveryLength) {
+  std::mt19937_64 rng(7);
+  for (int round = 0; round < 20000; ++round) {
+    const size_t digits = 1 + rng() % 22;
+    std::string s;
+    const int sign = static_cast<int>(rng() % 3);  // none, '-', '+'
+    if (sign == 1) s += '-';
+    if (sign == 2) s += '+';
+    for (size_t i = 0; i < digits; ++i) s += static_cast<char>('0' + (i == 0 && rng() % 4 == 0 ? 9 : rng() % 10));
+    int64_t expected = 0;
+    const char* begin = s.data() + (sign == 2 ? 1 : 0);
+    const auto [end, ec] = std::from_chars(begin, s.data() + s.size(), expected);
+    const bool valid = ec == std::errc() && end == s.data() + s.size();
+    int64_t v = 0;
+    ASSERT_EQ(ParseInteger(s, &v), valid) << s;
+    if (valid) {
+      ASSERT_EQ(v, expected) << s;
+    }
   }
 }
 
