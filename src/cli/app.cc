@@ -198,36 +198,14 @@ Result<std::vector<lake::ViewPartition>> CommittedPartitions(const lake::Lake& l
   return out;
 }
 
-// Deletes what no committed run needs: partition files of runs that died or were superseded (those the newest
-// run superseded only at the next run), states and line logs other than those of the two newest days' runs (the
-// base of the next day's run and of a re-run of the newest day), and staging. Called with the lake lock held,
-// before and after a run.
+// Deletes what no committed run needs: partition files of runs that died or were superseded, states and line
+// logs other than those of the two newest days' runs (the base of the next day's run and of a re-run of the
+// newest day), and staging. Called with the lake lock held, before and after a run.
 Status RemoveUnreferenced(const lake::Lake& lake, catalog::Catalog& cat) {
   auto partitions = CommittedPartitions(lake, cat);
   if (!partitions.ok()) return partitions.status();
   std::set<std::string> keep;
   for (const lake::ViewPartition& p : *partitions) keep.insert(p.files.begin(), p.files.end());
-  // The files the newest run superseded (a re-run of a day) stay until the next run, so that a query that
-  // listed them before the commit can still read them.
-  auto history = cat.Runs();
-  if (!history.ok()) return history.status();
-  const catalog::RunRecord* newest = nullptr;
-  for (const catalog::RunRecord& r : *history) {
-    if (r.ok && !r.partitions.empty()) newest = &r;
-  }
-  if (newest != nullptr) {
-    for (const catalog::PartitionRecord& p : newest->partitions) {
-      const catalog::PartitionRecord* before = nullptr;
-      for (const catalog::RunRecord& r : *history) {
-        if (r.run_id >= newest->run_id || !r.ok) continue;
-        for (const catalog::PartitionRecord& q : r.partitions) {
-          if (q.dataset == p.dataset && q.day == p.day) before = &q;
-        }
-      }
-      if (before == nullptr) continue;
-      for (const catalog::PartitionFile& f : before->files) keep.insert(lake.root() + "/" + before->path + "/" + f.name);
-    }
-  }
   auto runs = cat.CommittedRuns();
   if (!runs.ok()) return runs.status();
   for (size_t i = runs->size() >= 2 ? runs->size() - 2 : 0; i < runs->size(); ++i) {
