@@ -124,7 +124,6 @@ class Ledger {
   // Marks everything in the Ledger so far (loaded by engine/state.h) as the base, made of each table's files
   // landed up to its bookmark: from now on changes are journaled, and row fates count only rows of later files.
   void StartIncremental(const std::array<uint32_t, contract::kTableCount>& bookmarks);
-  bool incremental() const { return journaling_; }
   const Journal& journal() const { return journal_; }
   // Every accepted line item (not its exact repeats) goes to `log` too, so a later run can reprice it.
   void LogLinesTo(LineLogWriter* log) { line_log_ = log; }
@@ -167,9 +166,6 @@ class Ledger {
   const KeyedTable<InvoiceEntry>& invoices() const { return invoices_; }
   // After Finish: every pending row (invoices in landing order of their key, then line items in reading order).
   const std::vector<PendingRow>& PendingRows() const { return pending_rows_; }
-  // After Finish: the line items still pending (kept by engine/state.h for the next run).
-  const std::vector<PendingLine>& PendingLines() const { return pending_lines_; }
-  const absl::flat_hash_map<int64_t, LineGroup>& orphan_groups() const { return orphan_groups_; }
 
  private:
   friend class StateCodec;  // engine/state.cc
