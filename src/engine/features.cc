@@ -124,6 +124,15 @@ size_t InvoiceRows(const std::vector<InvoiceKey>& keys, DayNumber as_of, Joined&
   return n;
 }
 
+// Whether an invoice's is_late differs between snapshot dates `a` and `b` (only an unpaid invoice's can).
+bool IsLateDiffers(const contract::InvoiceRow& row, DayNumber a, DayNumber b) {
+  int32_t late_a = 0, late_b = 0;
+  uint8_t valid_a = 0, valid_b = 0;
+  SetIsLate(row, a, &late_a, &valid_a);
+  SetIsLate(row, b, &late_b, &valid_b);
+  return valid_a != valid_b || (valid_a != 0 && late_a != late_b);
+}
+
 }  // namespace
 
 Baseline BuildBaseline(const Ledger& ledger, DayNumber base_as_of) {
@@ -264,12 +273,8 @@ FeatureSet ComputeFeatures(const Ledger& ledger, DayNumber as_of, Baseline* base
       if (a.work) return;
       if (e.row.date_issued > base->as_of) {
         a.work = true;
-      } else if (e.row.payment == contract::Payment::kUnpaid) {
-        int32_t late_then = 0, late_now = 0;
-        uint8_t valid_then = 0, valid_now = 0;
-        SetIsLate(e.row, base->as_of, &late_then, &valid_then);
-        SetIsLate(e.row, as_of, &late_now, &valid_now);
-        a.work = valid_then != valid_now || late_then != late_now;
+      } else {
+        a.work = IsLateDiffers(e.row, base->as_of, as_of);
       }
     });
     ledger.invoices().ForEach([&, i = size_t{0}](const InvoiceEntry& e) mutable {
@@ -312,11 +317,8 @@ FeatureSet ComputeFeatures(const Ledger& ledger, DayNumber as_of, Baseline* base
         }
       } else if (k.date_issued > base->as_of) {
         changed = kAccountInvoiceChanged | kInvoiceChanged;  // issued since the base's D
-      } else {
-        int32_t late = 0;
-        uint8_t valid = 0;
-        SetIsLate(k.entry->row, base->as_of, &late, &valid);
-        if (valid != inv.is_late_valid[n] || (valid != 0 && late != inv.is_late[n])) changed = kInvoiceChanged;
+      } else if (IsLateDiffers(k.entry->row, base->as_of, as_of)) {
+        changed = kInvoiceChanged;  // D moved past the day an unpaid invoice turns overdue
       }
       out.changed[n] = changed;
       return changed != 0;

@@ -134,11 +134,12 @@ class Reader {
     s->resize(n);
     return Raw(s->data(), n);
   }
-  // Reads an array written by Writer::Array, calling f per record.
-  template <typename T, typename F>
-  Status Array(F&& f) {
+  // Reads an array written by Writer::Array: calls on_count(records) once, then f per record.
+  template <typename T, typename C, typename F>
+  Status Array(C&& on_count, F&& f) {
     uint64_t count = 0;
     LL_RETURN_IF_ERROR(Get(&count));
+    on_count(count);
     std::vector<T> buf(std::min<uint64_t>(count, 1 << 14));
     for (uint64_t done = 0; done < count;) {
       const size_t n = static_cast<size_t>(std::min<uint64_t>(count - done, buf.size()));
@@ -148,6 +149,11 @@ class Reader {
     }
     return Status::OK();
   }
+  template <typename T, typename F>
+  Status Array(F&& f) {
+    return Array<T>([](uint64_t) {}, f);
+  }
+
  private:
   std::FILE* f_;
   const std::string& path_;
@@ -227,25 +233,18 @@ class StateCodec {
     LL_RETURN_IF_ERROR(r.Array<SkuRecord>([&](const SkuRecord& s) {
       l.skus_.TryInsert(s.item_id, SkuEntry{{s.item_id, s.retail_cents}, 0, 0, 0, s.file, {}});
     }));
-    uint64_t peek = 0;
-    LL_RETURN_IF_ERROR(r.Get(&peek));
-    l.invoices_.Reserve(static_cast<size_t>(peek));
-    std::vector<InvoiceRecord> buf(1 << 14);
-    for (uint64_t done = 0; done < peek;) {
-      const size_t n = static_cast<size_t>(std::min<uint64_t>(peek - done, buf.size()));
-      LL_RETURN_IF_ERROR(r.Raw(buf.data(), n * sizeof(InvoiceRecord)));
-      for (size_t i = 0; i < n; ++i) {
-        const InvoiceRecord& v = buf[i];
-        InvoiceEntry e{{v.invoice_id, v.account_id, v.date_issued, v.payment_date, static_cast<contract::Payment>(v.payment)},
-                       0, 0, 0, v.file, LineGroup{}};
-        e.extra.cents = v.cents;
-        e.extra.quantity = v.quantity;
-        e.extra.file = v.group_file;
-        e.extra.overflow = v.overflow & 1;
-        l.invoices_.TryInsert(v.invoice_id, e);
-      }
-      done += n;
-    }
+    LL_RETURN_IF_ERROR(r.Array<InvoiceRecord>(
+        [&](uint64_t count) { l.invoices_.Reserve(static_cast<size_t>(count)); },
+        [&](const InvoiceRecord& v) {
+          InvoiceEntry e{{v.invoice_id, v.account_id, v.date_issued, v.payment_date,
+                          static_cast<contract::Payment>(v.payment)},
+                         0, 0, 0, v.file, LineGroup{}};
+          e.extra.cents = v.cents;
+          e.extra.quantity = v.quantity;
+          e.extra.file = v.group_file;
+          e.extra.overflow = v.overflow & 1;
+          l.invoices_.TryInsert(v.invoice_id, e);
+        }));
     LL_RETURN_IF_ERROR(r.Array<OrphanRecord>([&](const OrphanRecord& o) {
       LineGroup g;
       g.file = o.file;
