@@ -51,9 +51,9 @@ Result<RunRecord> RecordFromReport(const lake::Lake& lake, const lake::RunReport
     p.rows = d.rows;
     p.written_unix_ms = ended_unix_ms;
     p.complete = report.complete;
-    if (!d.file.empty()) {
-      p.files.push_back({fs::path(d.file).filename().string(), d.bytes});
-      p.bytes = d.bytes;
+    for (const lake::WrittenFile& f : d.files) {
+      p.files.push_back({fs::path(f.path).filename().string(), f.bytes});
+      p.bytes += f.bytes;
     }
     r.bytes_written += p.bytes;
     r.partitions.push_back(std::move(p));

@@ -19,6 +19,7 @@
 #include "contract/schema.h"
 #include "duck/database.h"
 #include "duck/format.h"
+#include "engine/partitioning.h"
 #include "engine/state.h"
 #include "gen/generator.h"
 #include "lake/datasets.h"
@@ -229,7 +230,8 @@ Result<std::optional<DayNumber>> ParseAsOf(const std::string& text) {
   return std::optional<DayNumber>(*d);
 }
 
-int CmdRun(const std::string& lake_dir, const std::string& as_of_text, bool json, bool full_refresh) {
+int CmdRun(const std::string& lake_dir, const std::string& as_of_text, bool json, bool full_refresh,
+           uint32_t partitions) {
   const int64_t started = catalog::NowUnixMs();
   auto as_of_option = ParseAsOf(as_of_text);
   if (!as_of_option.ok()) return Fail(as_of_option.status());
@@ -287,7 +289,7 @@ int CmdRun(const std::string& lake_dir, const std::string& as_of_text, bool json
         return 0;
       }
     }
-    if (!full_refresh) {
+    if (!full_refresh && partitions == 1) {  // a partitioned run is complete (lake/run.h)
       if (as_of > newest.day) {
         base = &newest;
       } else if (committed->size() >= 2) {
@@ -320,6 +322,7 @@ int CmdRun(const std::string& lake_dir, const std::string& as_of_text, bool json
   options.full_refresh = full_refresh;
   options.base_state = base_state;
   options.holds = holds;
+  options.partitions = partitions;
   options.token = "r" + std::to_string(started) + "-" + std::to_string(::getpid());
   options.progress = [&](std::string_view stage, uint64_t done, uint64_t total) { progress.Update(stage, done, total); };
   auto report = lake::Run(*lake, options);
@@ -506,6 +509,11 @@ int Main(int argc, char** argv) {
   run->add_flag("--json", json, "print the run summary as one JSON object");
   run->add_flag("--no-wait", g_no_wait, "if another process is working on the lake, exit (status 1) instead of waiting");
   run->add_flag("--full-refresh", full_refresh, "rebuild the state from the raw zone instead of continuing the previous run's, and write complete partitions");
+  uint32_t partitions = 1;
+  run->add_option("--partitions", partitions,
+                  "bound memory: a complete run in N passes, each holding about 1/N of the accounts (saves no state, so "
+                  "the next run is complete too)")
+      ->check(CLI::Range(1u, engine::kMaxBuckets));
 
   CLI::App* query = app.add_subcommand("query", "SQL over the datasets, rejects and raw tables");
   std::string sql;
@@ -567,7 +575,7 @@ int Main(int argc, char** argv) {
 
   if (init->parsed()) return CmdInit(lake_dir);
   if (ingest->parsed()) return CmdIngest(lake_dir, inputs, table);
-  if (run->parsed()) return CmdRun(lake_dir, as_of, json, full_refresh);
+  if (run->parsed()) return CmdRun(lake_dir, as_of, json, full_refresh, partitions);
   if (query->parsed()) return CmdQuery(lake_dir, sql, format, query_as_of);
   if (generate->parsed()) return CmdGenerate(gen_options, first_day, last_day);
   if (crawl->parsed()) return CmdCrawl(lake_dir, crawl_json);

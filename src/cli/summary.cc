@@ -9,9 +9,10 @@ namespace ledgerlake::cli {
 using contract::TableId;
 
 std::string RunSummaryText(const lake::RunReport& r) {
-  const std::string kind =
+  std::string kind =
       r.complete ? (r.full_refresh ? "full refresh" : "complete")
                  : "incremental since the run as of " + (r.base_as_of ? FormatIsoDate(*r.base_as_of) : std::string("?"));
+  if (r.partitions > 1) kind += fmt::format(", {} passes", r.partitions);
   std::string out = fmt::format("ledgerlake run as of {} ({}): {} new file{}, {:.1f} MB read, {:.2f} s\n\n",
                                 FormatIsoDate(r.as_of), kind, r.files_read, r.files_read == 1 ? "" : "s",
                                 static_cast<double>(r.bytes_read) / 1e6, r.total_seconds);
@@ -62,6 +63,7 @@ std::string RunSummaryJson(const lake::RunReport& r) {
   j["held_files"] = held;
   j["pending_total"] = r.pending_total;
   j["deleted_invoices"] = r.deleted;
+  j["partitions"] = r.partitions;
   j["files_read"] = r.files_read;
   j["bytes_read"] = r.bytes_read;
   nlohmann::ordered_json tables = nlohmann::ordered_json::object();

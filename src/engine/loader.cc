@@ -71,7 +71,7 @@ Status ReadRanges(const std::string& path, std::vector<DemotedRow>& rows, std::v
 
 template <typename Row>
 Status LoadFile(TableId table, uint32_t index, const SourceFile& file, Ledger& ledger, std::vector<Reject>& rejects,
-                const ProgressFn& progress, uint64_t done_before, uint64_t total) {
+                const ProgressFn& progress, uint64_t done_before, uint64_t total, const RowFilter& filter) {
   auto source = csv::ByteSource::Open(file.path);
   if (!source.ok()) return source.status();
   csv::RecordReader reader(std::move(*source));
@@ -106,8 +106,8 @@ Status LoadFile(TableId table, uint32_t index, const SourceFile& file, Ledger& l
       size_t valid = 0;
       for (size_t i = 0; i < batch.size(); ++i) {
         if (validator.Decode(batch, i, &d->rows[valid], &reject)) {
-          ++valid;
-        } else {
+          valid += filter.Keep(d->rows[valid].row);
+        } else if (filter.KeepRejects()) {
           d->rejects.push_back(std::move(reject));
           reject = Reject{};
         }
@@ -146,7 +146,7 @@ Status LoadFile(TableId table, uint32_t index, const SourceFile& file, Ledger& l
   LL_RETURN_IF_ERROR(produced);
 
   std::vector<DemotedRow> demoted = ledger.TakeDemoted();
-  if (!demoted.empty()) {
+  if (!demoted.empty() && filter.KeepDemoted(table)) {
     std::vector<std::string> texts;
     std::vector<uint64_t> lines;
     LL_RETURN_IF_ERROR(ReadRanges(file.path, demoted, texts, lines));
@@ -165,7 +165,7 @@ Status LoadFile(TableId table, uint32_t index, const SourceFile& file, Ledger& l
 }  // namespace
 
 Status LoadTable(TableId table, const std::vector<SourceFile>& files, Ledger& ledger, std::vector<Reject>& rejects,
-                 const ProgressFn& progress) {
+                 const ProgressFn& progress, const RowFilter& filter) {
   // Progress is in decoded bytes against on-disk sizes: exact for plain files, an overestimate for gzip.
   uint64_t total = 0;
   std::error_code ec;
@@ -179,10 +179,10 @@ Status LoadTable(TableId table, const std::vector<SourceFile>& files, Ledger& le
     const auto index = static_cast<uint32_t>(i);
     Status st;
     switch (table) {
-      case TableId::kAccounts: st = LoadFile<contract::AccountRow>(table, index, f, ledger, rejects, progress, done, total); break;
-      case TableId::kSkus: st = LoadFile<contract::SkuRow>(table, index, f, ledger, rejects, progress, done, total); break;
-      case TableId::kInvoices: st = LoadFile<contract::InvoiceRow>(table, index, f, ledger, rejects, progress, done, total); break;
-      case TableId::kLineItems: st = LoadFile<contract::LineItemRow>(table, index, f, ledger, rejects, progress, done, total); break;
+      case TableId::kAccounts: st = LoadFile<contract::AccountRow>(table, index, f, ledger, rejects, progress, done, total, filter); break;
+      case TableId::kSkus: st = LoadFile<contract::SkuRow>(table, index, f, ledger, rejects, progress, done, total, filter); break;
+      case TableId::kInvoices: st = LoadFile<contract::InvoiceRow>(table, index, f, ledger, rejects, progress, done, total, filter); break;
+      case TableId::kLineItems: st = LoadFile<contract::LineItemRow>(table, index, f, ledger, rejects, progress, done, total, filter); break;
     }
     LL_RETURN_IF_ERROR(st);
     done += std::filesystem::file_size(f.path, ec);

@@ -9,6 +9,7 @@
 
 #include "contract/rows.h"
 #include "engine/ledger.h"
+#include "engine/partitioning.h"
 #include "util/status.h"
 
 namespace ledgerlake::engine {
@@ -25,8 +26,10 @@ using ProgressFn = std::function<void(TableId table, uint64_t done, uint64_t tot
 
 // Loads every file of `table` (in the order given, skipping other tables' files) into `ledger`, appending
 // rejects, in (file, line) order, to `rejects`. Fails only when a file cannot be read (I/O or gzip error) or its
-// header no longer satisfies the contract; the message names the file.
+// header no longer satisfies the contract; the message names the file. Only the rows `filter` keeps reach the
+// Ledger or `rejects` (engine/partitioning.h); the default keeps all.
 Status LoadTable(TableId table, const std::vector<SourceFile>& files, Ledger& ledger,
-                 std::vector<contract::Reject>& rejects, const ProgressFn& progress = {});
+                 std::vector<contract::Reject>& rejects, const ProgressFn& progress = {},
+                 const RowFilter& filter = {});
 
 }  // namespace ledgerlake::engine

@@ -12,6 +12,7 @@
 #include "duck/parquet_writer.h"
 #include "engine/line_log.h"
 #include "engine/loader.h"
+#include "engine/partitioning.h"
 #include "engine/state.h"
 #include "lake/datasets.h"
 #include "lake/landing.h"
@@ -101,6 +102,200 @@ engine::InvoiceFeatures Select(const engine::InvoiceFeatures& all, const std::ve
   return out;
 }
 
+
+// Adds `seconds` to the stage `name`, appending it the first time (a partitioned run's passes add up).
+void AddStage(std::vector<StageTime>& stages, std::string name, double seconds) {
+  for (StageTime& s : stages) {
+    if (s.name == name) {
+      s.seconds += seconds;
+      return;
+    }
+  }
+  stages.push_back({std::move(name), seconds});
+}
+
+// Loads every table of `files` into `ledger`, parents first, keeping what `filter` keeps; `label` tells the
+// passes of a partitioned run apart in the progress display.
+Status LoadTables(const std::vector<engine::SourceFile>& files, engine::Ledger& ledger,
+                  std::vector<contract::Reject>& rejects, const engine::RowFilter& filter, const RunOptions& options,
+                  const std::string& label, std::vector<StageTime>& stages) {
+  for (TableId t : contract::kAllTables) {
+    const auto start = Clock::now();
+    const std::string stage = "load " + std::string(contract::TableName(t));
+    engine::ProgressFn progress;
+    if (options.progress) {
+      progress = [&](TableId, uint64_t done, uint64_t total) { options.progress(stage + label, done, total); };
+    }
+    LL_RETURN_IF_ERROR(engine::LoadTable(t, files, ledger, rejects, progress, filter));
+    AddStage(stages, stage, Seconds(start));
+  }
+  return Status::OK();
+}
+
+// The rows of partition D of every dataset that one pass computed.
+struct Outputs {
+  const engine::AccountFeatures& accounts;
+  const engine::InvoiceFeatures& account_invoices;
+  const engine::InvoiceFeatures& invoices;
+  const std::vector<contract::Reject>& rejects;
+  const std::vector<engine::PendingRow>& pending;
+  const std::vector<int64_t>& deleted;
+};
+
+// Writes `out` into partition D as files named after `file_token`, adding them to `results` (one entry per
+// dataset, in a fixed order, created on the first call). With `skip_empty`, a dataset without rows gets no file.
+Status WriteOutputs(const Lake& lake, const RunOptions& options, duck::Database& db, const Outputs& out,
+                    const std::vector<engine::SourceFile>& files, const std::vector<LandedFile>& landed,
+                    const std::string& file_token, bool skip_empty, std::vector<DatasetResult>& results) {
+  const engine::AccountFeatures& a = out.accounts;
+  const engine::InvoiceFeatures& aif = out.account_invoices;
+  const engine::InvoiceFeatures& inv = out.invoices;
+  const RejectColumns rc = BuildRejectColumns(out.rejects, files);
+  const PendingColumns pc = BuildPendingColumns(out.pending, landed);
+  using CT = duck::ColumnType;
+  std::vector<std::pair<std::string_view, duck::TableView>> tables;
+  tables.push_back({"account_features",
+                    duck::TableView{a.size(),
+                                    {Col("account_id", CT::kBigInt, a.account_id.data()),
+                                     Col("feature_account_age_day", CT::kInteger, a.age_day.data()),
+                                     Col("feature_account_age_year", CT::kInteger, a.age_year.data()),
+                                     Col("feature_customer_age_over_one_year", CT::kInteger, a.over_one_year.data()),
+                                     Col("feature_total_invoices", CT::kInteger, a.total_invoices.data()),
+                                     Col("feature_avg_invoice_interval_day", CT::kDouble, a.avg_interval_day.data(),
+                                         a.avg_interval_valid.data())}}});
+  tables.push_back({"account_invoice_features",
+                    duck::TableView{aif.size(),
+                                    {Col("account_id", CT::kBigInt, aif.account_id.data()),
+                                     Col("invoice_id", CT::kBigInt, aif.invoice_id.data()),
+                                     Col("date_issued", CT::kDate, aif.date_issued.data()),
+                                     Col("feature_invoice_spending", CT::kDecimal18_2, aif.total_cents.data(),
+                                         aif.total_valid.data())}}});
+  tables.push_back({"invoice_features",
+                    duck::TableView{inv.size(),
+                                    {Col("inv_id", CT::kBigInt, inv.invoice_id.data()),
+                                     Col("acct_id", CT::kBigInt, inv.account_id.data()),
+                                     Col("inv_total", CT::kDecimal18_2, inv.total_cents.data(), inv.total_valid.data()),
+                                     Col("inv_items", CT::kBigInt, inv.items.data()),
+                                     Col("acct_age", CT::kInteger, inv.account_age.data()),
+                                     Col("num_inv_120d", CT::kInteger, inv.num_inv_120d.data()),
+                                     Col("cum_tot_inv_acct", CT::kInteger, inv.cum_tot_inv_acct.data()),
+                                     Col("is_late", CT::kInteger, inv.is_late.data(), inv.is_late_valid.data())}}});
+  tables.push_back({"rejects", duck::TableView{out.rejects.size(),
+                                               {Col("table_name", CT::kVarchar, rc.table.data()),
+                                                Col("source_file", CT::kVarchar, rc.source.data()),
+                                                Col("line_number", CT::kBigInt, rc.line.data()),
+                                                Col("reason", CT::kVarchar, rc.reason.data()),
+                                                Col("detail", CT::kVarchar, rc.detail.data()),
+                                                Col("record", CT::kVarchar, rc.record.data())}}});
+  tables.push_back({"pending", duck::TableView{out.pending.size(),
+                                               {Col("table_name", CT::kVarchar, pc.table.data()),
+                                                Col("source_file", CT::kVarchar, pc.source.data()),
+                                                Col("invoice_id", CT::kBigInt, pc.invoice_id.data()),
+                                                Col("item_id", CT::kBigInt, pc.item_id.data(), pc.item_valid.data()),
+                                                Col("missing_table", CT::kVarchar, pc.missing_table.data()),
+                                                Col("missing_key", CT::kBigInt, pc.missing_key.data())}}});
+  tables.push_back({"deleted_invoices", duck::TableView{out.deleted.size(),
+                                                        {Col("invoice_id", CT::kBigInt, out.deleted.data())}}});
+
+  if (results.empty()) {
+    for (const auto& [name, view] : tables) {
+      const std::string dir = lake.partition_dir(name, options.as_of);
+      std::error_code ec;
+      fs::create_directories(dir, ec);
+      if (ec) return Status::IOError("cannot create " + dir + ": " + ec.message());
+      results.push_back(DatasetResult{std::string(name), 0, dir, {}, 0});
+    }
+  }
+  // Each dataset is written by one DuckDB thread (so its rows keep our order and files are reproducible);
+  // the datasets themselves are written side by side, one connection per worker.
+  std::atomic<size_t> next{0}, written{0};
+  std::vector<Status> status(tables.size());
+  auto worker = [&] {
+    auto conn = duck::Connection::Open(db);
+    for (size_t i = next++; i < tables.size(); i = next++) {
+      if (skip_empty && tables[i].second.rows == 0) continue;
+      const std::string file = PartitionFile(lake, tables[i].first, options.as_of, file_token);
+      const std::string tmp = fs::path(file).parent_path().string() + "/.part-" + file_token + ".tmp";
+      status[i] = conn.ok() ? duck::WriteParquet(*conn, tables[i].second, tmp) : conn.status();
+      if (status[i].ok()) status[i] = PublishFile(tmp, file);
+      if (options.progress) options.progress("write", ++written, tables.size());
+    }
+  };
+  const unsigned workers = std::max(1u, std::min(std::thread::hardware_concurrency(), 2u));
+  std::vector<std::thread> pool;
+  for (unsigned w = 1; w < workers; ++w) pool.emplace_back(worker);
+  worker();
+  for (std::thread& t : pool) t.join();
+  for (const Status& st : status) LL_RETURN_IF_ERROR(st);
+  for (size_t i = 0; i < tables.size(); ++i) {
+    if (skip_empty && tables[i].second.rows == 0) continue;
+    DatasetResult& d = results[i];
+    WrittenFile f{PartitionFile(lake, tables[i].first, options.as_of, file_token), 0};
+    std::error_code ec;
+    f.bytes = fs::file_size(f.path, ec);
+    d.rows += tables[i].second.rows;
+    d.bytes += f.bytes;
+    d.files.push_back(std::move(f));
+  }
+  return Status::OK();
+}
+
+// A complete run in options.partitions passes (RunOptions::partitions): a first pass over the invoice extracts
+// learns each invoice's bucket, then each pass loads, computes and writes one bucket. Saves no state.
+Status RunPartitioned(const Lake& lake, const RunOptions& options, const std::vector<engine::SourceFile>& files,
+                      const std::vector<LandedFile>& landed, duck::Database& db, RunReport& report) {
+  const uint32_t buckets = options.partitions;
+  engine::InvoiceRouter router(buckets);
+  {
+    const auto start = Clock::now();
+    engine::Ledger unused;
+    std::vector<contract::Reject> none;
+    engine::ProgressFn progress;
+    if (options.progress) {
+      progress = [&](TableId, uint64_t done, uint64_t total) { options.progress("route invoices", done, total); };
+    }
+    LL_RETURN_IF_ERROR(
+        engine::LoadTable(TableId::kInvoices, files, unused, none, progress, engine::RowFilter::Recording(router)));
+    AddStage(report.stages, "route invoices", Seconds(start));
+  }
+  for (uint32_t bucket = 0; bucket < buckets; ++bucket) {
+    const std::string label = " (" + std::to_string(bucket + 1) + "/" + std::to_string(buckets) + ")";
+    std::vector<contract::Reject> rejects;
+    std::vector<engine::PendingRow> pending;
+    engine::FeatureSet features;
+    {
+      engine::Ledger ledger;
+      LL_RETURN_IF_ERROR(
+          LoadTables(files, ledger, rejects, engine::RowFilter::Bucket(router, bucket), options, label, report.stages));
+      ledger.Finish();
+      for (TableId t : contract::kAllTables) {
+        // Every pass loads every sku; their fates count once, in pass 0 (engine/partitioning.h).
+        if (t == TableId::kSkus && bucket != 0) continue;
+        engine::FateCounts& sum = report.tables[static_cast<size_t>(t)];
+        const engine::FateCounts& c = ledger.counts(t);
+        sum.read += c.read;
+        sum.accepted += c.accepted;
+        sum.rejected += c.rejected;
+        sum.duplicate += c.duplicate;
+        sum.pending += c.pending;
+      }
+      pending = ledger.PendingRows();
+      const auto start = Clock::now();
+      features = engine::ComputeFeatures(ledger, options.as_of);
+      AddStage(report.stages, "features", Seconds(start));
+    }
+    report.pending_total += pending.size();
+    report.warnings.invoices_before_joining += features.warnings.invoices_before_joining;
+    report.warnings.totals_out_of_range += features.warnings.totals_out_of_range;
+    const auto start = Clock::now();
+    const Outputs out{features.accounts, features.invoices, features.invoices, rejects, pending, features.deleted};
+    LL_RETURN_IF_ERROR(WriteOutputs(lake, options, db, out, files, landed, options.token + "-" + std::to_string(bucket),
+                                    bucket != 0, report.datasets));
+    AddStage(report.stages, "write", Seconds(start));
+  }
+  return Status::OK();
+}
+
 }  // namespace
 
 Result<std::vector<std::string>> StateLineLogs(const Lake& lake, const std::string& state_file) {
@@ -123,10 +318,17 @@ std::vector<const LandedFile*> FilesToApply(const std::vector<LandedFile>& lande
 
 Result<RunReport> Run(const Lake& lake, const RunOptions& options) {
   const auto run_start = Clock::now();
+  if (options.partitions < 1 || options.partitions > engine::kMaxBuckets) {
+    return Status::InvalidArgument("partitions must be between 1 and " + std::to_string(engine::kMaxBuckets));
+  }
+  if (options.partitions > 1 && options.base_state) {
+    return Status::InvalidArgument("a partitioned run is a complete run: it cannot continue from a base state");
+  }
   RunReport report;
   report.as_of = options.as_of;
   report.full_refresh = options.full_refresh;
   report.complete = !options.base_state.has_value();
+  report.partitions = options.partitions;
 
   auto landed = ListLanded(lake);
   if (!landed.ok()) return landed.status();
@@ -135,51 +337,53 @@ Result<RunReport> Run(const Lake& lake, const RunOptions& options) {
   fs::create_directories(lake.state_dir(), ec);
   if (ec) return Status::IOError("cannot create " + lake.state_dir() + ": " + ec.message());
 
-  // Load, parents first, then compute; the Ledger is dropped before writing so its memory is not held twice.
+  duck::DatabaseOptions db_options;
+  db_options.threads = options.threads;
+  auto db = duck::Database::Open(db_options);
+  if (!db.ok()) return db.status();
+
+  engine::StateInfo base;
+  engine::Ledger ledger;
+  if (options.base_state) {
+    const auto start = Clock::now();
+    auto info = engine::LoadState(*options.base_state, ledger);
+    if (!info.ok()) return Status::Corruption(std::string(kBaseUnusable) + info.status().message());
+    base = std::move(*info);
+    ledger.StartIncremental(base.bookmarks);
+    report.base_as_of = base.as_of;
+    report.stages.push_back({"load state", Seconds(start)});
+  }
+  report.bookmarks = base.bookmarks;
   std::vector<engine::SourceFile> files;
+  for (const LandedFile* f : FilesToApply(*landed, base.bookmarks, options.holds)) {
+    files.push_back(engine::SourceFile{f->path, f->source, f->table, static_cast<uint32_t>(f->sequence)});
+    report.bytes_read += f->bytes;
+    report.applied.push_back(f->sequence);
+    uint32_t& b = report.bookmarks[static_cast<size_t>(f->table)];
+    b = std::max(b, static_cast<uint32_t>(f->sequence));
+  }
+  for (const LandedFile& f : *landed) {
+    const size_t t = static_cast<size_t>(f.table);
+    if (options.holds[t] != 0 && f.sequence >= options.holds[t]) ++report.held[t];
+  }
+  report.files_read = files.size();
+
+  if (options.partitions > 1) {
+    LL_RETURN_IF_ERROR(RunPartitioned(lake, options, files, *landed, *db, report));
+    report.total_seconds = Seconds(run_start);
+    return report;
+  }
+
+  // Load, parents first, then compute; the Ledger is dropped before writing so its memory is not held twice.
   std::vector<contract::Reject> rejects;
   std::vector<engine::PendingRow> pending;
   engine::FeatureSet features;
   {
-    engine::Ledger ledger;
-    engine::StateInfo base;
-    if (options.base_state) {
-      const auto start = Clock::now();
-      auto info = engine::LoadState(*options.base_state, ledger);
-      if (!info.ok()) return Status::Corruption(std::string(kBaseUnusable) + info.status().message());
-      base = std::move(*info);
-      ledger.StartIncremental(base.bookmarks);
-      report.base_as_of = base.as_of;
-      report.stages.push_back({"load state", Seconds(start)});
-    }
-    report.bookmarks = base.bookmarks;
-    for (const LandedFile* f : FilesToApply(*landed, base.bookmarks, options.holds)) {
-      files.push_back(engine::SourceFile{f->path, f->source, f->table, static_cast<uint32_t>(f->sequence)});
-      report.bytes_read += f->bytes;
-      report.applied.push_back(f->sequence);
-      uint32_t& b = report.bookmarks[static_cast<size_t>(f->table)];
-      b = std::max(b, static_cast<uint32_t>(f->sequence));
-    }
-    for (const LandedFile& f : *landed) {
-      const size_t t = static_cast<size_t>(f.table);
-      if (options.holds[t] != 0 && f.sequence >= options.holds[t]) ++report.held[t];
-    }
-    report.files_read = files.size();
-
     const std::string log_name = options.token + ".lines";
     auto line_log = engine::LineLogWriter::Create(lake.state_dir() + "/" + log_name);
     if (!line_log.ok()) return line_log.status();
     ledger.LogLinesTo(line_log->get());
-    for (TableId t : contract::kAllTables) {
-      const auto start = Clock::now();
-      const std::string stage = "load " + std::string(contract::TableName(t));
-      engine::ProgressFn progress;
-      if (options.progress) {
-        progress = [&](TableId, uint64_t done, uint64_t total) { options.progress(stage, done, total); };
-      }
-      LL_RETURN_IF_ERROR(engine::LoadTable(t, files, ledger, rejects, progress));
-      report.stages.push_back({stage, Seconds(start)});
-    }
+    LL_RETURN_IF_ERROR(LoadTables(files, ledger, rejects, engine::RowFilter(), options, "", report.stages));
     ledger.LogLinesTo(nullptr);
     LL_RETURN_IF_ERROR((*line_log)->Close());
     engine::StateInfo info{options.as_of, report.bookmarks, base.line_logs};
@@ -244,102 +448,19 @@ Result<RunReport> Run(const Lake& lake, const RunOptions& options) {
     // Parts of the stage above, for the record: the baseline (incremental runs) and the state saved alongside.
     if (options.base_state) report.stages.push_back({"  of which baseline", baseline_seconds});
     report.stages.push_back({"  alongside: save state", save_seconds});
+    ledger = engine::Ledger();  // its memory is not held while writing
   }
 
   // Write every dataset's file of partition D.
   const auto start = Clock::now();
-  duck::DatabaseOptions db_options;
-  db_options.threads = options.threads;
-  auto db = duck::Database::Open(db_options);
-  if (!db.ok()) return db.status();
-
-  const engine::AccountFeatures& a = features.accounts;
   engine::InvoiceFeatures aif_rows, if_rows;
   if (!report.complete) {
     aif_rows = Select(features.invoices, features.changed, engine::kAccountInvoiceChanged);
     if_rows = Select(features.invoices, features.changed, engine::kInvoiceChanged);
   }
-  const engine::InvoiceFeatures& aif = report.complete ? features.invoices : aif_rows;
-  const engine::InvoiceFeatures& inv = report.complete ? features.invoices : if_rows;
-  const RejectColumns rc = BuildRejectColumns(rejects, files);
-  const PendingColumns pc = BuildPendingColumns(pending, *landed);
-  using CT = duck::ColumnType;
-  std::vector<std::pair<std::string_view, duck::TableView>> tables;
-  tables.push_back({"account_features",
-                    duck::TableView{a.size(),
-                                    {Col("account_id", CT::kBigInt, a.account_id.data()),
-                                     Col("feature_account_age_day", CT::kInteger, a.age_day.data()),
-                                     Col("feature_account_age_year", CT::kInteger, a.age_year.data()),
-                                     Col("feature_customer_age_over_one_year", CT::kInteger, a.over_one_year.data()),
-                                     Col("feature_total_invoices", CT::kInteger, a.total_invoices.data()),
-                                     Col("feature_avg_invoice_interval_day", CT::kDouble, a.avg_interval_day.data(),
-                                         a.avg_interval_valid.data())}}});
-  tables.push_back({"account_invoice_features",
-                    duck::TableView{aif.size(),
-                                    {Col("account_id", CT::kBigInt, aif.account_id.data()),
-                                     Col("invoice_id", CT::kBigInt, aif.invoice_id.data()),
-                                     Col("date_issued", CT::kDate, aif.date_issued.data()),
-                                     Col("feature_invoice_spending", CT::kDecimal18_2, aif.total_cents.data(),
-                                         aif.total_valid.data())}}});
-  tables.push_back({"invoice_features",
-                    duck::TableView{inv.size(),
-                                    {Col("inv_id", CT::kBigInt, inv.invoice_id.data()),
-                                     Col("acct_id", CT::kBigInt, inv.account_id.data()),
-                                     Col("inv_total", CT::kDecimal18_2, inv.total_cents.data(), inv.total_valid.data()),
-                                     Col("inv_items", CT::kBigInt, inv.items.data()),
-                                     Col("acct_age", CT::kInteger, inv.account_age.data()),
-                                     Col("num_inv_120d", CT::kInteger, inv.num_inv_120d.data()),
-                                     Col("cum_tot_inv_acct", CT::kInteger, inv.cum_tot_inv_acct.data()),
-                                     Col("is_late", CT::kInteger, inv.is_late.data(), inv.is_late_valid.data())}}});
-  tables.push_back({"rejects", duck::TableView{rejects.size(),
-                                               {Col("table_name", CT::kVarchar, rc.table.data()),
-                                                Col("source_file", CT::kVarchar, rc.source.data()),
-                                                Col("line_number", CT::kBigInt, rc.line.data()),
-                                                Col("reason", CT::kVarchar, rc.reason.data()),
-                                                Col("detail", CT::kVarchar, rc.detail.data()),
-                                                Col("record", CT::kVarchar, rc.record.data())}}});
-  tables.push_back({"pending", duck::TableView{pending.size(),
-                                               {Col("table_name", CT::kVarchar, pc.table.data()),
-                                                Col("source_file", CT::kVarchar, pc.source.data()),
-                                                Col("invoice_id", CT::kBigInt, pc.invoice_id.data()),
-                                                Col("item_id", CT::kBigInt, pc.item_id.data(), pc.item_valid.data()),
-                                                Col("missing_table", CT::kVarchar, pc.missing_table.data()),
-                                                Col("missing_key", CT::kBigInt, pc.missing_key.data())}}});
-
-  tables.push_back({"deleted_invoices", duck::TableView{features.deleted.size(),
-                                                        {Col("invoice_id", CT::kBigInt, features.deleted.data())}}});
-
-  for (const auto& [name, view] : tables) {
-    const std::string dir = lake.partition_dir(name, options.as_of);
-    fs::create_directories(dir, ec);
-    if (ec) return Status::IOError("cannot create " + dir + ": " + ec.message());
-  }
-  // Each dataset is written by one DuckDB thread (so its rows keep our order and files are reproducible);
-  // the datasets themselves are written side by side, one connection per worker.
-  std::atomic<size_t> next{0}, written{0};
-  std::vector<Status> results(tables.size());
-  auto worker = [&] {
-    auto conn = duck::Connection::Open(*db);
-    for (size_t i = next++; i < tables.size(); i = next++) {
-      const std::string file = PartitionFile(lake, tables[i].first, options.as_of, options.token);
-      const std::string tmp = fs::path(file).parent_path().string() + "/.part-" + options.token + ".tmp";
-      results[i] = conn.ok() ? duck::WriteParquet(*conn, tables[i].second, tmp) : conn.status();
-      if (results[i].ok()) results[i] = PublishFile(tmp, file);
-      if (options.progress) options.progress("write", ++written, tables.size());
-    }
-  };
-  const unsigned workers = std::max(1u, std::min(std::thread::hardware_concurrency(), 2u));
-  std::vector<std::thread> pool;
-  for (unsigned w = 1; w < workers; ++w) pool.emplace_back(worker);
-  worker();
-  for (std::thread& t : pool) t.join();
-  for (const Status& st : results) LL_RETURN_IF_ERROR(st);
-  for (auto& [name, view] : tables) {
-    const std::string file = PartitionFile(lake, name, options.as_of, options.token);
-    DatasetResult d{std::string(name), view.rows, lake.partition_dir(name, options.as_of), file, 0};
-    d.bytes = fs::file_size(file, ec);
-    report.datasets.push_back(std::move(d));
-  }
+  const Outputs out{features.accounts, report.complete ? features.invoices : aif_rows,
+                    report.complete ? features.invoices : if_rows, rejects, pending, features.deleted};
+  LL_RETURN_IF_ERROR(WriteOutputs(lake, options, *db, out, files, *landed, options.token, false, report.datasets));
   report.stages.push_back({"write", Seconds(start)});
   report.total_seconds = Seconds(run_start);
   return report;

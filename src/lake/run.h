@@ -38,16 +38,26 @@ struct RunOptions {
   std::string token;                      // names this run's files (unique per run)
   Holds holds{};                          // tables held back from a landing sequence on
   int threads = 0;                        // DuckDB writer threads; 0 = all cores
+  // A complete run (no base state) in this many passes, each loading and computing one bucket of the accounts
+  // (engine/partitioning.h), so that memory holds about 1/partitions of the lake at a time. Each dataset of
+  // partition D then has one file per pass. Such a run saves no state: the run after it is complete as well.
+  // 1: one pass, with state. At most engine::kMaxBuckets.
+  uint32_t partitions = 1;
   // Called as work advances: stage name, done and total (bytes or rows). Only for display.
   std::function<void(std::string_view stage, uint64_t done, uint64_t total)> progress;
+};
+
+struct WrittenFile {
+  std::string path;  // absolute
+  uint64_t bytes = 0;
 };
 
 struct DatasetResult {
   std::string name;
   uint64_t rows = 0;
-  std::string partition;  // directory of the partition
-  std::string file;       // the file written (absolute path)
-  uint64_t bytes = 0;
+  std::string partition;           // directory of the partition
+  std::vector<WrittenFile> files;  // the files written (one, or one per pass of a partitioned run)
+  uint64_t bytes = 0;              // of all of them
 };
 
 struct StageTime {
@@ -65,7 +75,8 @@ struct RunReport {
   Bookmarks bookmarks{};                 // per table, the newest landing sequence merged in
   std::vector<uint64_t> applied;         // landing sequences of the files applied
   std::array<uint64_t, contract::kTableCount> held{};  // per table, landed files held back
-  std::string state_file;                // absolute path of the state saved
+  uint32_t partitions = 1;               // passes (RunOptions::partitions)
+  std::string state_file;                // absolute path of the state saved; empty: none (a partitioned run)
   std::vector<std::string> line_logs;    // absolute paths of the line logs the state refers to
   std::array<engine::FateCounts, contract::kTableCount> tables{};
   uint64_t pending_total = 0;            // rows waiting for a parent after this run (earlier runs' included)

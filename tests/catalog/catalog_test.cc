@@ -305,7 +305,7 @@ TEST_F(CatalogTest, RecordFromReportStatsThePartitionsWritten) {
   fs::create_directories(part);
   std::ofstream(part + "/part-r1.parquet") << std::string(70, 'y');
   std::ofstream(part + "/part-r0.parquet") << std::string(30, 'x');  // another run's: not this run's output
-  report.datasets.push_back({"rejects", 9, part, part + "/part-r1.parquet", 70});
+  report.datasets.push_back({"rejects", 9, part, {{part + "/part-r1.parquet", 70}}, 70});
   report.state_file = lake_->root() + "/state/r1.state";
   report.bookmarks = {3, 1, 2, 0};
   report.complete = false;

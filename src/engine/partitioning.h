@@ -1,0 +1,113 @@
+// Partitioned runs: a complete run split into P passes, each of which loads and computes only the accounts of
+// one bucket (a hash of account_id), so that memory holds about 1/P of the lake at a time (lake/run.h,
+// RunOptions::partitions). Every feature is a function of one account's invoices, so the passes are independent
+// and their outputs together are the unpartitioned run's rows.
+//
+// An invoice belongs to the bucket of the account its newest accepted row names: a re-sent invoice can move to
+// another account, and all its rows must meet in one pass for the upsert rules to hold. InvoiceRouter learns that
+// account from a first pass over the invoice extracts (RowFilter::Recording); line items follow their invoice
+// (the invoice's own bucket when it is unknown, so that its orphan group stays in one pass). Skus are small and
+// needed by every pass: each pass loads all of them. Every row's fate is counted in exactly one pass: rows
+// rejected by validation (their key may not even parse) and every sku row in pass 0, every other row in the pass
+// of its bucket.
+#pragma once
+
+#include <absl/container/flat_hash_map.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "contract/rows.h"
+
+namespace ledgerlake::engine {
+
+// At most this many buckets (a bucket is stored in a byte per invoice).
+inline constexpr uint32_t kMaxBuckets = 255;
+
+// The bucket of a key among `buckets`: a mixed hash, so that consecutive ids spread evenly.
+inline uint32_t BucketOf(int64_t key, uint32_t buckets) {
+  uint64_t x = static_cast<uint64_t>(key) + 0x9e3779b97f4a7c15ULL;  // splitmix64's finalizer
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  x ^= x >> 31;
+  return static_cast<uint32_t>(x % buckets);
+}
+
+// Where each invoice goes: the bucket of the account of its newest accepted row. One byte per invoice id for the
+// dense ids billing systems use (a direct array covering [0, S), S at most 16 per invoice recorded, growing by
+// doubling), a hash map for the others.
+class InvoiceRouter {
+ public:
+  explicit InvoiceRouter(uint32_t buckets) : buckets_(buckets) {}
+  uint32_t buckets() const { return buckets_; }
+
+  // Records an accepted invoice row; rows come in landing order, so the last one recorded wins.
+  void Record(int64_t invoice_id, int64_t account_id);
+  // The invoice's bucket: its account's if recorded, else the invoice id's own.
+  uint32_t BucketOfInvoice(int64_t invoice_id) const {
+    uint8_t slot = 0;
+    if (invoice_id >= 0 && static_cast<uint64_t>(invoice_id) < dense_.size()) {
+      slot = dense_[static_cast<size_t>(invoice_id)];
+    } else if (const auto it = sparse_.find(invoice_id); it != sparse_.end()) {
+      slot = it->second;
+    }
+    return slot != 0 ? slot - 1u : BucketOf(invoice_id, buckets_);
+  }
+  size_t size() const { return recorded_; }
+
+ private:
+  void GrowDense(int64_t invoice_id);
+
+  uint32_t buckets_;
+  size_t recorded_ = 0;           // distinct invoice ids recorded
+  std::vector<uint8_t> dense_;    // bucket + 1; 0: not recorded
+  absl::flat_hash_map<int64_t, uint8_t> sparse_;
+};
+
+// Which rows a load keeps (engine/loader.h). The default keeps everything: an unpartitioned run.
+class RowFilter {
+ public:
+  RowFilter() = default;
+  // Keeps the rows of `bucket` as described above, routing invoices and line items by `router`.
+  static RowFilter Bucket(const InvoiceRouter& router, uint32_t bucket) {
+    RowFilter f;
+    f.router_ = &router;
+    f.bucket_ = bucket;
+    return f;
+  }
+  // Keeps nothing and records every accepted invoice in `router`.
+  static RowFilter Recording(InvoiceRouter& router) {
+    RowFilter f;
+    f.recording_ = &router;
+    return f;
+  }
+
+  bool Keep(const contract::AccountRow& r) const {
+    return router_ == nullptr || BucketOf(r.account_id, router_->buckets()) == bucket_;
+  }
+  bool Keep(const contract::SkuRow&) const { return recording_ == nullptr; }
+  bool Keep(const contract::InvoiceRow& r) const {
+    if (recording_ != nullptr) {
+      recording_->Record(r.invoice_id, r.account_id);
+      return false;
+    }
+    return router_ == nullptr || router_->BucketOfInvoice(r.invoice_id) == bucket_;
+  }
+  bool Keep(const contract::LineItemRow& r) const {
+    return recording_ == nullptr && (router_ == nullptr || router_->BucketOfInvoice(r.invoice_id) == bucket_);
+  }
+  // Rows rejected while decoding: counted in pass 0 only.
+  bool KeepRejects() const { return recording_ == nullptr && bucket_ == 0; }
+  // Rows of `table` a later row of the same file demoted: every pass loads every sku, so those count in pass 0;
+  // other tables' are counted in the pass that kept them.
+  bool KeepDemoted(contract::TableId table) const {
+    return recording_ == nullptr && (table != contract::TableId::kSkus || bucket_ == 0);
+  }
+
+ private:
+  const InvoiceRouter* router_ = nullptr;
+  InvoiceRouter* recording_ = nullptr;
+  uint32_t bucket_ = 0;
+};
+
+}  // namespace ledgerlake::engine
