@@ -174,6 +174,15 @@ bool RowValidator::DecodeCommon(const csv::RecordBatch& batch, size_t i, Reject*
   return true;
 }
 
+bool RowValidator::PeekKey(const csv::RecordBatch& batch, size_t i, int64_t* key) {
+  const csv::RecordInfo& rec = batch.record(i);
+  const int f = header_.field_of_column[0];
+  if (rec.error != csv::RecordError::kNone || static_cast<int>(rec.field_count) != header_.field_count || f < 0) {
+    return false;
+  }
+  return ParseInteger(batch.Value(batch.field(i, static_cast<size_t>(f)), scratch_), key);
+}
+
 bool RowValidator::Decode(const csv::RecordBatch& batch, size_t i, ValidRow<AccountRow>* row, Reject* reject) {
   if (!DecodeCommon(batch, i, reject, &row->content_hash, &row->location)) return false;
   row->row = AccountRow{values_[0], static_cast<DayNumber>(values_[6])};

@@ -27,6 +27,11 @@ class RowValidator {
   bool Decode(const csv::RecordBatch& batch, size_t i, ValidRow<InvoiceRow>* row, Reject* reject);
   bool Decode(const csv::RecordBatch& batch, size_t i, ValidRow<LineItemRow>* row, Reject* reject);
 
+  // The record's first contract column (the table's key; a line item's invoice) as Decode would read it, when
+  // the record is well-formed and that value is an integer; nothing else is checked. Lets a reader skip rows
+  // it does not want without decoding them (engine/partitioning.h).
+  bool PeekKey(const csv::RecordBatch& batch, size_t i, int64_t* key);
+
  private:
   // Checks the record as a whole and decodes the contract's typed columns into values_/nulls_ and the content
   // hash; false with `reject` filled on the first problem.

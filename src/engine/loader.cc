@@ -71,7 +71,8 @@ Status ReadRanges(const std::string& path, std::vector<DemotedRow>& rows, std::v
 
 template <typename Row>
 Status LoadFile(TableId table, uint32_t index, const SourceFile& file, Ledger& ledger, std::vector<Reject>& rejects,
-                const ProgressFn& progress, uint64_t done_before, uint64_t total, const RowFilter& filter) {
+                const ProgressFn& progress, uint64_t done_before, uint64_t total, const RowFilter& filter,
+                Spill* spill) {
   auto source = csv::ByteSource::Open(file.path);
   if (!source.ok()) return source.status();
   csv::RecordReader reader(std::move(*source));
@@ -81,6 +82,16 @@ Status LoadFile(TableId table, uint32_t index, const SourceFile& file, Ledger& l
   if (!header.ok()) return Status::Corruption(file.source_name + ": " + header.status().message());
   contract::RowValidator validator(table, index, std::move(*header));
   ledger.BeginFile(table, file.sequence);
+  // Pass 0 of a partitioned run sends other buckets' records to the spill; a later pass reads a spilled file,
+  // whose records carry their landed file's lines in its line map (engine/spill.h).
+  const bool routes = spill != nullptr && filter.RoutesAway() && table != TableId::kSkus;
+  if (routes) spill->BeginFile(index, reader.header());
+  std::unique_ptr<LineMapReader> line_map;
+  if (!file.line_map.empty()) {
+    auto opened = LineMapReader::Open(file.line_map);
+    if (!opened.ok()) return opened.status();
+    line_map = std::move(*opened);
+  }
 
   // Two stages on two cores: a producer thread reads and validates batches of records into typed rows, this
   // thread merges them into the Ledger in file order. Batches are recycled through a second queue.
@@ -104,14 +115,34 @@ Status LoadFile(TableId table, uint32_t index, const SourceFile& file, Ledger& l
       if (!produced.ok() || batch.size() == 0) break;
       d->rows.resize(batch.size());
       size_t valid = 0;
-      for (size_t i = 0; i < batch.size(); ++i) {
+      for (size_t i = 0; i < batch.size() && produced.ok(); ++i) {
+        int64_t key;
+        if (routes && validator.PeekKey(batch, i, &key)) {
+          const uint32_t bucket = filter.BucketOfKey(table, key);
+          if (bucket != 0) {
+            produced = spill->Add(bucket, batch.raw(i), batch.record(i).line);
+            continue;
+          }
+        }
+        uint64_t landed_line = batch.record(i).line;
+        if (line_map) {
+          SpilledLine entry;
+          produced = line_map->Next(&entry);
+          if (produced.ok() && entry.spill_line != landed_line) {
+            produced = Status::Corruption(file.path + ": the line map does not match the spilled file");
+          }
+          landed_line = entry.landed_line;
+        }
         if (validator.Decode(batch, i, &d->rows[valid], &reject)) {
+          d->rows[valid].location.line = landed_line;
           valid += filter.Keep(d->rows[valid].row);
-        } else if (filter.KeepRejects()) {
+        } else if (filter.KeepRejects(table)) {
+          reject.line = landed_line;
           d->rejects.push_back(std::move(reject));
           reject = Reject{};
         }
       }
+      if (!produced.ok()) break;
       d->rows.resize(valid);
       d->bytes_consumed = reader.bytes_consumed();
       if (!full.Push(std::move(d))) break;
@@ -144,12 +175,18 @@ Status LoadFile(TableId table, uint32_t index, const SourceFile& file, Ledger& l
   empty.Close();
   producer.join();
   LL_RETURN_IF_ERROR(produced);
+  if (routes) LL_RETURN_IF_ERROR(spill->EndFile());
 
   std::vector<DemotedRow> demoted = ledger.TakeDemoted();
-  if (!demoted.empty() && filter.KeepDemoted(table)) {
+  if (!demoted.empty() && filter.KeepRejects(table)) {
     std::vector<std::string> texts;
     std::vector<uint64_t> lines;
     LL_RETURN_IF_ERROR(ReadRanges(file.path, demoted, texts, lines));
+    if (!file.line_map.empty()) {
+      auto map = ReadLineMap(file.line_map);
+      if (!map.ok()) return map.status();
+      for (uint64_t& line : lines) line = LandedLine(*map, line);
+    }
     for (size_t k = 0; k < demoted.size(); ++k) {
       rejects.push_back(Reject{table, index, lines[k], contract::RejectReason::kDuplicateKey,
                                "key " + std::to_string(demoted[k].key) + " appears again with different values on line " +
@@ -165,27 +202,30 @@ Status LoadFile(TableId table, uint32_t index, const SourceFile& file, Ledger& l
 }  // namespace
 
 Status LoadTable(TableId table, const std::vector<SourceFile>& files, Ledger& ledger, std::vector<Reject>& rejects,
-                 const ProgressFn& progress, const RowFilter& filter) {
+                 const ProgressFn& progress, const RowFilter& filter, Spill* spill) {
   // Progress is in decoded bytes against on-disk sizes: exact for plain files, an overestimate for gzip.
   uint64_t total = 0;
   std::error_code ec;
   for (const SourceFile& f : files) {
-    if (f.table == table) total += std::filesystem::file_size(f.path, ec);
+    if (f.table != table || f.path.empty()) continue;
+    const uint64_t bytes = std::filesystem::file_size(f.path, ec);
+    if (!ec) total += bytes;
   }
   uint64_t done = 0;
   for (size_t i = 0; i < files.size(); ++i) {
     const SourceFile& f = files[i];
-    if (f.table != table) continue;
+    if (f.table != table || f.path.empty()) continue;
     const auto index = static_cast<uint32_t>(i);
     Status st;
     switch (table) {
-      case TableId::kAccounts: st = LoadFile<contract::AccountRow>(table, index, f, ledger, rejects, progress, done, total, filter); break;
-      case TableId::kSkus: st = LoadFile<contract::SkuRow>(table, index, f, ledger, rejects, progress, done, total, filter); break;
-      case TableId::kInvoices: st = LoadFile<contract::InvoiceRow>(table, index, f, ledger, rejects, progress, done, total, filter); break;
-      case TableId::kLineItems: st = LoadFile<contract::LineItemRow>(table, index, f, ledger, rejects, progress, done, total, filter); break;
+      case TableId::kAccounts: st = LoadFile<contract::AccountRow>(table, index, f, ledger, rejects, progress, done, total, filter, spill); break;
+      case TableId::kSkus: st = LoadFile<contract::SkuRow>(table, index, f, ledger, rejects, progress, done, total, filter, spill); break;
+      case TableId::kInvoices: st = LoadFile<contract::InvoiceRow>(table, index, f, ledger, rejects, progress, done, total, filter, spill); break;
+      case TableId::kLineItems: st = LoadFile<contract::LineItemRow>(table, index, f, ledger, rejects, progress, done, total, filter, spill); break;
     }
     LL_RETURN_IF_ERROR(st);
-    done += std::filesystem::file_size(f.path, ec);
+    const uint64_t bytes = std::filesystem::file_size(f.path, ec);
+    if (!ec) done += bytes;
   }
   return Status::OK();
 }

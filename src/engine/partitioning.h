@@ -7,9 +7,10 @@
 // another account, and all its rows must meet in one pass for the upsert rules to hold. InvoiceRouter learns that
 // account from a first pass over the invoice extracts (RowFilter::Recording); line items follow their invoice
 // (the invoice's own bucket when it is unknown, so that its orphan group stays in one pass). Skus are small and
-// needed by every pass: each pass loads all of them. Every row's fate is counted in exactly one pass: rows
-// rejected by validation (their key may not even parse) and every sku row in pass 0, every other row in the pass
-// of its bucket.
+// needed by every pass: each pass loads all of them. Pass 0 reads every other extract once, keeps its bucket's
+// rows and spills the others' raw text by bucket (engine/spill.h); pass k reads bucket k's spill. So each row is
+// decoded, and its fate counted, in exactly one pass: its key's bucket's, or pass 0's when the record is broken or
+// its key is not an integer; sku rows in pass 0.
 #pragma once
 
 #include <absl/container/flat_hash_map.h>
@@ -96,11 +97,23 @@ class RowFilter {
   bool Keep(const contract::LineItemRow& r) const {
     return recording_ == nullptr && (router_ == nullptr || router_->BucketOfInvoice(r.invoice_id) == bucket_);
   }
-  // Rows rejected while decoding: counted in pass 0 only.
-  bool KeepRejects() const { return recording_ == nullptr && bucket_ == 0; }
-  // Rows of `table` a later row of the same file demoted: every pass loads every sku, so those count in pass 0;
-  // other tables' are counted in the pass that kept them.
-  bool KeepDemoted(contract::TableId table) const {
+  // Pass 0 of a partitioned run: rows of other buckets go to the spill (engine/spill.h) by their key alone,
+  // undecoded, to be decoded in their own pass.
+  bool RoutesAway() const { return router_ != nullptr && bucket_ == 0; }
+  // The bucket of a row of `table` whose first contract column (its key; a line item's invoice) is `key`. Skus
+  // stay in every pass.
+  uint32_t BucketOfKey(contract::TableId table, int64_t key) const {
+    switch (table) {
+      case contract::TableId::kAccounts: return BucketOf(key, router_->buckets());
+      case contract::TableId::kSkus: return bucket_;
+      case contract::TableId::kInvoices:
+      case contract::TableId::kLineItems: return router_->BucketOfInvoice(key);
+    }
+    return bucket_;
+  }
+  // Rows of `table` rejected while decoding, or demoted by a later row of the same file: a row's fate counts in
+  // the one pass that decodes it, but every pass decodes every sku, so sku fates count in pass 0.
+  bool KeepRejects(contract::TableId table) const {
     return recording_ == nullptr && (table != contract::TableId::kSkus || bucket_ == 0);
   }
 

@@ -118,7 +118,7 @@ void AddStage(std::vector<StageTime>& stages, std::string name, double seconds) 
 // passes of a partitioned run apart in the progress display.
 Status LoadTables(const std::vector<engine::SourceFile>& files, engine::Ledger& ledger,
                   std::vector<contract::Reject>& rejects, const engine::RowFilter& filter, const RunOptions& options,
-                  const std::string& label, std::vector<StageTime>& stages) {
+                  const std::string& label, std::vector<StageTime>& stages, engine::Spill* spill = nullptr) {
   for (TableId t : contract::kAllTables) {
     const auto start = Clock::now();
     const std::string stage = "load " + std::string(contract::TableName(t));
@@ -126,7 +126,7 @@ Status LoadTables(const std::vector<engine::SourceFile>& files, engine::Ledger& 
     if (options.progress) {
       progress = [&](TableId, uint64_t done, uint64_t total) { options.progress(stage + label, done, total); };
     }
-    LL_RETURN_IF_ERROR(engine::LoadTable(t, files, ledger, rejects, progress, filter));
+    LL_RETURN_IF_ERROR(engine::LoadTable(t, files, ledger, rejects, progress, filter, spill));
     AddStage(stages, stage, Seconds(start));
   }
   return Status::OK();
@@ -241,7 +241,8 @@ Status WriteOutputs(const Lake& lake, const RunOptions& options, duck::Database&
 }
 
 // A complete run in options.partitions passes (RunOptions::partitions): a first pass over the invoice extracts
-// learns each invoice's bucket, then each pass loads, computes and writes one bucket. Saves no state.
+// learns each invoice's bucket, then each pass loads, computes and writes one bucket. Pass 0 reads the landed
+// extracts and spills the other buckets' rows; pass k reads bucket k's spill. Saves no state.
 Status RunPartitioned(const Lake& lake, const RunOptions& options, const std::vector<engine::SourceFile>& files,
                       const std::vector<LandedFile>& landed, duck::Database& db, RunReport& report) {
   const uint32_t buckets = options.partitions;
@@ -258,15 +259,28 @@ Status RunPartitioned(const Lake& lake, const RunOptions& options, const std::ve
         engine::LoadTable(TableId::kInvoices, files, unused, none, progress, engine::RowFilter::Recording(router)));
     AddStage(report.stages, "route invoices", Seconds(start));
   }
+  auto spill = engine::Spill::Create(lake.tmp_dir() + "/" + options.token + "-spill", buckets);
+  if (!spill.ok()) return spill.status();
   for (uint32_t bucket = 0; bucket < buckets; ++bucket) {
     const std::string label = " (" + std::to_string(bucket + 1) + "/" + std::to_string(buckets) + ")";
+    std::vector<engine::SourceFile> pass_files = files;
+    if (bucket != 0) {
+      for (uint32_t i = 0; i < pass_files.size(); ++i) {
+        engine::SourceFile& f = pass_files[i];
+        if (f.table == TableId::kSkus) continue;  // every pass reads the skus' landed files
+        const bool spilled = (*spill)->Has(i, bucket);
+        f.path = spilled ? (*spill)->CsvPath(i, bucket) : "";
+        f.line_map = spilled ? (*spill)->LineMapPath(i, bucket) : "";
+      }
+    }
     std::vector<contract::Reject> rejects;
     std::vector<engine::PendingRow> pending;
     engine::FeatureSet features;
     {
       engine::Ledger ledger;
-      LL_RETURN_IF_ERROR(
-          LoadTables(files, ledger, rejects, engine::RowFilter::Bucket(router, bucket), options, label, report.stages));
+      LL_RETURN_IF_ERROR(LoadTables(pass_files, ledger, rejects, engine::RowFilter::Bucket(router, bucket), options,
+                                    label, report.stages, spill->get()));
+      (*spill)->RemoveBucket(bucket);
       ledger.Finish();
       for (TableId t : contract::kAllTables) {
         // Every pass loads every sku; their fates count once, in pass 0 (engine/partitioning.h).
@@ -356,7 +370,7 @@ Result<RunReport> Run(const Lake& lake, const RunOptions& options) {
   report.bookmarks = base.bookmarks;
   std::vector<engine::SourceFile> files;
   for (const LandedFile* f : FilesToApply(*landed, base.bookmarks, options.holds)) {
-    files.push_back(engine::SourceFile{f->path, f->source, f->table, static_cast<uint32_t>(f->sequence)});
+    files.push_back(engine::SourceFile{f->path, f->source, f->table, static_cast<uint32_t>(f->sequence), {}});
     report.bytes_read += f->bytes;
     report.applied.push_back(f->sequence);
     uint32_t& b = report.bookmarks[static_cast<size_t>(f->table)];

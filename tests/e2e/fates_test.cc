@@ -8,6 +8,7 @@ namespace ledgerlake::e2e {
 namespace {
 
 using nlohmann::json;
+namespace fs = std::filesystem;
 
 void ExpectCounts(const json& report, const char* table, int read, int accepted, int rejected, int duplicate,
                   int pending) {
@@ -146,6 +147,64 @@ TEST_F(FatesTest, LaterDeliveriesUpsertReplaceGroupsAndReleasePending) {
             "101,1,0.00,0,0\n"
             "102,99,1.98,2,1\n"
             "104,6,0.00,0,0\n");
+}
+
+// A partitioned run (run --partitions N) decodes each row in one pass, from the landed file or from a spill of
+// it: every row keeps its fate, and rejects keep their landed file's line numbers and raw text, also for records
+// that span lines, for rows demoted to duplicate_key in a spill, and for BOM, CRLF and gzip extracts.
+TEST_F(FatesTest, PartitionedRunsGiveEveryRowTheSameFateAndLine) {
+  WriteDirtyDelivery();
+  // More accounts and invoices, so that every bucket gets multi-line records and duplicate keys.
+  std::string accounts = "account_id,company_name,company_address,contact_person,contact_phone,gender,joining_date\n";
+  std::string invoices = "invoice_id,account_id,date_issued,payment_date\r\n";
+  std::string lines = "invoice_id,item_id,quantity\n";
+  for (int a = 20; a < 60; ++a) {
+    const std::string id = std::to_string(a);
+    accounts += id + ",Co " + id + ",\"" + id + " Long Rd\nUnit " + id + "\",P,1,F,2020-01-0" + std::to_string(1 + a % 9) + "\n";
+    if (a % 3 == 0) accounts += id + ",Co " + id + " Renamed,x,P,1,F,2020-02-01\n";  // demotes the row above
+    if (a % 7 == 0) accounts += id + ",bad,\"multi\nline\",P,1,F,2020-13-01\n";     // bad_date over two lines
+  }
+  for (int i = 1000; i < 1200; ++i) {
+    const std::string id = std::to_string(i);
+    invoices += id + "," + std::to_string(20 + i % 40) + ",2024-0" + std::to_string(1 + i % 9) + "-15,\r\n";
+    if (i % 5 == 0) invoices += id + "," + std::to_string(20 + (i + 1) % 40) + ",2024-03-01,2024-03-02\r\n";
+    if (i % 11 == 0) invoices += id + ",x,2024-03-01,\r\n";  // bad_integer after a good key
+    lines += id + ",10," + std::to_string(1 + i % 4) + "\n" + id + ",14,2\n";
+    if (i % 13 == 0) lines += id + ",14,2\n";  // an exact repeat
+  }
+  WriteFile(dir_ + "/d3/accounts_more.csv", accounts);
+  WriteGzip(dir_ + "/d3/invoices_more.csv.gz", invoices);
+  WriteFile(dir_ + "/d3/invoice_line_items_more.csv", lines);
+  const std::string dump =
+      "SELECT 'r' AS d, x::VARCHAR AS r FROM rejects x UNION ALL SELECT 'p', x::VARCHAR FROM pending x "
+      "UNION ALL SELECT 'i', x::VARCHAR FROM invoice_features x UNION ALL SELECT 'a', x::VARCHAR FROM account_features x "
+      "UNION ALL SELECT 'ai', x::VARCHAR FROM account_invoice_features x ORDER BY d, r";
+  std::string expected_fates, expected_rows;
+  for (int partitions : {1, 2, 3, 5, 8}) {
+    SCOPED_TRACE(std::to_string(partitions) + " passes");
+    const std::string lake = dir_ + "/lake" + std::to_string(partitions);
+    ASSERT_EQ(RunLedgerlake(lake, {"init"}).exit_code, 0);
+    for (const char* d : {"/d1", "/d3"}) ASSERT_EQ(RunLedgerlake(lake, {"ingest", dir_ + d}).exit_code, 0);
+    const CommandResult run = RunLedgerlake(
+        lake, {"run", "--as-of", "2024-11-24", "--json", "--partitions", std::to_string(partitions)});
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    const json report = json::parse(run.out);
+    EXPECT_EQ(report["partitions"], partitions);
+    const CommandResult rows = RunLedgerlake(lake, {"query", dump, "--format", "csv"});
+    ASSERT_EQ(rows.exit_code, 0) << rows.err;
+    if (partitions == 1) {
+      expected_fates = report["tables"].dump();
+      expected_rows = rows.out;
+      const CommandResult demoted = RunLedgerlake(
+          lake, {"query", "SELECT count(*) > 20 AS many FROM rejects WHERE reason = 'duplicate_key'", "--format", "csv"});
+      EXPECT_EQ(demoted.out, "many\ntrue\n");
+      continue;
+    }
+    EXPECT_EQ(report["tables"].dump(), expected_fates);
+    EXPECT_EQ(rows.out, expected_rows);
+    // The spill is gone.
+    EXPECT_TRUE(fs::is_empty(lake + "/tmp")) << "tmp/ holds what the run spilled";
+  }
 }
 
 }  // namespace
