@@ -126,7 +126,7 @@ Status LoadFile(TableId table, uint32_t index, const SourceFile& file, Ledger& l
         }
         uint64_t landed_line = batch.record(i).line;
         if (line_map) {
-          SpilledLine entry;
+          SpilledLine entry{};
           produced = line_map->Next(&entry);
           if (produced.ok() && entry.spill_line != landed_line) {
             produced = Status::Corruption(file.path + ": the line map does not match the spilled file");

@@ -5,6 +5,9 @@
 #include <cstring>
 #include <filesystem>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 namespace ledgerlake::engine {
 
 namespace fs = std::filesystem;
@@ -33,18 +36,42 @@ void AppendField(std::string& out, const std::string& name) {
 
 }  // namespace
 
+// One spilled file and its line map, written through buffers of our own (a record costs two appends).
 struct Spill::Writer {
-  std::FILE* csv = nullptr;
-  std::FILE* map = nullptr;
+  int csv = -1, map = -1;
   std::string csv_path, map_path;
-  std::vector<char> csv_buffer, map_buffer;
+  std::string csv_buffer, map_buffer;
   uint64_t next_line = 0;  // the spill line the next record starts on
 
+  static Status WriteAll(int fd, std::string& buffer, const std::string& path) {
+    size_t done = 0;
+    while (done < buffer.size()) {
+      const ssize_t n = ::write(fd, buffer.data() + done, buffer.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return Errno("cannot write", path);
+      done += static_cast<size_t>(n);
+    }
+    buffer.clear();
+    return Status::OK();
+  }
+  Status Open() {
+    csv = ::open(csv_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (csv < 0) return Errno("cannot create", csv_path);
+    map = ::open(map_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (map < 0) return Errno("cannot create", map_path);
+    csv_buffer.reserve(kWriteBuffer + (64 << 10));
+    map_buffer.reserve(kWriteBuffer / 4 + sizeof(SpilledLine));
+    return Status::OK();
+  }
+  Status Flush() {
+    LL_RETURN_IF_ERROR(WriteAll(csv, csv_buffer, csv_path));
+    return WriteAll(map, map_buffer, map_path);
+  }
   Status Close() {
-    Status st;
-    if (csv != nullptr && std::fclose(csv) != 0) st = Errno("cannot write", csv_path);
-    if (map != nullptr && std::fclose(map) != 0 && st.ok()) st = Errno("cannot write", map_path);
-    csv = map = nullptr;
+    Status st = csv >= 0 && map >= 0 ? Flush() : Status::OK();
+    if (csv >= 0 && ::close(csv) != 0 && st.ok()) st = Errno("cannot write", csv_path);
+    if (map >= 0 && ::close(map) != 0 && st.ok()) st = Errno("cannot write", map_path);
+    csv = map = -1;
     return st;
   }
   ~Writer() { (void)Close(); }
@@ -90,26 +117,17 @@ Status Spill::Add(uint32_t bucket, std::string_view raw, uint64_t line) {
     w = std::make_unique<Writer>();
     w->csv_path = CsvPath(file_, bucket);
     w->map_path = LineMapPath(file_, bucket);
-    w->csv = std::fopen(w->csv_path.c_str(), "wb");
-    if (w->csv == nullptr) return Errno("cannot create", w->csv_path);
-    w->map = std::fopen(w->map_path.c_str(), "wb");
-    if (w->map == nullptr) return Errno("cannot create", w->map_path);
-    w->csv_buffer.resize(kWriteBuffer);
-    w->map_buffer.resize(kWriteBuffer / 4);
-    std::setvbuf(w->csv, w->csv_buffer.data(), _IOFBF, w->csv_buffer.size());
-    std::setvbuf(w->map, w->map_buffer.data(), _IOFBF, w->map_buffer.size());
-    if (std::fwrite(header_line_.data(), 1, header_line_.size(), w->csv) != header_line_.size()) {
-      return Errno("cannot write", w->csv_path);
-    }
+    LL_RETURN_IF_ERROR(w->Open());
+    w->csv_buffer = header_line_;
     w->next_line = 1 + header_lines_;
     spilled_[file_][bucket] = 1;
   }
   const SpilledLine entry{w->next_line, line};
-  if (std::fwrite(raw.data(), 1, raw.size(), w->csv) != raw.size() || std::fputc('\n', w->csv) == EOF) {
-    return Errno("cannot write", w->csv_path);
-  }
-  if (std::fwrite(&entry, sizeof entry, 1, w->map) != 1) return Errno("cannot write", w->map_path);
+  w->csv_buffer.append(raw);
+  w->csv_buffer.push_back('\n');
+  w->map_buffer.append(reinterpret_cast<const char*>(&entry), sizeof entry);
   w->next_line += 1 + static_cast<uint64_t>(std::count(raw.begin(), raw.end(), '\n'));
+  if (w->csv_buffer.size() >= kWriteBuffer || w->map_buffer.size() >= kWriteBuffer / 4) return w->Flush();
   return Status::OK();
 }
 
@@ -150,8 +168,12 @@ Result<std::unique_ptr<LineMapReader>> LineMapReader::Open(const std::string& pa
 
 LineMapReader::~LineMapReader() { std::fclose(f_); }
 
-Status LineMapReader::Next(SpilledLine* out) {
-  if (std::fread(out, sizeof *out, 1, f_) != 1) return Status::Corruption("a spilled file's line map ends early");
+Status LineMapReader::Refill() {
+  entries_.resize(4096);
+  const size_t got = std::fread(entries_.data(), sizeof(SpilledLine), entries_.size(), f_);
+  entries_.resize(got);
+  next_ = 0;
+  if (got == 0) return Status::Corruption("a spilled file's line map ends early");
   return Status::OK();
 }
 

@@ -67,11 +67,18 @@ class LineMapReader {
   static Result<std::unique_ptr<LineMapReader>> Open(const std::string& path);
   ~LineMapReader();
   // The next record's entry; Corruption when the map ends.
-  Status Next(SpilledLine* out);
+  Status Next(SpilledLine* out) {
+    if (next_ == entries_.size()) LL_RETURN_IF_ERROR(Refill());
+    *out = entries_[next_++];
+    return Status::OK();
+  }
 
  private:
   explicit LineMapReader(std::FILE* f) : f_(f) {}
+  Status Refill();
   std::FILE* f_;
+  std::vector<SpilledLine> entries_;  // read ahead
+  size_t next_ = 0;
 };
 
 // The whole line map (for the rare lookups of rows demoted to duplicate_key), and the landed line of a spill line.
