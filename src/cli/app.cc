@@ -231,7 +231,7 @@ Result<std::optional<DayNumber>> ParseAsOf(const std::string& text) {
 }
 
 int CmdRun(const std::string& lake_dir, const std::string& as_of_text, bool json, bool full_refresh,
-           uint32_t partitions) {
+           uint32_t partitions, uint64_t memory_limit) {
   const int64_t started = catalog::NowUnixMs();
   auto as_of_option = ParseAsOf(as_of_text);
   if (!as_of_option.ok()) return Fail(as_of_option.status());
@@ -268,6 +268,14 @@ int CmdRun(const std::string& lake_dir, const std::string& as_of_text, bool json
         "held back: " + BreakingLine(b) + "; ingest a corrected " + b.table + " extract to supersede it";
     std::fprintf(stderr, "ledgerlake: %s\n", line.c_str());
     held_message += (held_message.empty() ? "" : "; ") + line;
+  }
+
+  // --memory-limit: as many passes as the memory model says a complete run needs; one pass (and so an
+  // incremental run, whose state is smaller than a complete run's peak) when it fits.
+  if (memory_limit > 0) {
+    auto passes = lake::PassesFor(lake::FilesToApply(*landed, {}, holds), memory_limit);
+    if (!passes.ok()) return Fail(passes.status());
+    partitions = *passes;
   }
 
   // The base: the run of the newest day before D. Days only move forward: a partition D is a delta against the
@@ -514,6 +522,12 @@ int Main(int argc, char** argv) {
                   "bound memory: a complete run in N passes, each holding about 1/N of the accounts (saves no state, so "
                   "the next run is complete too)")
       ->check(CLI::Range(1u, engine::kMaxBuckets));
+  uint64_t memory_limit = 0;
+  run->add_option("--memory-limit", memory_limit,
+                  "bound memory to about this much (e.g. 2GB): the run takes as many passes as its extracts need "
+                  "(see --partitions), or runs as usual when they fit")
+      ->transform(CLI::AsSizeValue(false))
+      ->excludes("--partitions");
 
   CLI::App* query = app.add_subcommand("query", "SQL over the datasets, rejects and raw tables");
   std::string sql;
@@ -575,7 +589,7 @@ int Main(int argc, char** argv) {
 
   if (init->parsed()) return CmdInit(lake_dir);
   if (ingest->parsed()) return CmdIngest(lake_dir, inputs, table);
-  if (run->parsed()) return CmdRun(lake_dir, as_of, json, full_refresh, partitions);
+  if (run->parsed()) return CmdRun(lake_dir, as_of, json, full_refresh, partitions, memory_limit);
   if (query->parsed()) return CmdQuery(lake_dir, sql, format, query_as_of);
   if (generate->parsed()) return CmdGenerate(gen_options, first_day, last_day);
   if (crawl->parsed()) return CmdCrawl(lake_dir, crawl_json);

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <atomic>
 #include <chrono>
 #include <thread>
@@ -328,6 +329,24 @@ std::vector<const LandedFile*> FilesToApply(const std::vector<LandedFile>& lande
     if (f.sequence > bookmarks[t] && (holds[t] == 0 || f.sequence < holds[t])) out.push_back(&f);
   }
   return out;
+}
+
+Result<uint32_t> PassesFor(const std::vector<const LandedFile*>& files, uint64_t limit) {
+  double bytes = 0;
+  for (const LandedFile* f : files) {
+    if (f->table != TableId::kSkus) bytes += static_cast<double>(f->decoded_bytes);
+  }
+  const double one_pass = kPeakPerDecodedByte * bytes;
+  if (one_pass + static_cast<double>(kFixedPeakBytes) <= static_cast<double>(limit)) return 1u;
+  const double room = static_cast<double>(limit) - static_cast<double>(kFixedPeakBytes);
+  const double passes = room > 0 ? std::ceil(one_pass / room) : HUGE_VAL;
+  if (passes > engine::kMaxBuckets) {
+    return Status::InvalidArgument("a memory limit of " + std::to_string(limit >> 20) + " MiB is too small for " +
+                                   std::to_string(static_cast<uint64_t>(bytes) >> 20) +
+                                   " MiB of extracts: even " + std::to_string(engine::kMaxBuckets) +
+                                   " passes would need more");
+  }
+  return static_cast<uint32_t>(passes);
 }
 
 Result<RunReport> Run(const Lake& lake, const RunOptions& options) {

@@ -94,6 +94,16 @@ inline constexpr std::string_view kBaseUnusable = "the previous run's state is u
 // A state refers to at most this many line logs; a run that would make more compacts them into one.
 inline constexpr size_t kMaxLineLogs = 8;
 
+// The memory model behind `run --memory-limit` (measured in docs/benchmarks.md, "Bounded memory"): a complete
+// run in one pass peaks at about kPeakPerDecodedByte x the decoded size of the account, invoice and line item
+// extracts it applies, and a run in P passes at about kFixedPeakBytes + that / P.
+inline constexpr double kPeakPerDecodedByte = 2.0;
+inline constexpr uint64_t kFixedPeakBytes = uint64_t{320} << 20;
+
+// The fewest passes (RunOptions::partitions) whose estimated peak for applying `files` fits in `limit` bytes.
+// InvalidArgument when even engine::kMaxBuckets passes would not fit.
+Result<uint32_t> PassesFor(const std::vector<const LandedFile*>& files, uint64_t limit);
+
 // Runs the job. The caller holds the lake lock. Fails (publishing nothing) when a landed file cannot be read or
 // a file cannot be written.
 Result<RunReport> Run(const Lake& lake, const RunOptions& options);
