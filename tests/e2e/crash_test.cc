@@ -109,6 +109,7 @@ TEST_F(CrashTest, KilledRunsLeaveTheViewsAsTheyWereOrAsTheRunLeavesThem) {
   LlOk({"ingest", dir_ + "/y"});                          // upserts, new invoices, new line groups
   scenario("2024-11-25", {}, 10);                         // an incremental run
   scenario("2024-11-25", {"--full-refresh"}, 6);          // a full refresh replacing the day: the same result
+  scenario("2024-11-26", {"--partitions", "4"}, 6);        // a run in 4 passes (files per pass, a spill in tmp/)
   EXPECT_NE(Digest(lake_), empty);
 }
 
