@@ -36,6 +36,14 @@ struct FateCounts {
   uint64_t rejected = 0;
   uint64_t duplicate = 0;
   uint64_t pending = 0;
+  FateCounts& operator+=(const FateCounts& o) {
+    read += o.read;
+    accepted += o.accepted;
+    rejected += o.rejected;
+    duplicate += o.duplicate;
+    pending += o.pending;
+    return *this;
+  }
 };
 
 // Where an entry's row is in its file: enough to fetch its text (and count its line) again if a later row of

@@ -3,9 +3,9 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cmath>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <thread>
 #include <filesystem>
 
@@ -102,7 +102,6 @@ engine::InvoiceFeatures Select(const engine::InvoiceFeatures& all, const std::ve
   }
   return out;
 }
-
 
 // Adds `seconds` to the stage `name`, appending it the first time (a partitioned run's passes add up).
 void AddStage(std::vector<StageTime>& stages, std::string name, double seconds) {
@@ -286,13 +285,7 @@ Status RunPartitioned(const Lake& lake, const RunOptions& options, const std::ve
       for (TableId t : contract::kAllTables) {
         // Every pass loads every sku; their fates count once, in pass 0 (engine/partitioning.h).
         if (t == TableId::kSkus && bucket != 0) continue;
-        engine::FateCounts& sum = report.tables[static_cast<size_t>(t)];
-        const engine::FateCounts& c = ledger.counts(t);
-        sum.read += c.read;
-        sum.accepted += c.accepted;
-        sum.rejected += c.rejected;
-        sum.duplicate += c.duplicate;
-        sum.pending += c.pending;
+        report.tables[static_cast<size_t>(t)] += ledger.counts(t);
       }
       pending = ledger.PendingRows();
       const auto start = Clock::now();
