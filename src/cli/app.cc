@@ -9,8 +9,8 @@
 #include <map>
 #include <mutex>
 #include <optional>
-#include <unordered_map>
 #include <set>
+#include <unordered_map>
 
 #include "catalog/catalog.h"
 #include "catalog/crawler.h"
@@ -288,9 +288,23 @@ int CmdRun(const std::string& lake_dir, const std::string& as_of_text, bool json
                                           "; a run as of " + FormatIsoDate(as_of) +
                                           " would rewrite history: run as of that day or later"));
     }
-    if (as_of == newest.day && !full_refresh && !newest.state.empty()) {
-      auto state = engine::ReadStateInfo(lake->root() + "/" + newest.state);
-      if (state.ok() && lake::FilesToApply(*landed, state->bookmarks, holds).empty()) {
+    if (as_of == newest.day && !full_refresh) {
+      // Nothing new: every file the run would apply is in the newest run's state (an incremental base) or, for
+      // a run that kept none (a run in several passes), among the files it consumed.
+      bool nothing_new = false;
+      if (!newest.state.empty()) {
+        auto state = engine::ReadStateInfo(lake->root() + "/" + newest.state);
+        nothing_new = state.ok() && lake::FilesToApply(*landed, state->bookmarks, holds).empty();
+      } else if (auto runs = cat->Runs(); runs.ok()) {
+        for (const catalog::RunRecord& r : *runs) {
+          if (r.run_id != newest.run_id) continue;
+          const std::set<uint64_t> consumed(r.consumed.begin(), r.consumed.end());
+          std::set<uint64_t> would_apply;
+          for (const lake::LandedFile* f : lake::FilesToApply(*landed, {}, holds)) would_apply.insert(f->sequence);
+          nothing_new = would_apply == consumed;
+        }
+      }
+      if (nothing_new) {
         std::fprintf(stderr, "ledgerlake: nothing to apply since the run as of %s; its partitions stay as they are\n",
                      FormatIsoDate(as_of).c_str());
         if (json) Print("{\"as_of\": \"" + FormatIsoDate(as_of) + "\", \"skipped\": \"nothing to apply since the run of that day\"}\n");

@@ -204,6 +204,12 @@ TEST_F(FatesTest, PartitionedRunsGiveEveryRowTheSameFateAndLine) {
     EXPECT_EQ(rows.out, expected_rows);
     // The spill is gone.
     EXPECT_TRUE(fs::is_empty(lake + "/tmp")) << "tmp/ holds what the run spilled";
+    // Such a run keeps no state, yet the same day again with nothing new writes nothing.
+    const std::string runs = RunLedgerlake(lake, {"catalog", "runs", "--json"}).out;
+    const CommandResult again = RunLedgerlake(lake, {"run", "--as-of", "2024-11-24", "--memory-limit", "330MB"});
+    EXPECT_EQ(again.exit_code, 0) << again.err;
+    EXPECT_NE(again.err.find("nothing to apply"), std::string::npos) << again.err;
+    EXPECT_EQ(RunLedgerlake(lake, {"catalog", "runs", "--json"}).out, runs);
   }
 }
 
