@@ -242,6 +242,21 @@ Result<std::unique_ptr<ByteSource>> ByteSource::Open(const std::string& path) {
   return std::unique_ptr<ByteSource>(std::make_unique<PlainFileSource>(std::move(file), size, std::move(prefix)));
 }
 
+Result<std::unique_ptr<ByteSource>> ByteSource::OpenPlainAt(const std::string& path, uint64_t offset) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::IOError(ErrnoMessage(path, "cannot open", errno));
+  auto file = std::make_unique<File>(path, fd);
+  struct stat st;
+  if (::fstat(fd, &st) != 0) return Status::IOError(ErrnoMessage(path, "cannot stat", errno));
+  if (!S_ISREG(st.st_mode)) return Status::IOError(path + ": not a regular file");
+  if (::lseek(fd, static_cast<off_t>(offset), SEEK_SET) < 0) return Status::IOError(ErrnoMessage(path, "cannot seek", errno));
+#ifdef POSIX_FADV_SEQUENTIAL
+  (void)::posix_fadvise(fd, static_cast<off_t>(offset), 0, POSIX_FADV_SEQUENTIAL);
+#endif
+  auto source = std::make_unique<PlainFileSource>(std::move(file), static_cast<uint64_t>(st.st_size), std::string());
+  return std::unique_ptr<ByteSource>(std::move(source));
+}
+
 std::unique_ptr<ByteSource> ByteSource::FromString(std::string bytes) {
   return std::make_unique<StringSource>(std::move(bytes));
 }

@@ -18,6 +18,9 @@ class ByteSource {
   // Opens `path`: plain bytes, or gzip (one or more members) when it starts with 1f 8b. Fails with a message
   // naming the file when it cannot be opened.
   static Result<std::unique_ptr<ByteSource>> Open(const std::string& path);
+  // The bytes of the plain file `path` from `offset` to its end, as they are (no gzip detection): a part of a
+  // file read side by side with others (csv/parts.h).
+  static Result<std::unique_ptr<ByteSource>> OpenPlainAt(const std::string& path, uint64_t offset);
   // A source over bytes in memory (tests).
   static std::unique_ptr<ByteSource> FromString(std::string bytes);
 

@@ -27,10 +27,8 @@
 
 namespace ledgerlake::csv {
 
-std::string_view RecordBatch::Value(const FieldSpan& f, std::string& scratch) const {
-  std::string_view s = span(f);
-  if (f.kind != FieldKind::kEscaped) return s;
-  Unescape(s, scratch);
+std::string_view RecordBatch::Unescaped(const FieldSpan& f, std::string& scratch) const {
+  Unescape(span(f), scratch);
   return scratch;
 }
 
@@ -620,6 +618,13 @@ Status RecordReader::NextBatch(RecordBatch& batch) {
   blank_lines_ = impl_->blank_lines;
   return s;
 }
+
+void RecordReader::StartWithoutHeader(size_t fields) {
+  impl_->expected_fields = fields;
+  impl_->header_done = true;
+}
+
+uint64_t RecordReader::line() const { return impl_->line; }
 
 uint64_t RecordReader::bytes_consumed() const { return impl_->bom + impl_->pos; }
 

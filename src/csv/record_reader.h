@@ -61,7 +61,9 @@ class RecordBatch {
   }
   std::string_view span(const FieldSpan& f) const { return std::string_view(data_ + f.begin, f.end - f.begin); }
   // The field's value; `scratch` is used only for kEscaped fields. A plain empty field is NULL: see IsNull.
-  std::string_view Value(const FieldSpan& f, std::string& scratch) const;
+  std::string_view Value(const FieldSpan& f, std::string& scratch) const {
+    return f.kind == FieldKind::kEscaped ? Unescaped(f, scratch) : span(f);
+  }
   static bool IsNull(const FieldSpan& f) { return f.kind == FieldKind::kPlain && f.begin == f.end; }
 
   // For the reader only.
@@ -74,6 +76,8 @@ class RecordBatch {
   std::vector<FieldSpan>& mutable_fields() { return fields_; }
 
  private:
+  std::string_view Unescaped(const FieldSpan& f, std::string& scratch) const;
+
   const char* data_ = nullptr;
   std::vector<RecordInfo> records_;
   std::vector<FieldSpan> fields_;
@@ -112,6 +116,14 @@ class RecordReader {
   // stream, or a header that is not valid UTF-8 or contains NUL bytes (the file is not CSV text).
   Status ReadHeader();
   const std::vector<std::string>& header() const { return header_; }  // unescaped header names
+
+  // Instead of ReadHeader, for a stream that starts at a record boundary inside a file (a part read side by
+  // side with others, csv/parts.h): records are expected to have `fields` fields, no BOM is looked for, and
+  // line numbers and offsets count from the stream's start (line 1, offset 0).
+  void StartWithoutHeader(size_t fields);
+
+  // The physical line the next record starts on (after ReadHeader: the first line after the header).
+  uint64_t line() const;
 
   // Fills `batch` with the next records: at most batch_records, fewer when the read buffer ends (a batch never
   // spans two buffer fills); batch.size() == 0 means end of stream. Fails on I/O/gzip errors, and with

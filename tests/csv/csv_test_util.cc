@@ -44,6 +44,27 @@ std::ostream& operator<<(std::ostream& os, const Rec& r) {
   return os << "]}";
 }
 
+Rec ToRec(const RecordBatch& batch, size_t i) {
+  const RecordInfo& info = batch.record(i);
+  Rec r;
+  r.line = info.line;
+  r.offset = info.offset;
+  r.consumed = info.consumed;
+  r.raw = std::string(batch.raw(i));
+  r.error = info.error;
+  std::string scratch;
+  for (uint32_t f = 0; f < info.field_count; ++f) {
+    const FieldSpan& fs = batch.field(i, f);
+    r.kinds.push_back(fs.kind);
+    if (RecordBatch::IsNull(fs)) {
+      r.fields.emplace_back(std::nullopt);
+    } else {
+      r.fields.emplace_back(std::string(batch.Value(fs, scratch)));
+    }
+  }
+  return r;
+}
+
 ReadOut ReadAll(std::unique_ptr<ByteSource> source, const ReaderOptions& options) {
   ReadOut out;
   RecordReader reader(std::move(source), options);
@@ -53,7 +74,6 @@ ReadOut ReadAll(std::unique_ptr<ByteSource> source, const ReaderOptions& options
   out.header_end = reader.bytes_consumed();
   out.header_blank_lines = reader.blank_lines();
   RecordBatch batch;
-  std::string scratch;
   for (;;) {
     Status s = reader.NextBatch(batch);
     if (!s.ok()) {
@@ -65,12 +85,7 @@ ReadOut ReadAll(std::unique_ptr<ByteSource> source, const ReaderOptions& options
     EXPECT_LE(batch.size(), std::max<size_t>(options.batch_records, 1));
     for (size_t i = 0; i < batch.size(); ++i) {
       const RecordInfo& info = batch.record(i);
-      Rec r;
-      r.line = info.line;
-      r.offset = info.offset;
-      r.consumed = info.consumed;
-      r.raw = std::string(batch.raw(i));
-      r.error = info.error;
+      Rec r = ToRec(batch, i);
       EXPECT_LE(info.raw_begin, info.raw_end);
       EXPECT_LE(info.raw_end - info.raw_begin, info.consumed);
       if (info.error == RecordError::kUnterminatedQuote) { EXPECT_EQ(info.field_count, 0u); }
@@ -101,12 +116,6 @@ ReadOut ReadAll(std::unique_ptr<ByteSource> source, const ReaderOptions& options
             EXPECT_TRUE(!sp.empty() && sp.front() == '"');
             joined += sp;
             break;
-        }
-        r.kinds.push_back(fs.kind);
-        if (RecordBatch::IsNull(fs)) {
-          r.fields.emplace_back(std::nullopt);
-        } else {
-          r.fields.emplace_back(std::string(batch.Value(fs, scratch)));
         }
       }
       if (info.error != RecordError::kUnterminatedQuote) { EXPECT_EQ(joined, r.raw) << r; }

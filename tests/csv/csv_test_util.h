@@ -46,6 +46,9 @@ struct ReadOut {
   size_t batches = 0;
 };
 
+// Record i of `batch` as plain values.
+Rec ToRec(const RecordBatch& batch, size_t i);
+
 // Reads everything: ReadHeader, then NextBatch until the end or an error. Checks per-batch structure
 // (batch size limit, spans inside the record, raw text consistent with the fields) as it goes.
 ReadOut ReadAll(std::unique_ptr<ByteSource> source, const ReaderOptions& options = {});
