@@ -5,7 +5,8 @@
 #                [--duckdb-threads N] [--duckdb-memory-limit X] [--wait-idle S] [--max-other P] [--retries R] [--keep]
 #
 # 1. Generates the delivery with `ledgerlake generate` (fixed seed; reused from DIR when kept by an earlier --keep).
-# 2. Times `ledgerlake ingest` of it into a fresh lake, K times.
+# 2. Times `ledgerlake ingest` of it into a fresh lake, K times, each after a plain copy of the same files to the
+#    same disk (`cp`, then `sync` of the copies: what "the disk's copy speed" means in the ingest target).
 # 3. Alternates K times: `ledgerlake run --as-of D --full-refresh` on that lake, then DuckDB running
 #    tests/reference/features.sql + bench/duckdb_features.sql over the same CSVs into a fresh, empty OUT_DIR.
 #    Every command runs under GNU time (wall, user+sys CPU, peak RSS). For shared machines: each first waits (at
@@ -93,6 +94,7 @@ logs="$out/logs"
 lake="$out/lake"
 duck_out="$out/duckdb-out"
 duck_cwd="$out/duckdb-tmp"  # DuckDB spills to .tmp in its working directory
+copy_dir="$out/copy"
 partition="ingest_year=${as_of:0:4}/ingest_month=${as_of:5:2}/ingest_day=${as_of:8:2}"
 rm -rf "$logs" "$out"/*.times "$out"/*.discarded
 mkdir -p "$logs" "$duck_cwd"
@@ -170,10 +172,17 @@ fresh_duck_out() {
   mkdir -p "$duck_out"
 }
 
-echo "bench: ingest x $runs" >&2
+fresh_copy() {
+  rm -rf "$copy_dir"
+  mkdir -p "$copy_dir"
+}
+
+echo "bench: copy and ingest, alternating, x $runs" >&2
 for ((i = 1; i <= runs; i++)); do
+  measure copy fresh_copy sh -c 'cp "$0"/*.csv "$1"/ && sync "$1"/*.csv' "$data" "$copy_dir"
   measure ingest fresh_lake "$ll" --lake "$lake" ingest "$data"
 done
+rm -rf "$copy_dir"
 
 echo "bench: run --full-refresh and DuckDB, alternating, x $runs" >&2
 for ((i = 1; i <= runs; i++)); do
@@ -218,7 +227,7 @@ median() {  # median of column $2 of file $1
     awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'
 }
 declare -A med  # med[<step>.<wall|cpu|rss|other>]
-for step in ingest ledgerlake duckdb; do
+for step in copy ingest ledgerlake duckdb; do
   for col in 1:wall 2:cpu 3:rss 4:other; do med[$step.${col#*:}]=$(median "$out/$step.times" "${col%%:*}"); done
 done
 row() {  # row LABEL WALL CPU RSS_KIB
@@ -259,6 +268,7 @@ $(thousands "$li_rows") line items), as of $as_of. Medians of $runs runs; MB/s a
 
 | step | wall s | CPU s | peak RSS MiB | MB/s | rows/s |
 |---|---:|---:|---:|---:|---:|
+$(row "copy of the CSVs (cp + sync)" "${med[copy.wall]}" "${med[copy.cpu]}" "${med[copy.rss]}")
 $(row "ledgerlake ingest" "${med[ingest.wall]}" "${med[ingest.cpu]}" "${med[ingest.rss]}")
 $(row "ledgerlake run --full-refresh" "${med[ledgerlake.wall]}" "${med[ledgerlake.cpu]}" "${med[ledgerlake.rss]}")
 $(row "DuckDB features.sql + duckdb_features.sql" "${med[duckdb.wall]}" "${med[duckdb.cpu]}" "${med[duckdb.rss]}")
@@ -266,8 +276,11 @@ $(row "DuckDB features.sql + duckdb_features.sql" "${med[duckdb.wall]}" "${med[d
 
 - Targets (for 5M invoices on 2 cores): wall ratio >= 3 — $(verdict "$wall_ratio" 3); \
 RSS ratio >= 2 — $(verdict "$rss_ratio" 2).
+- Ingest (copy, hash, read and type every value): $(ratio "${med[ingest.wall]}" "${med[copy.wall]}")x the time \
+of a plain copy of the same files, i.e. at $(awk -v c="${med[copy.wall]}" -v i="${med[ingest.wall]}" \
+'BEGIN {printf "%.0f%%", 100 * c / i}') of the disk's copy speed.
 - ledgerlake's stages (median s, from \`run --json\`): $stages.
-- Each run's wall s (other processes' CPU share): ingest $(runs_of ingest); \
+- Each run's wall s (other processes' CPU share): copy $(runs_of copy); ingest $(runs_of ingest); \
 ledgerlake run $(runs_of ledgerlake); DuckDB $(runs_of duckdb).
 - Runs repeated because other processes took over $max_other% of the CPU: ingest $(discarded ingest), \
 ledgerlake run $(discarded ledgerlake), DuckDB $(discarded duckdb).

@@ -3,9 +3,7 @@
 #include "catalog/catalog.h"
 
 #include <algorithm>
-#include <atomic>
 #include <ctime>
-#include <thread>
 #include <unordered_map>
 
 #include "catalog/migrations.h"
@@ -30,27 +28,23 @@ Result<std::unordered_map<uint64_t, std::string>> KnownFiles(sqlite::Database& d
   return known;
 }
 
-// Crawls `files` on up to hardware_concurrency threads (the crawl is CPU-bound); profiles in the same order.
-// Files with a profile in `profiled` (by sequence) are not read again.
+// Crawls `files` on one thread per core (the crawl is CPU-bound; a large plain file is read in parts on all of
+// them); profiles in the same order. Files with a profile in `profiled` (by sequence) are not read again.
 Result<std::vector<FileProfile>> CrawlAll(const std::vector<const lake::LandedFile*>& files,
                                           const std::unordered_map<uint64_t, FileProfile>* profiled = nullptr) {
   std::vector<Result<FileProfile>> results(files.size(), Result<FileProfile>(Status::OK()));
-  std::atomic<size_t> next{0};
-  auto worker = [&]() {
-    for (size_t i = next++; i < files.size(); i = next++) {
-      const auto known = profiled ? profiled->find(files[i]->sequence) : decltype(profiled->end()){};
-      if (profiled && known != profiled->end()) {
-        results[i] = known->second;
-      } else {
-        results[i] = CrawlFile(files[i]->path, files[i]->table);
-      }
+  TaskPool pool;
+  pool.ParallelFor(files.size(), [&](size_t i) {
+    const lake::LandedFile& f = *files[i];
+    const auto known = profiled ? profiled->find(f.sequence) : decltype(profiled->end()){};
+    if (profiled && known != profiled->end()) {
+      results[i] = known->second;
+    } else if (f.gzip) {
+      results[i] = CrawlFile(f.path, f.table);
+    } else {
+      results[i] = CrawlPlainFile(f.path, f.table, f.path, pool);  // landed files are never written again
     }
-  };
-  const size_t threads = std::min<size_t>(files.size(), std::max(1u, std::thread::hardware_concurrency()));
-  std::vector<std::thread> pool;
-  for (size_t t = 1; t < threads; ++t) pool.emplace_back(worker);
-  worker();
-  for (std::thread& t : pool) t.join();
+  });
   std::vector<FileProfile> profiles;
   profiles.reserve(files.size());
   for (Result<FileProfile>& r : results) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "contract/values.h"
+#include "csv/parts.h"
 #include "csv/record_reader.h"
 
 namespace ledgerlake::catalog {
@@ -71,6 +72,18 @@ class DateShapes {
     sep_ = sep;
   }
 
+  // As if `later`'s values had been added after this one's.
+  void Merge(const DateShapes& later) {
+    if (later.mixed_) mixed_ = true;
+    if (mixed_ || !later.seen_) return;
+    if (seen_ && (later.kind_ != kind_ || later.sep_ != sep_)) return Mix();
+    seen_ = true;
+    kind_ = later.kind_;
+    sep_ = later.sep_;
+    day_first_ |= later.day_first_;
+    month_first_ |= later.month_first_;
+  }
+
   // The format every value added shares, or "".
   std::string Format() const {
     if (!seen_ || mixed_) return "";
@@ -106,26 +119,41 @@ class TypeInference {
       int64_t n = 0;
       if (may_int_ && contract::ParseInteger(v, &n)) {
         may_date_ = false;
+        typed_seen_ = true;
         return;
       }
       const contract::DecimalError e = may_dec_ ? contract::ParseCents(v, &n) : contract::DecimalError::kSyntax;
       if (e == contract::DecimalError::kNone || e == contract::DecimalError::kTooManyPlaces) {
         may_int_ = false;
         may_date_ = false;
+        typed_seen_ = true;
         scale_ = std::max(scale_, Scale(v));
         return;
       }
       may_int_ = may_dec_ = false;
     }
     if (may_date_) {
-      DayNumber d = 0;
-      if (contract::ParseDateOrTimestamp(v, &d)) {
+      if (contract::IsDateOrTimestamp(v)) {
         if (v.size() > 10 && !time_sep_) time_sep_ = v[10];
+        typed_seen_ = true;
         return;
       }
       may_date_ = false;
     }
     shapes_.Add(v);
+  }
+
+  // As if `later`'s values had been added after this one's. Every flag is a conjunction over the values, and
+  // the shapes are over all values (a number or an ISO date matches no date shape), so the order of the values
+  // does not matter: a file read in parts is typed as when read whole.
+  void Merge(const TypeInference& later) {
+    may_int_ &= later.may_int_;
+    may_dec_ &= later.may_dec_;
+    may_date_ &= later.may_date_;
+    scale_ = std::max(scale_, later.scale_);
+    if (!time_sep_) time_sep_ = later.time_sep_;
+    typed_seen_ |= later.typed_seen_;
+    shapes_.Merge(later.shapes_);
   }
 
   ColumnSchema Schema(uint64_t values) const {
@@ -139,13 +167,14 @@ class TypeInference {
     } else if (may_date_) {
       s.type = time_sep_ ? ColumnType::kTimestamp : ColumnType::kDate;
       s.format = time_sep_ ? TimestampFormat(time_sep_) : kIsoDate;
-    } else {
+    } else if (!typed_seen_) {  // a number or an ISO date among the values: they share no date shape
       s.format = shapes_.Format();
     }
     return s;
   }
 
  private:
+  bool typed_seen_ = false;  // a value was taken as an integer, decimal or ISO date
   bool may_int_ = true;
   bool may_dec_ = true;
   bool may_date_ = true;
@@ -172,12 +201,10 @@ class ContractTally {
         }
         if (ok) scale_ = std::max(scale_, Scale(v));
         break;
-      case ValueType::kDate: {
-        DayNumber d = 0;
-        ok = contract::ParseDateOrTimestamp(v, &d);
+      case ValueType::kDate:
+        ok = contract::IsDateOrTimestamp(v);
         if (ok && v.size() > 10 && !time_sep_) time_sep_ = v[10];
         break;
-      }
       case ValueType::kText: ok = true; break;
     }
     if (ok) return true;
@@ -209,6 +236,13 @@ class ContractTally {
   }
   std::string FailureFormat() const { return failing_shapes_.Format(); }
 
+  void Merge(const ContractTally& later) {
+    all_integer_ &= later.all_integer_;
+    scale_ = std::max(scale_, later.scale_);
+    if (!time_sep_) time_sep_ = later.time_sep_;
+    failing_shapes_.Merge(later.failing_shapes_);
+  }
+
  private:
   ValueType type_;
   bool all_integer_ = true;
@@ -217,70 +251,92 @@ class ContractTally {
   DateShapes failing_shapes_;
 };
 
+// Digits only, 1 to 18 of them: an integer for ParseInteger, in the form nearly every id and quantity takes.
+bool IsShortDigits(std::string_view v) {
+  if (v.size() - 1 >= 18) return false;
+  for (const char c : v) {
+    if (static_cast<unsigned>(static_cast<unsigned char>(c)) - '0' > 9) return false;
+  }
+  return true;
+}
+
 struct ColumnState {
   ColumnProfile profile;
   bool typed_by_contract = false;  // an integer, decimal or date column of the contract
   bool text_by_contract = false;   // a text column of the contract: never inferred
+  ValueType contract_type = ValueType::kText;
   TypeInference inference;
   ContractTally tally{ValueType::kText};
+
+  // As if `later`'s values had come after this column's; `line_shift` turns later's lines into file lines.
+  void Merge(const ColumnState& later, uint64_t line_shift) {
+    profile.schema.nullable |= later.profile.schema.nullable;
+    profile.values += later.profile.values;
+    if (profile.contract_failures == 0 && later.profile.contract_failures > 0) {
+      profile.failure_example = later.profile.failure_example;
+      profile.failure_line = later.profile.failure_line + line_shift;
+    }
+    profile.contract_failures += later.profile.contract_failures;
+    inference.Merge(later.inference);
+    tally.Merge(later.tally);
+  }
 };
 
-}  // namespace
-
-Result<FileProfile> CrawlFile(const std::string& path, contract::TableId table) {
-  auto source = csv::ByteSource::Open(path);
-  if (!source.ok()) return source.status();
-  return CrawlStream(std::move(*source), table, path);
-}
-
-Result<FileProfile> CrawlStream(std::unique_ptr<csv::ByteSource> source, contract::TableId table,
-                                std::string_view name) {
-  csv::RecordReader reader(std::move(source));
-  Status st = reader.ReadHeader();
-  if (!st.ok()) return Status::InvalidArgument(std::string(name) + ": " + st.message());
-  const std::vector<std::string>& header = reader.header();
-  const auto& specs = contract::TableColumns(table);
-
-  FileProfile file;
-  file.table = table;
-  std::vector<ColumnState> cols(header.size());
-  std::vector<bool> present(specs.size(), false);
-  for (size_t f = 0; f < header.size(); ++f) {
-    ColumnState& c = cols[f];
-    const std::optional<size_t> spec = contract::ContractColumnIndex(table, header[f]);
-    if (spec && !present[*spec]) {  // a repeated contract column is an extra column (ingest refuses those)
-      present[*spec] = true;
-      c.profile.contract_column = static_cast<int>(*spec);
-      c.profile.schema.name = std::string(specs[*spec].name);
-      c.text_by_contract = specs[*spec].type == ValueType::kText;
-      c.typed_by_contract = !c.text_by_contract;
-      c.tally = ContractTally(specs[*spec].type);
-    } else {
-      c.profile.schema.name = std::string(TrimBlanks(header[f]));
+// The profile of a run of a file's records: the whole file, or one part of it (whose line numbers count from
+// the part's start until it is merged).
+class FileCrawl {
+ public:
+  FileCrawl(contract::TableId table, const std::vector<std::string>& header) : cols_(header.size()) {
+    file_.table = table;
+    const auto& specs = contract::TableColumns(table);
+    std::vector<bool> present(specs.size(), false);
+    for (size_t f = 0; f < header.size(); ++f) {
+      ColumnState& c = cols_[f];
+      const std::optional<size_t> spec = contract::ContractColumnIndex(table, header[f]);
+      if (spec && !present[*spec]) {  // a repeated contract column is an extra column (ingest refuses those)
+        present[*spec] = true;
+        c.profile.contract_column = static_cast<int>(*spec);
+        c.profile.schema.name = std::string(specs[*spec].name);
+        c.text_by_contract = specs[*spec].type == ValueType::kText;
+        c.typed_by_contract = !c.text_by_contract;
+        c.contract_type = specs[*spec].type;
+        c.tally = ContractTally(specs[*spec].type);
+      } else {
+        c.profile.schema.name = std::string(TrimBlanks(header[f]));
+      }
+    }
+    for (size_t s = 0; s < specs.size(); ++s) {
+      if (specs[s].required && !present[s]) file_.missing_required.push_back(std::string(specs[s].name));
     }
   }
-  for (size_t s = 0; s < specs.size(); ++s) {
-    if (specs[s].required && !present[s]) file.missing_required.push_back(std::string(specs[s].name));
-  }
 
-  csv::RecordBatch batch;
-  std::string scratch;
-  for (;;) {
-    st = reader.NextBatch(batch);
-    if (!st.ok()) return Status::InvalidArgument(std::string(name) + ": " + st.message());
-    if (batch.size() == 0) break;
-    file.records += batch.size();
-    for (size_t i = 0; i < batch.size(); ++i) {
+  // Profiles the first `n` records of `batch`.
+  void Add(const csv::RecordBatch& batch, size_t n) {
+    file_.records += n;
+    const size_t ncols = cols_.size();
+    ColumnState* const cols = cols_.data();
+    for (size_t i = 0; i < n; ++i) {
       const csv::RecordInfo& rec = batch.record(i);
-      if (rec.error != csv::RecordError::kNone || rec.field_count != header.size()) {
-        ++file.skipped;
+      if (rec.error != csv::RecordError::kNone || rec.field_count != ncols) {
+        ++file_.skipped;
         continue;
       }
-      for (size_t f = 0; f < cols.size(); ++f) {
+      const csv::FieldSpan* spans = &batch.field(i, 0);
+      for (size_t f = 0; f < ncols; ++f) {
         ColumnState& c = cols[f];
-        const csv::FieldSpan& span = batch.field(i, f);
+        const csv::FieldSpan& span = spans[f];
+        if (span.kind == csv::FieldKind::kPlain) {
+          // Fast paths for the usual contract values, which need no trimming: the general path below gives the
+          // same result for them.
+          const std::string_view raw = batch.span(span);
+          if ((c.contract_type == ValueType::kInteger && IsShortDigits(raw)) ||
+              (c.contract_type == ValueType::kDate && raw.size() == 10 && IsIsoDate(raw))) {
+            ++c.profile.values;
+            continue;
+          }
+        }
         const std::string_view v =
-            csv::RecordBatch::IsNull(span) ? std::string_view() : TrimBlanks(batch.Value(span, scratch));
+            csv::RecordBatch::IsNull(span) ? std::string_view() : TrimBlanks(batch.Value(span, scratch_));
         if (v.empty()) {
           c.profile.schema.nullable = true;
           continue;
@@ -296,27 +352,107 @@ Result<FileProfile> CrawlStream(std::unique_ptr<csv::ByteSource> source, contrac
     }
   }
 
-  for (ColumnState& c : cols) {
-    ColumnProfile& p = c.profile;
-    ColumnSchema s;
-    if (c.text_by_contract) {
-      s.type = ColumnType::kText;
-    } else if (!c.typed_by_contract) {
-      s = c.inference.Schema(p.values);
-    } else if (p.contract_failures * 2 <= p.values) {
-      s = c.tally.Schema(p.values - p.contract_failures);
-    } else {  // mostly of another type: the type of all values
-      const uint64_t parsed = p.values - p.contract_failures;
-      s = c.inference.Schema(p.contract_failures);
-      if (parsed > 0) s = JoinTypes(s, c.tally.Schema(parsed));
-    }
-    s.name = std::move(p.schema.name);
-    s.nullable = p.schema.nullable;
-    p.schema = std::move(s);
-    if (c.typed_by_contract) p.failure_format = c.tally.FailureFormat();
-    file.columns.push_back(std::move(p));
+  // Takes in the profile of the records that follow this one's; its lines are `line_shift` short of file lines.
+  void Merge(const FileCrawl& later, uint64_t line_shift) {
+    file_.records += later.file_.records;
+    file_.skipped += later.file_.skipped;
+    for (size_t f = 0; f < cols_.size(); ++f) cols_[f].Merge(later.cols_[f], line_shift);
   }
-  return file;
+
+  FileProfile Finish() && {
+    for (ColumnState& c : cols_) {
+      ColumnProfile& p = c.profile;
+      ColumnSchema s;
+      if (c.text_by_contract) {
+        s.type = ColumnType::kText;
+      } else if (!c.typed_by_contract) {
+        s = c.inference.Schema(p.values);
+      } else if (p.contract_failures * 2 <= p.values) {
+        s = c.tally.Schema(p.values - p.contract_failures);
+      } else {  // mostly of another type: the type of all values
+        const uint64_t parsed = p.values - p.contract_failures;
+        s = c.inference.Schema(p.contract_failures);
+        if (parsed > 0) s = JoinTypes(s, c.tally.Schema(parsed));
+      }
+      s.name = std::move(p.schema.name);
+      s.nullable = p.schema.nullable;
+      p.schema = std::move(s);
+      if (c.typed_by_contract) p.failure_format = c.tally.FailureFormat();
+      file_.columns.push_back(std::move(p));
+    }
+    return std::move(file_);
+  }
+
+ private:
+  FileProfile file_;
+  std::vector<ColumnState> cols_;
+  std::string scratch_;
+};
+
+// A file's parts, each profiled on its own, for csv::ReadInParts.
+class PartsCrawl final : public csv::PartVisitor {
+ public:
+  PartsCrawl(contract::TableId table, const std::vector<std::string>& header, size_t parts)
+      : table_(table), header_(header) {
+    for (size_t k = 0; k < parts; ++k) parts_.emplace_back(table, header);
+  }
+  void Records(size_t part, const csv::RecordBatch& batch, size_t n) override { parts_[part].Add(batch, n); }
+  void Restart(size_t part) override { parts_[part] = FileCrawl(table_, header_); }
+
+  FileProfile Finish(const std::vector<csv::PartStart>& starts) && {
+    FileCrawl all(table_, header_);
+    for (size_t k = 0; k < parts_.size(); ++k) all.Merge(parts_[k], starts[k].line - 1);
+    return std::move(all).Finish();
+  }
+
+ private:
+  contract::TableId table_;
+  const std::vector<std::string>& header_;
+  std::vector<FileCrawl> parts_;
+};
+
+}  // namespace
+
+Result<FileProfile> CrawlFile(const std::string& path, contract::TableId table) {
+  auto source = csv::ByteSource::Open(path);
+  if (!source.ok()) return source.status();
+  return CrawlStream(std::move(*source), table, path);
+}
+
+Result<FileProfile> CrawlStream(std::unique_ptr<csv::ByteSource> source, contract::TableId table,
+                                std::string_view name) {
+  csv::RecordReader reader(std::move(source));
+  Status st = reader.ReadHeader();
+  if (!st.ok()) return Status::InvalidArgument(std::string(name) + ": " + st.message());
+  FileCrawl crawl(table, reader.header());
+  csv::RecordBatch batch;
+  for (;;) {
+    st = reader.NextBatch(batch);
+    if (!st.ok()) return Status::InvalidArgument(std::string(name) + ": " + st.message());
+    if (batch.size() == 0) break;
+    crawl.Add(batch, batch.size());
+  }
+  return std::move(crawl).Finish();
+}
+
+Result<FileProfile> CrawlPlainFile(const std::string& path, contract::TableId table, std::string_view name,
+                                   TaskPool& pool, size_t parts) {
+  std::vector<std::string> header;
+  auto layout = csv::ReadLayout(path, &header);
+  if (!layout.ok()) {
+    parts = 1;
+  } else if (parts == 0) {
+    parts = csv::PartsFor(layout->file_bytes - layout->data_begin, pool.threads());
+  }
+  if (parts > 1) {
+    PartsCrawl crawl(table, header, parts);
+    auto starts = csv::ReadInParts(path, *layout, parts, pool, crawl);
+    if (starts.ok()) return std::move(crawl).Finish(*starts);
+  }
+  // Small, or a reader error: read it whole, for the whole-file reader's message.
+  auto source = csv::ByteSource::Open(path);
+  if (!source.ok()) return source.status();
+  return CrawlStream(std::move(*source), table, name);
 }
 
 }  // namespace ledgerlake::catalog

@@ -150,11 +150,12 @@ int CmdIngest(const std::string& lake_dir, const std::vector<std::string>& input
   // The crawler profiles each extract in landing's own pass over it, so ingest reads every file once.
   std::map<size_t, catalog::FileProfile> by_input;
   std::mutex by_input_mu;
-  auto crawl = [&](std::unique_ptr<csv::ByteSource> stream, contract::TableId t, const std::string& name, size_t i) {
-    auto profile = catalog::CrawlStream(std::move(stream), t, name);
+  auto crawl = [&](lake::Inspection& in) {
+    auto profile = in.stream ? catalog::CrawlStream(std::move(in.stream), in.table, in.name)
+                             : catalog::CrawlPlainFile(in.plain_copy, in.table, in.name, *in.pool);
     if (!profile.ok()) return profile.status();
     std::lock_guard<std::mutex> guard(by_input_mu);
-    by_input[i] = std::move(*profile);
+    by_input[in.index] = std::move(*profile);
     return Status::OK();
   };
   auto landed = lake::Land(*lake, inputs, table, crawl);

@@ -17,7 +17,7 @@ bool TwoDigits(std::string_view s, size_t at, int lo, int hi) {
 
 }  // namespace
 
-bool ParseInteger(std::string_view text, int64_t* out) {
+bool ParseIntegerSlow(std::string_view text, int64_t* out) {
   std::string_view s = TrimBlanks(text);
   if (s.empty()) return false;
   bool negative = false;
@@ -82,11 +82,10 @@ DecimalError ParseCents(std::string_view text, int64_t* cents) {
   return DecimalError::kNone;
 }
 
-bool ParseDateOrTimestamp(std::string_view text, DayNumber* out) {
-  std::string_view s = TrimBlanks(text);
-  if (s.size() < 10) return false;
-  const auto date = ParseIsoDate(s.substr(0, 10));
-  if (!date) return false;
+namespace {
+
+// The part of a trimmed date or timestamp after its 10-character date: nothing, or a valid time and zone.
+bool ValidTimePart(std::string_view s) {
   if (s.size() > 10) {
     // Time part: [T ]HH:MM:SS[.f+][zone]
     if (s[10] != 'T' && s[10] != ' ') return false;
@@ -119,8 +118,23 @@ bool ParseDateOrTimestamp(std::string_view text, DayNumber* out) {
       }
     }
   }
+  return true;
+}
+
+}  // namespace
+
+bool ParseDateOrTimestamp(std::string_view text, DayNumber* out) {
+  std::string_view s = TrimBlanks(text);
+  if (s.size() < 10) return false;
+  const auto date = ParseIsoDate(s.substr(0, 10));
+  if (!date || !ValidTimePart(s)) return false;
   *out = *date;
   return true;
+}
+
+bool IsDateOrTimestamp(std::string_view text) {
+  std::string_view s = TrimBlanks(text);
+  return s.size() >= 10 && IsIsoDate(s.substr(0, 10)) && ValidTimePart(s);
 }
 
 void FormatCents(int64_t cents, char* buf, size_t size) {

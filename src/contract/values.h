@@ -20,7 +20,25 @@ inline std::string_view TrimBlanks(std::string_view text) {
 }
 
 // A signed 64-bit integer ("+5", "-12", " 7 "). False on anything else, including overflow and "1.0".
-bool ParseInteger(std::string_view text, int64_t* out);
+bool ParseIntegerSlow(std::string_view text, int64_t* out);
+inline bool ParseInteger(std::string_view text, int64_t* out) {
+  // Inline fast path for what nearly every id and quantity is: 1 to 18 digits, no sign, no blanks.
+  const size_t n = text.size();
+  if (n - 1 < 18) {
+    int64_t v = 0;
+    size_t i = 0;
+    for (; i < n; ++i) {
+      const unsigned d = static_cast<unsigned>(static_cast<unsigned char>(text[i])) - '0';
+      if (d > 9) break;
+      v = v * 10 + d;
+    }
+    if (i == n) {
+      *out = v;
+      return true;
+    }
+  }
+  return ParseIntegerSlow(text, out);
+}
 
 enum class DecimalError { kNone, kSyntax, kTooManyPlaces, kOutOfRange };
 // A decimal with up to 2 places after the point ("7.5", "59.99", "-3", ".50") as cents. More places is
@@ -30,6 +48,8 @@ DecimalError ParseCents(std::string_view text, int64_t* cents);
 // "YYYY-MM-DD", or an ISO timestamp "YYYY-MM-DD[T ]HH:MM:SS[.fraction][Z|+HH:MM|-HH:MM|+HHMM|+HH]" taken as its
 // date (the date as written; the zone is checked, not applied).
 bool ParseDateOrTimestamp(std::string_view text, DayNumber* out);
+// The same check without the day number (the crawler's, which only types the column).
+bool IsDateOrTimestamp(std::string_view text);
 
 // Formats cents as a decimal with 2 places ("-0.05", "89.99").
 void FormatCents(int64_t cents, char* buf, size_t size);

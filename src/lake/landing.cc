@@ -1,20 +1,23 @@
 #include "lake/landing.h"
 
+#include <fcntl.h>
 #include <openssl/evp.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
-#include <thread>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <memory>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
 #include "csv/byte_source.h"
+#include "csv/parts.h"
 #include "csv/record_reader.h"
 
 namespace ledgerlake::lake {
@@ -107,9 +110,83 @@ nlohmann::json ToJson(const LandedFile& f) {
           {"unknown_columns", f.unknown_columns}};
 }
 
-// Reads, checks and copies one input to `*staged` (in the lake's tmp dir: not yet visible).
+// The inspection when Land is given none: every record is read, and nothing else is done with it.
+class SkipRecords final : public csv::PartVisitor {
+ public:
+  void Records(size_t, const csv::RecordBatch&, size_t) override {}
+  void Restart(size_t) override {}
+};
+
+Status ReadAllRecords(Inspection& in) {
+  std::unique_ptr<csv::ByteSource> stream = std::move(in.stream);
+  if (!stream) {
+    std::vector<std::string> header;
+    auto layout = csv::ReadLayout(in.plain_copy, &header);
+    if (layout.ok()) {
+      SkipRecords skip;
+      const size_t parts = csv::PartsFor(layout->file_bytes - layout->data_begin, in.pool->threads());
+      if (csv::ReadInParts(in.plain_copy, *layout, parts, *in.pool, skip).ok()) return Status::OK();
+    }
+    auto opened = csv::ByteSource::Open(in.plain_copy);  // for the whole-file reader's message
+    if (!opened.ok()) return opened.status();
+    stream = std::move(*opened);
+  }
+  csv::RecordReader reader(std::move(stream));
+  Status st = reader.ReadHeader();
+  csv::RecordBatch batch;
+  while (st.ok()) {
+    st = reader.NextBatch(batch);
+    if (batch.size() == 0) break;
+  }
+  return st;
+}
+
+// Copies the plain file `source` to `path`, hashing it on the way, and starts writing the copy to disk.
+Status CopyAndHash(csv::ByteSource& source, const std::string& path, LandedFile* out) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::IOError("cannot write " + path + ": " + std::strerror(errno));
+  std::unique_ptr<int, void (*)(int*)> closer(new int(fd), [](int* f) {
+    ::close(*f);
+    delete f;
+  });
+  constexpr size_t kBlock = size_t{4} << 20;
+  std::unique_ptr<char[]> buf(new char[kBlock]);
+  Sha256 sha;
+  uint64_t total = 0;
+  for (;;) {
+    size_t got = 0;
+    LL_RETURN_IF_ERROR(source.Read(buf.get(), kBlock, &got));
+    if (got == 0) break;
+    sha.Update(buf.get(), got);
+    for (size_t done = 0; done < got;) {
+      const ssize_t w = ::write(fd, buf.get() + done, got - done);
+      if (w < 0 && errno == EINTR) continue;
+      if (w < 0) return Status::IOError("cannot write " + path + ": " + std::strerror(errno));
+      done += static_cast<size_t>(w);
+    }
+    total += got;
+  }
+  // Start the writeback now; the fsync before the file is made visible then has little left to wait for.
+  (void)::sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+  if (::close(fd) != 0) {
+    closer.release();
+    return Status::IOError("cannot write " + path + ": " + std::strerror(errno));
+  }
+  *closer.release() = -1;
+  out->sha256 = sha.HexDigest();
+  out->decoded_bytes = total;
+  return Status::OK();
+}
+
+Status InspectionFailed(const std::string& input, const Status& st) {
+  return Status::InvalidArgument(st.message().starts_with(input) ? st.message() : input + ": " + st.message());
+}
+
+// Staging one input, first step: reads its header (which decides the table and proves the file is CSV text),
+// copies it to `*staged` (in the lake's tmp dir: not yet visible) and hashes it. A gzip input is inspected here
+// too, as it is decoded; a plain one afterwards, from its copy (InspectCopy).
 Status Stage(const std::string& input, std::optional<TableId> table_override, const Inspector& inspector,
-             size_t index, LandedFile* out, std::string* staged) {
+             size_t index, TaskPool& pool, LandedFile* out, std::string* staged) {
   const std::string source = fs::absolute(input).lexically_normal().string();
   auto opened = csv::ByteSource::Open(input);
   if (!opened.ok()) return opened.status();
@@ -140,45 +217,32 @@ Status Stage(const std::string& input, std::optional<TableId> table_override, co
   if (!map.ok()) return Status::InvalidArgument(input + ": " + map.status().message());
   out->unknown_columns = map->unknown_columns;
 
-  // One pass over the decoded bytes, as the record reader pulls them: hash them, copy them (plain files; gzip
-  // files are copied byte for byte afterwards), and read every record, so that a run never fails on a file
-  // ingest accepted (and a gzip file is proven intact).
-  std::ofstream copy;
-  if (!out->gzip) {
-    copy.open(*staged, std::ios::binary | std::ios::trunc);
-    if (!copy) return Status::IOError("cannot write " + *staged);
-  }
+  if (!out->gzip) return CopyAndHash(**opened, *staged, out);
+  // One pass over the decoded bytes, as the inspector pulls them: hash them and read every record (which proves
+  // the gzip stream intact). The file is then copied byte for byte.
   Sha256 sha;
   uint64_t decoded = 0;
-  auto tee = std::make_unique<TeeSource>(std::move(*opened), [&](const char* data, size_t n) {
+  Inspection inspection{*table, input, index, nullptr, "", &pool};
+  inspection.stream = std::make_unique<TeeSource>(std::move(*opened), [&](const char* data, size_t n) {
     sha.Update(data, n);
     decoded += n;
-    if (!out->gzip) copy.write(data, static_cast<std::streamsize>(n));
   });
-  Status st;
-  if (inspector) {
-    st = inspector(std::move(tee), *table, input, index);
-  } else {
-    csv::RecordReader reader(std::move(tee));
-    st = reader.ReadHeader();
-    csv::RecordBatch batch;
-    while (st.ok()) {
-      st = reader.NextBatch(batch);
-      if (batch.size() == 0) break;
-    }
-  }
-  if (!st.ok()) return Status::InvalidArgument(st.message().starts_with(input) ? st.message() : input + ": " + st.message());
+  const Status st = inspector ? inspector(inspection) : ReadAllRecords(inspection);
+  if (!st.ok()) return InspectionFailed(input, st);
   out->sha256 = sha.HexDigest();
   out->decoded_bytes = decoded;
-  if (out->gzip) {
-    std::error_code ec;
-    fs::copy_file(input, *staged, fs::copy_options::overwrite_existing, ec);
-    if (ec) return Status::IOError("cannot copy " + input + ": " + ec.message());
-  } else {
-    copy.close();
-    if (!copy) return Status::IOError("cannot write " + *staged);
-  }
-  return FsyncPath(*staged);
+  std::error_code ec;
+  fs::copy_file(input, *staged, fs::copy_options::overwrite_existing, ec);
+  if (ec) return Status::IOError("cannot copy " + input + ": " + ec.message());
+  return Status::OK();
+}
+
+// Staging a plain input, second step: its copy is read to the end (in parts, on all threads).
+Status InspectCopy(const std::string& input, const Inspector& inspector, size_t index, TaskPool& pool,
+                   const LandedFile& staged_file, const std::string& staged) {
+  Inspection inspection{staged_file.table, input, index, nullptr, staged, &pool};
+  const Status st = inspector ? inspector(inspection) : ReadAllRecords(inspection);
+  return st.ok() ? st : InspectionFailed(input, st);
 }
 
 }  // namespace
@@ -231,21 +295,42 @@ Result<std::vector<LandedFile>> Land(const Lake& lake, const std::vector<std::st
       if (!s.empty()) fs::remove(s, ec);
     }
   };
-  // Stage the files side by side (each is hashed, copied and read in one CPU-bound pass), then commit in order.
+  // Stage the files side by side, largest first (a large plain file is read in parts on every thread), then
+  // commit them in order.
+  std::vector<size_t> order(files.size());
+  std::vector<uint64_t> sizes(files.size(), 0);
+  for (size_t i = 0; i < files.size(); ++i) {
+    order[i] = i;
+    std::error_code ec;
+    sizes[i] = fs::file_size(files[i], ec);
+  }
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return sizes[a] > sizes[b]; });
   std::vector<Status> results(files.size());
-  std::atomic<size_t> next{0};
-  auto worker = [&] {
-    for (size_t i = next++; i < files.size(); i = next++) {
-      staged[i] = lake.tmp_dir() + "/land-" + std::to_string(::getpid()) + "-" + std::to_string(i);
-      results[i] = Stage(files[i], table_override, inspector, i, &out[i], &staged[i]);
-    }
-  };
-  const size_t threads = std::min<size_t>(files.size(), std::max(1u, std::thread::hardware_concurrency()));
-  std::vector<std::thread> pool;
-  for (size_t t = 1; t < threads; ++t) pool.emplace_back(worker);
-  worker();
-  for (std::thread& t : pool) t.join();
+  TaskPool pool;
+  pool.ParallelFor(files.size(), [&](size_t k) {
+    const size_t i = order[k];
+    staged[i] = lake.tmp_dir() + "/land-" + std::to_string(::getpid()) + "-" + std::to_string(i);
+    results[i] = Stage(files[i], table_override, inspector, i, pool, &out[i], &staged[i]);
+  });
   for (const Status& r : results) {
+    if (!r.ok()) {
+      discard();
+      return r;
+    }
+  }
+  // Every copy is written; their writeback started as each was copied. A thread of its own waits for them to
+  // reach the disk (which costs no CPU) while the pool reads the plain copies.
+  std::vector<Status> flushed(files.size());
+  std::thread flusher([&] {
+    for (size_t i = 0; i < files.size(); ++i) flushed[i] = FsyncPath(staged[i]);
+  });
+  pool.ParallelFor(files.size(), [&](size_t k) {
+    const size_t i = order[k];
+    if (!out[i].gzip) results[i] = InspectCopy(files[i], inspector, i, pool, out[i], staged[i]);
+  });
+  flusher.join();
+  for (size_t i = 0; i < files.size(); ++i) {
+    const Status& r = !results[i].ok() ? results[i] : flushed[i];
     if (!r.ok()) {
       discard();
       return r;

@@ -13,6 +13,7 @@
 #include "contract/schema.h"
 #include "csv/byte_source.h"
 #include "lake/lake.h"
+#include "util/task_pool.h"
 
 namespace ledgerlake::lake {
 
@@ -35,13 +36,23 @@ struct LandedFile {
 // full, decoded and checked (readable, text, gzip intact, required columns present) before any is made
 // visible; on failure the raw zone is unchanged and the message names the file. The caller holds the lake lock.
 //
-// Every input is read once: hashed, copied and read record by record in the same pass. By default the pass
-// just reads every record; an `inspector` reads the stream itself instead (the catalog's crawler profiles the
-// file on the way) and must read it to the end, returning an error when a record cannot be read. It is called
-// with the input's index among the expanded inputs (the index of its LandedFile in the result), from several
-// threads at once (one input each).
-using Inspector = std::function<Status(std::unique_ptr<csv::ByteSource> stream, contract::TableId table,
-                                       const std::string& name, size_t index)>;
+// Every input is read in full by `inspector` (the catalog's crawler, which profiles the file on the way; by
+// default each record is just read), so that a run never fails on a file ingest accepted; it returns an error
+// when a record cannot be read. A plain input is
+// first copied into the lake's tmp dir and hashed in one pass, and the inspector reads that copy, which nobody
+// else writes, in parts side by side on landing's threads (`pool`). A gzip input is decoded once: the inspector
+// reads the decoded stream while it is hashed (and proves the file intact). The inspector is called from
+// several threads at once (one input each), with the input's index among the expanded inputs (the index of its
+// LandedFile in the result).
+struct Inspection {
+  contract::TableId table{};
+  std::string name;                         // the input as given, for messages
+  size_t index = 0;
+  std::unique_ptr<csv::ByteSource> stream;  // gzip inputs: the decoded stream, to be read to its end
+  std::string plain_copy;                   // plain inputs: the staged copy, to be read to its end
+  TaskPool* pool = nullptr;
+};
+using Inspector = std::function<Status(Inspection& input)>;
 Result<std::vector<LandedFile>> Land(const Lake& lake, const std::vector<std::string>& inputs,
                                      std::optional<contract::TableId> table_override,
                                      const Inspector& inspector = {});

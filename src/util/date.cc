@@ -34,20 +34,35 @@ CivilDate CivilFromDays(DayNumber z0) {
   return CivilDate{yoe + era * 400 + (m <= 2 ? 1 : 0), m, d};
 }
 
+namespace {
+
+// "YYYY-MM-DD" with a real calendar day into *out. Unrolled: the validator and the crawler call it for every
+// date field.
+bool ParseCivil(std::string_view s, CivilDate* out) {
+  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
+  auto digit = [&](size_t i) { return static_cast<unsigned>(static_cast<unsigned char>(s[i])) - '0'; };
+  const unsigned y0 = digit(0), y1 = digit(1), y2 = digit(2), y3 = digit(3);
+  const unsigned m0 = digit(5), m1 = digit(6), d0 = digit(8), d1 = digit(9);
+  if ((y0 > 9) | (y1 > 9) | (y2 > 9) | (y3 > 9) | (m0 > 9) | (m1 > 9) | (d0 > 9) | (d1 > 9)) return false;
+  const int32_t year = static_cast<int32_t>(y0 * 1000 + y1 * 100 + y2 * 10 + y3);
+  const int32_t month = static_cast<int32_t>(m0 * 10 + m1);
+  const int32_t day = static_cast<int32_t>(d0 * 10 + d1);
+  if (month < 1 || month > 12 || day < 1 || (day > 28 && day > DaysInMonth(year, month))) return false;
+  *out = CivilDate{year, month, day};
+  return true;
+}
+
+}  // namespace
+
 std::optional<DayNumber> ParseIsoDate(std::string_view s) {
-  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return std::nullopt;
-  int32_t v[3] = {0, 0, 0};
-  const int starts[3] = {0, 5, 8};
-  const int lens[3] = {4, 2, 2};
-  for (int k = 0; k < 3; ++k) {
-    for (int i = 0; i < lens[k]; ++i) {
-      const char c = s[static_cast<size_t>(starts[k] + i)];
-      if (c < '0' || c > '9') return std::nullopt;
-      v[k] = v[k] * 10 + (c - '0');
-    }
-  }
-  if (v[1] < 1 || v[1] > 12 || v[2] < 1 || v[2] > DaysInMonth(v[0], v[1])) return std::nullopt;
-  return DaysFromCivil(CivilDate{v[0], v[1], v[2]});
+  CivilDate c{};
+  if (!ParseCivil(s, &c)) return std::nullopt;
+  return DaysFromCivil(c);
+}
+
+bool IsIsoDate(std::string_view s) {
+  CivilDate c{};
+  return ParseCivil(s, &c);
 }
 
 std::string FormatIsoDate(DayNumber days) {

@@ -26,6 +26,8 @@ CivilDate CivilFromDays(DayNumber days);
 
 // Strict ISO "YYYY-MM-DD" with a real calendar day; nullopt for anything else.
 std::optional<DayNumber> ParseIsoDate(std::string_view text);
+// The same check, without computing the day number: true when ParseIsoDate would give one.
+bool IsIsoDate(std::string_view text);
 
 // "YYYY-MM-DD" (4-digit year when 0..9999).
 std::string FormatIsoDate(DayNumber days);

@@ -3,6 +3,12 @@
 #include "catalog/crawler.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
 
 #include "catalog/test_support.h"
 
@@ -83,6 +89,16 @@ TEST(CrawlerTest, NonIsoDatesAreTextWithTheirFormat) {
   EXPECT_EQ(Col(Crawl(TableId::kAccounts, Accounts("x", {"24/11/2024", "soon"})), "x").schema.format, "");
   for (const char* csv : {"24/11/2024", "2024/11/24"}) {
     EXPECT_EQ(Col(Crawl(TableId::kAccounts, Accounts("x", {csv})), "x").schema.type, ColumnType::kText) << csv;
+  }
+  // A number or an ISO date among them does not share the format, in whichever order the values come (a file
+  // read in parts must be typed as when read whole).
+  for (const auto& values : std::vector<std::vector<std::string>>{{"5", "24/11/2024"}, {"24/11/2024", "5"},
+                                                                  {"2024-11-24", "24/11/2024"},
+                                                                  {"24/11/2024", "2024-11-24"},
+                                                                  {"1.5", "24/11/2024", "25/11/2024"}}) {
+    const ColumnSchema& x = Col(Crawl(TableId::kAccounts, Accounts("x", values)), "x").schema;
+    EXPECT_EQ(x.type, ColumnType::kText) << values[0];
+    EXPECT_EQ(x.format, "") << values[0];
   }
 }
 
@@ -183,6 +199,68 @@ TEST(CrawlerTest, UnreadableInputFailsNamingIt) {
   auto missing = CrawlFile("/nonexistent/accounts.csv", TableId::kAccounts);
   ASSERT_FALSE(missing.ok());
   EXPECT_NE(missing.status().message().find("/nonexistent/accounts.csv"), std::string::npos);
+}
+
+// Everything a profile says, as text, to compare two profiles whole.
+std::string Describe(const FileProfile& f) {
+  std::ostringstream os;
+  os << "records " << f.records << " skipped " << f.skipped << " missing";
+  for (const std::string& m : f.missing_required) os << " " << m;
+  os << "\n";
+  for (const ColumnProfile& c : f.columns) {
+    os << c.schema.name << " " << c.schema.TypeText() << " nullable " << c.schema.nullable << " format '"
+       << c.schema.format << "' contract " << c.contract_column << " values " << c.values << " failures "
+       << c.contract_failures << " example '" << c.failure_example << "' line " << c.failure_line
+       << " failure format '" << c.failure_format << "'\n";
+  }
+  return os.str();
+}
+
+// A random value for a column: mostly of one kind, with some of every other kind (and the odd broken record).
+std::string RandomValue(std::mt19937_64& rng, int kind) {
+  static const char* kOthers[] = {"", "  ", "7", "-3", "2.5", "1.125", "2024-02-29", "2023-02-29",
+                                  "2024-11-24 10:00:00", "2024-11-24T10:00:00Z", "24/11/2024", "11/24/2024",
+                                  "2024/11/24", "abc", "\"q, \"\"x\"\"\"", " 12 ", "\"multi\nline\""};
+  if (std::uniform_int_distribution<int>(0, 9)(rng) == 0) {
+    return kOthers[std::uniform_int_distribution<size_t>(0, std::size(kOthers) - 1)(rng)];
+  }
+  const int n = std::uniform_int_distribution<int>(1, 28)(rng);
+  switch (kind) {
+    case 0: return std::to_string(n * 1000 + 7);
+    case 1: return std::to_string(n) + "." + std::to_string(n % 10);
+    case 2: return "2024-0" + std::to_string(1 + n % 9) + "-" + (n < 10 ? "0" : "") + std::to_string(n);
+    case 3: return std::to_string(n) + "/11/2024";
+    default: return "text " + std::to_string(n);
+  }
+}
+
+TEST(CrawlerPartsTest, AFileReadInPartsIsProfiledAsWhenReadWhole) {
+  const std::string path = std::filesystem::temp_directory_path().string() + "/ll-crawl-parts-" +
+                           std::to_string(::getpid()) + ".csv";
+  std::mt19937_64 rng(99);
+  TaskPool pool(2);
+  for (int iter = 0; iter < 40; ++iter) {
+    // Invoices (integers, dates, a text-typed extra column) with extra columns of every kind.
+    std::string csv = iter % 3 == 0 ? "\xEF\xBB\xBF" : "";
+    csv += "invoice_id,account_id,date_issued,payment_dates,e0,e1,e2,e3,e4\n";
+    const int rows = std::uniform_int_distribution<int>(0, 400)(rng);
+    const int kinds[] = {0, 0, 2, 2, 0, 1, 2, 3, 4};
+    for (int r = 0; r < rows; ++r) {
+      if (std::uniform_int_distribution<int>(0, 50)(rng) == 0) csv += "\"broken,1\n";
+      for (int c = 0; c < 9; ++c) csv += (c ? "," : "") + RandomValue(rng, kinds[c]);
+      csv += "\n";
+    }
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << csv;
+    auto whole = CrawlStream(csv::ByteSource::FromString(csv), TableId::kInvoices, "x.csv");
+    ASSERT_TRUE(whole.ok()) << whole.status().message();
+    for (size_t parts : {1, 2, 3, 7, 16}) {
+      auto in_parts = CrawlPlainFile(path, TableId::kInvoices, "x.csv", pool, parts);
+      ASSERT_TRUE(in_parts.ok()) << in_parts.status().message();
+      EXPECT_EQ(Describe(*in_parts), Describe(*whole)) << "iteration " << iter << ", " << parts << " parts";
+    }
+    if (HasFailure()) break;
+  }
+  std::filesystem::remove(path);
 }
 
 }  // namespace
