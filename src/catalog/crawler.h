@@ -1,8 +1,9 @@
 // Crawler: the seed's Glue crawler for one landed extract. Reads the header and every record, streaming through
-// csv::RecordReader, and infers each column's type, nullability and date format. All rows, no sampling: measured
-// at about 180 MB/s per core (0.63 s for a 180 MB delivery of 2M invoices on 2 cores, files crawled in parallel),
-// cheaper than landing the same files. Used by the catalog when it registers a file; the
-// classification of what the profile means for the table's schema is in catalog/evolution.h.
+// csv::RecordReader, and infers each column's type, nullability and date format. All rows, no sampling. A large
+// plain file is read in parts on all cores (csv/parts.h) and the parts' profiles merged, with the same result as
+// one pass. Ingest crawls each file it lands: with hashing and copying, a 459 MB delivery takes 1.0-1.3 s on 2
+// cores (docs/benchmarks.md). Used by the catalog when it registers a file; the classification of what the
+// profile means for the table's schema is in catalog/evolution.h.
 #pragma once
 
 #include <cstdint>
