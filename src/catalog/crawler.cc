@@ -1,6 +1,7 @@
 #include "catalog/crawler.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "contract/values.h"
 #include "csv/parts.h"
@@ -252,8 +253,20 @@ class ContractTally {
 };
 
 // Digits only, 1 to 18 of them: an integer for ParseInteger, in the form nearly every id and quantity takes.
-bool IsShortDigits(std::string_view v) {
-  if (v.size() - 1 >= 18) return false;
+// The 8 bytes at v.data() may be read when `readable` says so: up to 8 digits are then checked at once.
+bool IsShortDigits(std::string_view v, bool readable) {
+  const size_t n = v.size();
+  if (n - 1 >= 18) return false;
+  if (n <= 8 && readable) {
+    uint64_t x;
+    std::memcpy(&x, v.data(), 8);  // little-endian: byte i of the field is byte i of x
+    const uint64_t keep = n == 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * n)) - 1;
+    x = (x & keep) | (0x3030303030303030ULL & ~keep);  // the bytes past the field read as '0'
+    // Each byte is a digit iff its high nibble is 3 and adding 6 keeps it 3. A carry out of a byte only comes
+    // from a byte that already fails.
+    constexpr uint64_t kHigh = 0xF0F0F0F0F0F0F0F0ULL;
+    return ((x & kHigh) | (((x + 0x0606060606060606ULL) & kHigh) >> 4)) == 0x3333333333333333ULL;
+  }
   for (const char c : v) {
     if (static_cast<unsigned>(static_cast<unsigned char>(c)) - '0' > 9) return false;
   }
@@ -313,8 +326,12 @@ class FileCrawl {
   // Profiles the first `n` records of `batch`.
   void Add(const csv::RecordBatch& batch, size_t n) {
     file_.records += n;
+    if (n == 0) return;
     const size_t ncols = cols_.size();
     ColumnState* const cols = cols_.data();
+    // The batch's records lie one after another in its data: a field may be read up to the last one's end.
+    const csv::RecordInfo& last = batch.record(batch.size() - 1);
+    const char* const readable_end = batch.raw(batch.size() - 1).data() + last.consumed;
     for (size_t i = 0; i < n; ++i) {
       const csv::RecordInfo& rec = batch.record(i);
       if (rec.error != csv::RecordError::kNone || rec.field_count != ncols) {
@@ -329,7 +346,7 @@ class FileCrawl {
           // Fast paths for the usual contract values, which need no trimming: the general path below gives the
           // same result for them.
           const std::string_view raw = batch.span(span);
-          if ((c.contract_type == ValueType::kInteger && IsShortDigits(raw)) ||
+          if ((c.contract_type == ValueType::kInteger && IsShortDigits(raw, readable_end - raw.data() >= 8)) ||
               (c.contract_type == ValueType::kDate && raw.size() == 10 && IsIsoDate(raw))) {
             ++c.profile.values;
             continue;

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "catalog/test_support.h"
+#include "contract/values.h"
 
 namespace ledgerlake::catalog {
 namespace {
@@ -199,6 +200,26 @@ TEST(CrawlerTest, UnreadableInputFailsNamingIt) {
   auto missing = CrawlFile("/nonexistent/accounts.csv", TableId::kAccounts);
   ASSERT_FALSE(missing.ok());
   EXPECT_NE(missing.status().message().find("/nonexistent/accounts.csv"), std::string::npos);
+}
+
+// The crawler checks short digit strings 8 bytes at a time: it must agree with the contract's ParseInteger on
+// every value, whatever byte sits where, and at the end of a batch (where it cannot read 8 bytes ahead).
+TEST(CrawlerTest, IntegerColumnsCountExactlyTheValuesParseIntegerRefuses) {
+  std::mt19937_64 rng(5);
+  const std::string alphabet = "0123456789012345678901234567890123456789/:+-. a\x7f";
+  std::string csv = "invoice_id,item_id,quantity\n";
+  uint64_t expected_failures = 0;
+  for (int r = 0; r < 20000; ++r) {
+    std::string v(std::uniform_int_distribution<size_t>(1, 20)(rng), '0');
+    for (char& c : v) c = alphabet[std::uniform_int_distribution<size_t>(0, alphabet.size() - 1)(rng)];
+    if (v.find_first_not_of(" ") == std::string::npos) v = "0";  // blanks only would be NULL
+    int64_t n = 0;
+    expected_failures += contract::ParseInteger(v, &n) ? 0 : 1;
+    csv += "1,2," + v + "\n";
+  }
+  const FileProfile f = Crawl(TableId::kLineItems, csv);
+  EXPECT_EQ(Col(f, "quantity").values, 20000u);
+  EXPECT_EQ(Col(f, "quantity").contract_failures, expected_failures);
 }
 
 // Everything a profile says, as text, to compare two profiles whole.
