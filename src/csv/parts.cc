@@ -8,6 +8,8 @@
 #include <cstring>
 #include <memory>
 
+#include "util/unique_fd.h"
+
 namespace ledgerlake::csv {
 
 namespace {
@@ -63,16 +65,12 @@ Outcome ReadPart(const std::string& path, uint64_t begin, uint64_t stop, const F
 
 // The first line start at or after `at`: just past the first LF in [at - 1, EOF), or EOF.
 Result<uint64_t> LineStartFrom(const std::string& path, uint64_t at, uint64_t file_bytes) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Status::IOError(path + ": cannot open: " + std::strerror(errno));
-  std::unique_ptr<int, void (*)(int*)> closer(new int(fd), [](int* f) {
-    ::close(*f);
-    delete f;
-  });
+  const UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return Status::IOError(path + ": cannot open: " + std::strerror(errno));
   char buf[1 << 16];
   uint64_t pos = at - 1;
   while (pos < file_bytes) {
-    const ssize_t got = ::pread(fd, buf, sizeof buf, static_cast<off_t>(pos));
+    const ssize_t got = ::pread(fd.get(), buf, sizeof buf, static_cast<off_t>(pos));
     if (got < 0 && errno == EINTR) continue;
     if (got < 0) return Status::IOError(path + ": read failed: " + std::strerror(errno));
     if (got == 0) break;

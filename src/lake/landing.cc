@@ -19,6 +19,7 @@
 #include "csv/byte_source.h"
 #include "csv/parts.h"
 #include "csv/record_reader.h"
+#include "util/unique_fd.h"
 
 namespace ledgerlake::lake {
 
@@ -143,12 +144,8 @@ Status ReadAllRecords(Inspection& in) {
 
 // Copies the plain file `source` to `path`, hashing it on the way, and starts writing the copy to disk.
 Status CopyAndHash(csv::ByteSource& source, const std::string& path, LandedFile* out) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return Status::IOError("cannot write " + path + ": " + std::strerror(errno));
-  std::unique_ptr<int, void (*)(int*)> closer(new int(fd), [](int* f) {
-    ::close(*f);
-    delete f;
-  });
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  if (!fd.valid()) return Status::IOError("cannot write " + path + ": " + std::strerror(errno));
   constexpr size_t kBlock = size_t{4} << 20;
   std::unique_ptr<char[]> buf(new char[kBlock]);
   Sha256 sha;
@@ -159,7 +156,7 @@ Status CopyAndHash(csv::ByteSource& source, const std::string& path, LandedFile*
     if (got == 0) break;
     sha.Update(buf.get(), got);
     for (size_t done = 0; done < got;) {
-      const ssize_t w = ::write(fd, buf.get() + done, got - done);
+      const ssize_t w = ::write(fd.get(), buf.get() + done, got - done);
       if (w < 0 && errno == EINTR) continue;
       if (w < 0) return Status::IOError("cannot write " + path + ": " + std::strerror(errno));
       done += static_cast<size_t>(w);
@@ -167,12 +164,8 @@ Status CopyAndHash(csv::ByteSource& source, const std::string& path, LandedFile*
     total += got;
   }
   // Start the writeback now; the fsync before the file is made visible then has little left to wait for.
-  (void)::sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
-  if (::close(fd) != 0) {
-    closer.release();
-    return Status::IOError("cannot write " + path + ": " + std::strerror(errno));
-  }
-  *closer.release() = -1;
+  (void)::sync_file_range(fd.get(), 0, 0, SYNC_FILE_RANGE_WRITE);
+  if (fd.Close() != 0) return Status::IOError("cannot write " + path + ": " + std::strerror(errno));
   out->sha256 = sha.HexDigest();
   out->decoded_bytes = total;
   return Status::OK();
