@@ -275,9 +275,12 @@ bool IsShortDigits(std::string_view v, bool readable) {
 
 struct ColumnState {
   ColumnProfile profile;
-  bool typed_by_contract = false;  // an integer, decimal or date column of the contract
-  bool text_by_contract = false;   // a text column of the contract: never inferred
-  ValueType contract_type = ValueType::kText;
+  ValueType contract_type = ValueType::kText;  // the contract's type; kText for an extra column too
+
+  // An integer, decimal or date column of the contract.
+  bool typed_by_contract() const { return contract_type != ValueType::kText; }
+  // A text column of the contract: never inferred.
+  bool text_by_contract() const { return profile.contract_column >= 0 && contract_type == ValueType::kText; }
   TypeInference inference;
   ContractTally tally{ValueType::kText};
 
@@ -310,8 +313,6 @@ class FileCrawl {
         present[*spec] = true;
         c.profile.contract_column = static_cast<int>(*spec);
         c.profile.schema.name = std::string(specs[*spec].name);
-        c.text_by_contract = specs[*spec].type == ValueType::kText;
-        c.typed_by_contract = !c.text_by_contract;
         c.contract_type = specs[*spec].type;
         c.tally = ContractTally(specs[*spec].type);
       } else {
@@ -359,8 +360,8 @@ class FileCrawl {
           continue;
         }
         ++c.profile.values;
-        if (c.text_by_contract) continue;
-        if (!c.typed_by_contract) {
+        if (c.text_by_contract()) continue;
+        if (!c.typed_by_contract()) {
           c.inference.Add(v);
         } else if (!c.tally.Add(v, rec.line, &c.profile)) {
           c.inference.Add(v);  // typed with the other failures if they turn out to be the majority
@@ -380,9 +381,9 @@ class FileCrawl {
     for (ColumnState& c : cols_) {
       ColumnProfile& p = c.profile;
       ColumnSchema s;
-      if (c.text_by_contract) {
+      if (c.text_by_contract()) {
         s.type = ColumnType::kText;
-      } else if (!c.typed_by_contract) {
+      } else if (!c.typed_by_contract()) {
         s = c.inference.Schema(p.values);
       } else if (p.contract_failures * 2 <= p.values) {
         s = c.tally.Schema(p.values - p.contract_failures);
@@ -394,7 +395,7 @@ class FileCrawl {
       s.name = std::move(p.schema.name);
       s.nullable = p.schema.nullable;
       p.schema = std::move(s);
-      if (c.typed_by_contract) p.failure_format = c.tally.FailureFormat();
+      if (c.typed_by_contract()) p.failure_format = c.tally.FailureFormat();
       file_.columns.push_back(std::move(p));
     }
     return std::move(file_);
