@@ -42,23 +42,6 @@ Status LineLogWriter::Close() {
   return Status::OK();
 }
 
-namespace {
-
-bool GetVarint(const unsigned char*& p, const unsigned char* end, int64_t* out) {
-  uint64_t v = 0;
-  for (int shift = 0; shift < 64 && p < end; shift += 7) {
-    const unsigned char b = *p++;
-    v |= static_cast<uint64_t>(b & 0x7F) << shift;
-    if ((b & 0x80) == 0) {
-      *out = static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1);
-      return true;
-    }
-  }
-  return false;
-}
-
-}  // namespace
-
 Status ReadLineLog(const std::string& path, const std::function<void(const LoggedLine&)>& f) {
   std::FILE* file = std::fopen(path.c_str(), "rb");
   if (file == nullptr) return Status::IOError("cannot open " + path + ": " + std::strerror(errno));
@@ -84,7 +67,8 @@ Status ReadLineLog(const std::string& path, const std::function<void(const Logge
     LoggedLine line{header[0], 0, 0, 0};
     for (uint32_t r = 0; r < header[1]; ++r) {
       int64_t delta = 0;
-      if (!GetVarint(p, end, &delta) || !GetVarint(p, end, &line.item_id) || !GetVarint(p, end, &line.quantity)) {
+      if (!GetSignedVarint(p, end, &delta) || !GetSignedVarint(p, end, &line.item_id) ||
+          !GetSignedVarint(p, end, &line.quantity)) {
         st = Status::Corruption(path + ": damaged line log");
         break;
       }

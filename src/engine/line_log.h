@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "util/status.h"
+#include "util/varint.h"
 
 namespace ledgerlake::engine {
 
@@ -35,9 +36,9 @@ class LineLogWriter {
 
   void Append(uint32_t file, int64_t invoice_id, int64_t item_id, int64_t quantity) {
     if (file != file_ || payload_.size() >= kBlockBytes) Flush(file);
-    PutVarint(Zigzag(static_cast<int64_t>(static_cast<uint64_t>(invoice_id) - static_cast<uint64_t>(last_invoice_))));
-    PutVarint(Zigzag(item_id));
-    PutVarint(Zigzag(quantity));
+    PutSignedVarint(payload_, static_cast<int64_t>(static_cast<uint64_t>(invoice_id) - static_cast<uint64_t>(last_invoice_)));
+    PutSignedVarint(payload_, item_id);
+    PutSignedVarint(payload_, quantity);
     last_invoice_ = invoice_id;
     ++records_;
   }
@@ -49,14 +50,6 @@ class LineLogWriter {
  private:
   static constexpr size_t kBlockBytes = 1 << 20;
   explicit LineLogWriter(std::FILE* f, std::string path) : file_handle_(f), path_(std::move(path)) {}
-  static uint64_t Zigzag(int64_t v) { return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63); }
-  void PutVarint(uint64_t v) {
-    while (v >= 0x80) {
-      payload_.push_back(static_cast<char>(v | 0x80));
-      v >>= 7;
-    }
-    payload_.push_back(static_cast<char>(v));
-  }
   void Flush(uint32_t next_file);
 
   std::FILE* file_handle_;
