@@ -37,6 +37,7 @@ class KeyedTable {
       if (!inserted) return {&entries_[it->second], false};
     }
     entries_.push_back(entry);
+    max_key_ = std::max(max_key_, key);
     return {&entries_[position], true};
   }
   Entry* Find(int64_t key) {
@@ -60,8 +61,72 @@ class KeyedTable {
   void Reserve(size_t n) {
     if (sparse_.size() * 2 > entries_.size()) sparse_.reserve(n);  // the keys so far are mostly sparse ones
   }
+  // The same, for `n` keys in all that are known to lie in [0, max_key] when max_key >= 0: the direct array is
+  // sized for them at once, so keys that come in any order still all land in it (growing it on the way would
+  // send early large keys to the hash index and move them later).
+  void Reserve(size_t n, int64_t max_key) {
+    if (!InDense(max_key) && max_key >= 0 && static_cast<uint64_t>(max_key) < kSlotsPerEntry * n &&
+        static_cast<uint64_t>(max_key) < kAbsent) {
+      GrowDense(max_key);
+    }
+    Reserve(n);
+  }
+  // Bulk loading of keys known to be distinct (a saved state): Extend adds entries without indexing them,
+  // SetAppended fills each of them once (from any thread), and IndexAppended then indexes them all at once; no
+  // other insertion may come in between. Keys that come in no key order (a state is saved in account order)
+  // would each cost a cache miss in the direct array; indexed together, they are first grouped by region of the
+  // array, and each region is written while it is in cache. It fails (returns false) when a key is present
+  // twice.
+  uint32_t Extend(size_t n) {
+    const auto first = static_cast<uint32_t>(entries_.size());
+    if (appended_.empty()) appended_first_ = first;
+    entries_.grow_for_overwrite(n);
+    appended_.resize(appended_.size() + n);
+    return first;
+  }
+  void SetAppended(uint32_t position, int64_t key, const Entry& entry) {
+    entries_[position] = entry;
+    appended_[position - appended_first_] = key;
+  }
+  bool IndexAppended() {
+    if (appended_.empty()) return true;
+    for (const int64_t key : appended_) max_key_ = std::max(max_key_, key);
+    if (max_key_ >= 0 && !InDense(max_key_) && WantsDense(max_key_)) GrowDense(max_key_);
+    struct Slot {
+      uint32_t key;  // dense keys are below kAbsent
+      uint32_t position;
+    };
+    constexpr int kRegionShift = 15;  // 32K slots (128 KiB) a region
+    const size_t regions = (dense_.size() >> kRegionShift) + 1;
+    std::vector<uint32_t> start(regions + 1, 0);
+    for (const int64_t key : appended_) {
+      if (InDense(key)) ++start[(static_cast<size_t>(key) >> kRegionShift) + 1];
+    }
+    for (size_t r = 0; r < regions; ++r) start[r + 1] += start[r];
+    std::vector<Slot> grouped(start[regions]);
+    bool distinct = true;
+    for (size_t i = 0; i < appended_.size(); ++i) {
+      const int64_t key = appended_[i];
+      const auto position = static_cast<uint32_t>(appended_first_ + i);
+      if (InDense(key)) {
+        grouped[start[static_cast<size_t>(key) >> kRegionShift]++] = Slot{static_cast<uint32_t>(key), position};
+      } else {
+        distinct = sparse_.try_emplace(key, position).second && distinct;
+      }
+    }
+    appended_ = {};
+    for (const Slot& s : grouped) {
+      uint32_t& slot = dense_[s.key];
+      distinct = distinct && slot == 0;
+      slot = s.position + 1;
+    }
+    return distinct;
+  }
   const Entry& at(int64_t key) const { return entries_[PositionOf(key)]; }  // the key must be present
+  const Entry& AtPosition(uint32_t position) const { return entries_[position]; }  // position < size()
   size_t size() const { return entries_.size(); }
+  // The largest key present (INT64_MIN when empty): what a later Reserve(n, max_key) needs to know.
+  int64_t max_key() const { return max_key_; }
   // Calls f(entry) for every entry, in first-insertion order.
   template <typename F>
   void ForEach(F&& f) const {
@@ -95,6 +160,9 @@ class KeyedTable {
   std::vector<uint32_t> dense_;                     // key -> position + 1, 0 = absent
   absl::flat_hash_map<int64_t, uint32_t> sparse_;  // every other key -> position
   SegmentedVector<Entry> entries_;
+  int64_t max_key_ = INT64_MIN;
+  std::vector<int64_t> appended_;  // keys of the entries from appended_first_ on, not indexed yet
+  uint32_t appended_first_ = 0;
 };
 
 }  // namespace ledgerlake::engine

@@ -4,23 +4,35 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdlib>
 #include <memory>
+#include <new>
+#include <type_traits>
 #include <vector>
 
 namespace ledgerlake::engine {
 
 template <typename T>
 class SegmentedVector {
+  static_assert(std::is_trivially_copyable_v<T> && std::is_trivially_destructible_v<T>);
+
  public:
   static constexpr size_t kShift = 16;
   static constexpr size_t kSegment = size_t{1} << kShift;
 
   void push_back(const T& value) {
     if ((size_ & (kSegment - 1)) == 0 && (size_ >> kShift) == segments_.size()) {
-      segments_.push_back(std::make_unique_for_overwrite<T[]>(kSegment));
+      AddSegment();
     }
     segments_[size_ >> kShift][size_ & (kSegment - 1)] = value;
     ++size_;
+  }
+  // Adds `n` elements left uninitialised, to be assigned before they are read (possibly from several threads:
+  // the storage is all in place when this returns).
+  void grow_for_overwrite(size_t n) {
+    const size_t size = size_ + n;
+    while (segments_.size() << kShift < size) AddSegment();
+    size_ = size;
   }
   T& operator[](size_t i) { return segments_[i >> kShift][i & (kSegment - 1)]; }
   const T& operator[](size_t i) const { return segments_[i >> kShift][i & (kSegment - 1)]; }
@@ -35,7 +47,17 @@ class SegmentedVector {
   }
 
  private:
-  std::vector<std::unique_ptr<T[]>> segments_;
+  // Raw memory, untouched until written (so the pages are first touched by whoever fills them, on any thread):
+  // the elements are implicit-lifetime types (aggregates or trivial), created by the writes.
+  struct Free {
+    void operator()(T* p) const { std::free(p); }
+  };
+  void AddSegment() {
+    void* p = std::malloc(kSegment * sizeof(T));
+    if (p == nullptr) throw std::bad_alloc();
+    segments_.emplace_back(static_cast<T*>(p));
+  }
+  std::vector<std::unique_ptr<T[], Free>> segments_;
   size_t size_ = 0;
 };
 

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <random>
 
@@ -66,6 +67,57 @@ TEST(KeyedTableTest, ConsecutiveKeysFromOneAreFoundAndMissingOnesAreNot) {
   EXPECT_EQ(table.Find(100001), nullptr);
   EXPECT_EQ(table.Find(77777)->value, -77777);
   EXPECT_FALSE(table.TryInsert(500, Item{500, 1}).second);
+}
+
+// A state is loaded in account order, so its invoice keys come shuffled; with their bound reserved, every key
+// is found at its position, and keys beyond the bound (or negative) still get one entry each.
+TEST(KeyedTableTest, ShuffledKeysWithAReservedBoundAreAllFound) {
+  std::mt19937_64 rng(7);
+  std::vector<int64_t> keys(50000);
+  for (size_t i = 0; i < keys.size(); ++i) keys[i] = static_cast<int64_t>(i) * 2 + 1;
+  std::shuffle(keys.begin(), keys.end(), rng);
+  KeyedTable<Item> table;
+  table.Reserve(keys.size() + 2, keys.size() * 2);
+  for (const int64_t k : keys) ASSERT_TRUE(table.TryInsert(k, Item{k, k * 10}).second);
+  ASSERT_TRUE(table.TryInsert(-5, Item{-5, -50}).second);
+  ASSERT_TRUE(table.TryInsert(int64_t{1} << 40, Item{1, 2}).second);
+  for (size_t i = 0; i < keys.size(); ++i) {
+    EXPECT_EQ(table.PositionOf(keys[i]), i);
+    EXPECT_EQ(table.AtPosition(static_cast<uint32_t>(i)).value, keys[i] * 10);
+  }
+  EXPECT_EQ(table.Find(-5)->value, -50);
+  EXPECT_EQ(table.PositionOf(int64_t{1} << 40), keys.size() + 1);
+  EXPECT_EQ(table.Find(2), nullptr);
+  EXPECT_EQ(table.Find(static_cast<int64_t>(keys.size()) * 2 + 1), nullptr);
+}
+
+// A state's invoices are appended in account order and indexed at once: every key, dense or not, is found at
+// its position afterwards, lookups of absent keys miss, and a key appended twice is reported.
+TEST(KeyedTableTest, AppendedKeysIndexedAtOnceAreAllFound) {
+  for (uint64_t seed = 1; seed <= 5; ++seed) {
+    std::mt19937_64 rng(seed);
+    std::vector<int64_t> keys;
+    for (int64_t k = 0; k < 300000; k += 1 + static_cast<int64_t>(rng() % 3)) keys.push_back(k);
+    keys.push_back(-12);
+    keys.push_back(int64_t{1} << 45);
+    std::shuffle(keys.begin(), keys.end(), rng);
+    KeyedTable<Item> table;
+    table.TryInsert(keys[0], Item{keys[0], 0});  // a key indexed before the bulk
+    const uint32_t first = table.Extend(keys.size() - 1);
+    ASSERT_EQ(first, 1u);
+    for (size_t i = keys.size() - 1; i >= 1; --i) {  // filled in any order
+      table.SetAppended(static_cast<uint32_t>(i), keys[i], Item{keys[i], static_cast<int64_t>(i)});
+    }
+    ASSERT_TRUE(table.IndexAppended());
+    ASSERT_EQ(table.size(), keys.size());
+    for (size_t i = 0; i < keys.size(); ++i) ASSERT_EQ(table.PositionOf(keys[i]), i) << keys[i];
+    EXPECT_EQ(table.Find(300001), nullptr);
+    EXPECT_EQ(table.Find(-11), nullptr);
+    EXPECT_FALSE(table.TryInsert(keys[5], Item{}).second);
+
+    table.SetAppended(table.Extend(1), keys[7], Item{});
+    EXPECT_FALSE(table.IndexAppended());
+  }
 }
 
 }  // namespace
