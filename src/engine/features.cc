@@ -1,7 +1,12 @@
 #include "engine/features.h"
 
+#include <absl/container/flat_hash_set.h>
+
 #include <algorithm>
-#include <thread>
+#include <optional>
+#include <span>
+
+#include "engine/invoice_order.h"
 
 namespace ledgerlake::engine {
 
@@ -11,32 +16,24 @@ constexpr int32_t kWindowDays = 120;
 constexpr int32_t kOnTimeDays = 30;
 constexpr int64_t kDecimal18Limit = 1000000000000000000LL;  // 10^18 cents: DECIMAL(18,2) holds |x| < this
 
-struct InvoiceKey {
-  int64_t account_id;
-  DayNumber date_issued;
+using Run = std::span<const InvoiceEntry* const>;  // one account's invoices, by (date_issued, invoice_id)
+
+// One invoice's row of both invoice datasets.
+struct Row {
   int64_t invoice_id;
-  const InvoiceEntry* entry;
+  int64_t account_id;
+  int64_t total_cents;
+  int64_t items;
+  DayNumber date_issued;
+  int32_t account_age;
+  int32_t num_inv_120d;
+  int32_t cum_tot_inv_acct;
+  int32_t is_late;
+  uint8_t total_valid;
+  uint8_t is_late_valid;
 };
 
-bool KeyLess(const InvoiceKey& a, const InvoiceKey& b) {
-  if (a.account_id != b.account_id) return a.account_id < b.account_id;
-  if (a.date_issued != b.date_issued) return a.date_issued < b.date_issued;
-  return a.invoice_id < b.invoice_id;
-}
-
-// Sorts on two cores: each half on its own thread, then one merge.
-void ParallelSort(std::vector<InvoiceKey>& keys) {
-  constexpr size_t kSerialBelow = 1 << 16;
-  if (keys.size() < kSerialBelow || std::thread::hardware_concurrency() < 2) {
-    std::sort(keys.begin(), keys.end(), KeyLess);
-    return;
-  }
-  const auto mid = keys.begin() + static_cast<std::ptrdiff_t>(keys.size() / 2);
-  std::thread left([&] { std::sort(keys.begin(), mid, KeyLess); });
-  std::sort(mid, keys.end(), KeyLess);
-  left.join();
-  std::inplace_merge(keys.begin(), mid, keys.end(), KeyLess);
-}
+bool TotalFits(const LineGroup& g) { return !g.overflow && g.cents < kDecimal18Limit && g.cents > -kDecimal18Limit; }
 
 void SetIsLate(const contract::InvoiceRow& row, DayNumber as_of, int32_t* late, uint8_t* valid) {
   switch (row.payment) {
@@ -57,75 +54,9 @@ void SetIsLate(const contract::InvoiceRow& row, DayNumber as_of, int32_t* late, 
   }
 }
 
-struct AccountSummary {
-  int64_t account_id;
-  int32_t count;
-  DayNumber first;
-  DayNumber last;
-};
-
-void ResizeInvoiceColumns(InvoiceFeatures& inv, size_t n) {
-  for (auto* v : {&inv.invoice_id, &inv.account_id, &inv.total_cents, &inv.items}) v->resize(n);
-  for (auto* v : {&inv.date_issued, &inv.account_age, &inv.num_inv_120d, &inv.cum_tot_inv_acct, &inv.is_late}) {
-    v->resize(n);
-  }
-  for (auto* v : {&inv.total_valid, &inv.is_late_valid}) v->resize(n);
-}
-
-// The invoice rows of `keys` (sorted by KeyLess) as of D, one account run at a time. `joined(account_id)` gives
-// the account's joining date, or nullptr when the account is unknown (its invoices are pending: no rows).
-// `keep(row, key)` is called on each row written at position `row`; returning false lets the next row overwrite
-// it. Returns the rows kept.
-template <typename Joined, typename Keep>
-size_t InvoiceRows(const std::vector<InvoiceKey>& keys, DayNumber as_of, Joined&& joined, Keep&& keep,
-                   InvoiceFeatures& inv, FeatureWarnings& warnings, std::vector<AccountSummary>* summaries) {
-  ResizeInvoiceColumns(inv, keys.size());
-  size_t n = 0;  // output rows so far
-  for (size_t start = 0; start < keys.size();) {
-    const int64_t account_id = keys[start].account_id;
-    size_t end = start + 1;
-    while (end < keys.size() && keys[end].account_id == account_id) ++end;
-    const DayNumber* joined_on = joined(account_id);
-    if (joined_on == nullptr) {  // pending: appears in no dataset until the account lands
-      start = end;
-      continue;
-    }
-    const DayNumber join_day = *joined_on;
-    size_t window = start;  // first invoice of the account dated >= date_issued - 120
-    size_t day = start;     // first invoice of the account dated on the current invoice's day
-    for (size_t i = start; i < end; ++i) {
-      const InvoiceKey& k = keys[i];
-      while (keys[window].date_issued < k.date_issued - kWindowDays) ++window;
-      if (keys[day].date_issued != k.date_issued) day = i;
-      inv.invoice_id[n] = k.invoice_id;
-      inv.account_id[n] = account_id;
-      inv.date_issued[n] = k.date_issued;
-      // An invoice without line items has the empty group: 0.00 and 0.
-      const LineGroup& g = k.entry->extra;
-      const bool fits = !g.overflow && g.cents < kDecimal18Limit && g.cents > -kDecimal18Limit;
-      inv.total_cents[n] = fits ? g.cents : 0;
-      inv.total_valid[n] = fits ? 1 : 0;
-      inv.items[n] = g.quantity;
-      if (!fits) ++warnings.totals_out_of_range;
-      inv.account_age[n] = k.date_issued - join_day;
-      if (inv.account_age[n] < 0) ++warnings.invoices_before_joining;
-      inv.num_inv_120d[n] = static_cast<int32_t>(day - window);  // others strictly before the day, <= 120 days back
-      inv.cum_tot_inv_acct[n] = static_cast<int32_t>(i - start + 1);
-      SetIsLate(k.entry->row, as_of, &inv.is_late[n], &inv.is_late_valid[n]);
-      if (keep(n, k)) ++n;
-    }
-    if (summaries != nullptr) {
-      summaries->push_back(AccountSummary{account_id, static_cast<int32_t>(end - start), keys[start].date_issued,
-                                          keys[end - 1].date_issued});
-    }
-    start = end;
-  }
-  ResizeInvoiceColumns(inv, n);
-  return n;
-}
-
 // Whether an invoice's is_late differs between snapshot dates `a` and `b` (only an unpaid invoice's can).
 bool IsLateDiffers(const contract::InvoiceRow& row, DayNumber a, DayNumber b) {
+  if (row.payment != contract::Payment::kUnpaid) return false;
   int32_t late_a = 0, late_b = 0;
   uint8_t valid_a = 0, valid_b = 0;
   SetIsLate(row, a, &late_a, &valid_a);
@@ -133,215 +64,124 @@ bool IsLateDiffers(const contract::InvoiceRow& row, DayNumber a, DayNumber b) {
   return valid_a != valid_b || (valid_a != 0 && late_a != late_b);
 }
 
-}  // namespace
-
-Baseline BuildBaseline(const Ledger& ledger, DayNumber base_as_of) {
-  Baseline base;
-  base.as_of = base_as_of;
-  const Journal& journal = ledger.journal();
-  const auto& accounts = ledger.accounts();
-  for (const auto& [id, before] : journal.accounts) {
-    const DayNumber now = accounts.at(id).row.joining_date;
-    if (!before || *before != now) base.affected.insert(id);
-  }
-  auto same = [](const InvoiceBefore& b, const InvoiceEntry& e) {
-    const LineGroup& g = b.group;
-    return b.existed && b.row.account_id == e.row.account_id && b.row.date_issued == e.row.date_issued &&
-           b.row.payment == e.row.payment && b.row.payment_date == e.row.payment_date && g.cents == e.extra.cents &&
-           g.quantity == e.extra.quantity && g.overflow == e.extra.overflow;
-  };
-  for (const auto& [id, before] : journal.invoices) {
-    const InvoiceEntry& now = ledger.invoices().at(id);
-    if (same(before, now)) continue;
-    base.affected.insert(now.row.account_id);
-    if (before.existed) base.affected.insert(before.row.account_id);
-  }
-  if (base.affected.empty()) return base;
-
-  // The base's invoices of the affected accounts: unchanged entries as they are, changed ones as they were.
-  std::vector<InvoiceEntry> earlier;
-  earlier.reserve(journal.invoices.size());
-  for (const auto& [id, before] : journal.invoices) {
-    if (!before.existed || !base.affected.contains(before.row.account_id)) continue;
-    InvoiceEntry e{};
-    e.row = before.row;
-    e.extra = before.group;
-    earlier.push_back(e);
-  }
-  // Accounts never go away: an affected account the accounts table lacks had no rows in the base either.
-  std::vector<uint8_t> affected(accounts.size(), 0);  // by account position
-  for (const int64_t id : base.affected) {
-    const uint32_t p = accounts.PositionOf(id);
-    if (p != KeyedTable<AccountEntry>::kAbsent) affected[p] = 1;
-  }
-  std::vector<InvoiceKey> keys;
-  ledger.invoices().ForEach([&](const InvoiceEntry& e) {
-    if (e.row.date_issued > base_as_of) return;
-    const uint32_t p = accounts.PositionOf(e.row.account_id);
-    if (p != KeyedTable<AccountEntry>::kAbsent && affected[p] != 0 && !journal.invoices.contains(e.row.invoice_id)) {
-      keys.push_back(InvoiceKey{e.row.account_id, e.row.date_issued, e.row.invoice_id, &e});
-    }
-  });
-  for (const InvoiceEntry& e : earlier) {
-    if (e.row.date_issued <= base_as_of) keys.push_back(InvoiceKey{e.row.account_id, e.row.date_issued, e.row.invoice_id, &e});
-  }
-  ParallelSort(keys);
-  DayNumber joined_before = 0;
-  auto joined = [&](int64_t account_id) -> const DayNumber* {
-    if (const auto it = journal.accounts.find(account_id); it != journal.accounts.end()) {
-      if (!it->second) return nullptr;
-      joined_before = *it->second;
-      return &joined_before;
-    }
-    const AccountEntry* a = accounts.Find(account_id);
-    return a == nullptr ? nullptr : &a->row.joining_date;
-  };
-  InvoiceFeatures inv;
-  FeatureWarnings ignored;
-  const size_t n = InvoiceRows(keys, base_as_of, joined, [](size_t, const InvoiceKey&) { return true; }, inv,
-                               ignored, nullptr);
-  base.rows.reserve(n);
-  for (size_t i = 0; i < n; ++i) {
-    base.rows.emplace(inv.invoice_id[i],
-                      Baseline::Row{inv.account_id[i], inv.date_issued[i], inv.total_cents[i], inv.items[i],
-                                    inv.account_age[i], inv.num_inv_120d[i], inv.cum_tot_inv_acct[i], inv.is_late[i],
-                                    inv.total_valid[i], inv.is_late_valid[i], false});
-  }
-  return base;
+// The invoices of `run` issued on or before D: a prefix, as a run is in date order.
+Run IssuedBy(Run run, DayNumber as_of) {
+  const auto end = std::partition_point(run.begin(), run.end(),
+                                        [&](const InvoiceEntry* e) { return e->row.date_issued <= as_of; });
+  return run.first(static_cast<size_t>(end - run.begin()));
 }
 
-namespace {
+// The rows of one account's invoices `run` (all issued on or before D), the account having joined on
+// `join_day`, into `rows`.
+void AccountRows(Run run, DayNumber join_day, DayNumber as_of, std::vector<Row>& rows) {
+  rows.resize(run.size());
+  size_t window = 0;  // first invoice dated >= date_issued - 120
+  size_t day = 0;     // first invoice dated on the current invoice's day
+  for (size_t i = 0; i < run.size(); ++i) {
+    const InvoiceEntry& e = *run[i];
+    const DayNumber date = e.row.date_issued;
+    while (run[window]->row.date_issued < date - kWindowDays) ++window;
+    if (run[day]->row.date_issued != date) day = i;
+    Row& r = rows[i];
+    r.invoice_id = e.row.invoice_id;
+    r.account_id = e.row.account_id;
+    r.date_issued = date;
+    // An invoice without line items has the empty group: 0.00 and 0.
+    const bool fits = TotalFits(e.extra);
+    r.total_cents = fits ? e.extra.cents : 0;
+    r.total_valid = fits ? 1 : 0;
+    r.items = e.extra.quantity;
+    r.account_age = date - join_day;
+    r.num_inv_120d = static_cast<int32_t>(day - window);  // others strictly before the day, <= 120 days back
+    r.cum_tot_inv_acct = static_cast<int32_t>(i + 1);
+    SetIsLate(e.row, as_of, &r.is_late, &r.is_late_valid);
+  }
+}
 
-// The delta path's account pass: per account, its invoices as of D (for account_features, without a sort) and
-// whether any of its invoice rows can differ from the base's: its inputs changed (affected), it has an invoice
-// issued since the base's D, or an unpaid invoice whose is_late D changed. Only those accounts' invoices are
-// sorted and recomputed.
-struct AccountPass {
-  int32_t count = 0;
-  DayNumber first = 0;
-  DayNumber last = 0;
-  DayNumber joined = 0;
-  bool work = false;
+void Append(InvoiceFeatures& inv, const Row& r) {
+  inv.invoice_id.push_back(r.invoice_id);
+  inv.account_id.push_back(r.account_id);
+  inv.date_issued.push_back(r.date_issued);
+  inv.total_cents.push_back(r.total_cents);
+  inv.total_valid.push_back(r.total_valid);
+  inv.items.push_back(r.items);
+  inv.account_age.push_back(r.account_age);
+  inv.num_inv_120d.push_back(r.num_inv_120d);
+  inv.cum_tot_inv_acct.push_back(r.cum_tot_inv_acct);
+  inv.is_late.push_back(r.is_late);
+  inv.is_late_valid.push_back(r.is_late_valid);
+}
+
+void Reserve(InvoiceFeatures& inv, size_t n) {
+  for (auto* v : {&inv.invoice_id, &inv.account_id, &inv.total_cents, &inv.items}) v->reserve(n);
+  for (auto* v : {&inv.date_issued, &inv.account_age, &inv.num_inv_120d, &inv.cum_tot_inv_acct, &inv.is_late}) {
+    v->reserve(n);
+  }
+  for (auto* v : {&inv.total_valid, &inv.is_late_valid}) v->reserve(n);
+}
+
+// Which datasets' rows differ between a base row and a row now (by the columns each dataset has).
+uint8_t Changes(const Row& base, const Row& now) {
+  const bool totals = base.total_cents != now.total_cents || base.total_valid != now.total_valid;
+  const bool account = base.account_id != now.account_id;
+  uint8_t changed = 0;
+  if (totals || account || base.date_issued != now.date_issued) changed |= kAccountInvoiceChanged;
+  if (totals || account || base.items != now.items || base.account_age != now.account_age ||
+      base.num_inv_120d != now.num_inv_120d || base.cum_tot_inv_acct != now.cum_tot_inv_acct ||
+      base.is_late_valid != now.is_late_valid || (now.is_late_valid != 0 && base.is_late != now.is_late)) {
+    changed |= kInvoiceChanged;
+  }
+  return changed;
+}
+
+// Calls f(account_id, run) for each account's run of invoices in `order`.
+template <typename F>
+void ForEachAccount(const KeyedTable<InvoiceEntry>& invoices, const std::vector<uint32_t>& order, F&& f) {
+  constexpr size_t kAhead = 16;  // entries are in order after a state load, scattered after a full load
+  std::vector<const InvoiceEntry*> run;
+  for (size_t i = 0; i < order.size();) {
+    run.clear();
+    const int64_t account_id = invoices.AtPosition(order[i]).row.account_id;
+    for (; i < order.size(); ++i) {
+      if (i + kAhead < order.size()) __builtin_prefetch(&invoices.AtPosition(order[i + kAhead]));
+      const InvoiceEntry& e = invoices.AtPosition(order[i]);
+      if (e.row.account_id != account_id) break;
+      run.push_back(&e);
+    }
+    f(account_id, Run(run));
+  }
+}
+
+struct AccountSummary {
+  int64_t account_id;
+  int32_t count;
+  DayNumber first;
+  DayNumber last;
 };
 
-}  // namespace
-
-FeatureSet ComputeFeatures(const Ledger& ledger, DayNumber as_of, Baseline* base) {
-  FeatureSet out;
-  const auto& accounts = ledger.accounts();
-  auto joined = [&](int64_t account_id) -> const DayNumber* {
-    const AccountEntry* a = accounts.Find(account_id);
-    return a == nullptr ? nullptr : &a->row.joining_date;
-  };
-  InvoiceFeatures& inv = out.invoices;
-  std::vector<AccountSummary> summaries;
-  std::vector<InvoiceKey> keys;
-
-  if (base == nullptr) {
-    // Invoices that exist as of D, in per-account order. Invoices of unknown accounts (pending) are dropped per
-    // account run, so each account is looked up once, not once per invoice.
-    keys.reserve(ledger.invoices().size());
-    ledger.invoices().ForEach([&](const InvoiceEntry& e) {
-      if (e.row.date_issued <= as_of) keys.push_back(InvoiceKey{e.row.account_id, e.row.date_issued, e.row.invoice_id, &e});
-    });
-    ParallelSort(keys);
-    InvoiceRows(keys, as_of, joined, [](size_t, const InvoiceKey&) { return true; }, inv, out.warnings, &summaries);
-  } else {
-    // Per account, by its position in the accounts table (invoices of unknown accounts are pending: skipped).
-    std::vector<AccountPass> pass(accounts.size());
-    accounts.ForEach([&, i = size_t{0}](const AccountEntry& e) mutable {
-      AccountPass& a = pass[i++];
-      a.joined = e.row.joining_date;
-      a.work = base->affected.contains(e.row.account_id);
-    });
-    std::vector<uint32_t> position;  // per invoice in table order, its account's position (kAbsent: skip)
-    position.reserve(ledger.invoices().size());
-    ledger.invoices().ForEach([&](const InvoiceEntry& e) {
-      const uint32_t p = e.row.date_issued <= as_of ? accounts.PositionOf(e.row.account_id) : KeyedTable<AccountEntry>::kAbsent;
-      position.push_back(p);
-      if (p == KeyedTable<AccountEntry>::kAbsent) return;
-      AccountPass& a = pass[p];
-      if (a.count++ == 0) {
-        a.first = a.last = e.row.date_issued;
-      } else {
-        a.first = std::min(a.first, e.row.date_issued);
-        a.last = std::max(a.last, e.row.date_issued);
-      }
-      if (e.row.date_issued < a.joined) ++out.warnings.invoices_before_joining;
-      const LineGroup& g = e.extra;
-      if (g.overflow || g.cents >= kDecimal18Limit || g.cents <= -kDecimal18Limit) ++out.warnings.totals_out_of_range;
-      if (a.work) return;
-      if (e.row.date_issued > base->as_of) {
-        a.work = true;
-      } else {
-        a.work = IsLateDiffers(e.row, base->as_of, as_of);
-      }
-    });
-    ledger.invoices().ForEach([&, i = size_t{0}](const InvoiceEntry& e) mutable {
-      const uint32_t p = position[i++];
-      if (p != KeyedTable<AccountEntry>::kAbsent && pass[p].work) {
-        keys.push_back(InvoiceKey{e.row.account_id, e.row.date_issued, e.row.invoice_id, &e});
-      }
-    });
-    position = {};
-    accounts.ForEach([&, i = size_t{0}](const AccountEntry& e) mutable {
-      const AccountPass& a = pass[i++];
-      if (a.count > 0) summaries.push_back(AccountSummary{e.row.account_id, a.count, a.first, a.last});
-    });
-    pass = {};
-    std::sort(summaries.begin(), summaries.end(),
-              [](const AccountSummary& x, const AccountSummary& y) { return x.account_id < y.account_id; });
-    ParallelSort(keys);
-
-    // A delta: keep the rows that differ from the base's, and say in which dataset.
-    out.changed.resize(keys.size());
-    auto keep = [&](size_t n, const InvoiceKey& k) {
-      uint8_t changed = 0;
-      if (base->affected.contains(k.account_id)) {
-        const auto it = base->rows.find(k.invoice_id);
-        if (it == base->rows.end()) {
-          changed = kAccountInvoiceChanged | kInvoiceChanged;
-        } else {
-          Baseline::Row& b = it->second;
-          b.seen = true;
-          const bool totals = b.total_cents != inv.total_cents[n] || b.total_valid != inv.total_valid[n];
-          if (totals || b.account_id != inv.account_id[n] || b.date_issued != inv.date_issued[n]) {
-            changed |= kAccountInvoiceChanged;
-          }
-          if (totals || b.account_id != inv.account_id[n] || b.items != inv.items[n] ||
-              b.account_age != inv.account_age[n] || b.num_inv_120d != inv.num_inv_120d[n] ||
-              b.cum_tot_inv_acct != inv.cum_tot_inv_acct[n] || b.is_late_valid != inv.is_late_valid[n] ||
-              (inv.is_late_valid[n] != 0 && b.is_late != inv.is_late[n])) {
-            changed |= kInvoiceChanged;
-          }
-        }
-      } else if (k.date_issued > base->as_of) {
-        changed = kAccountInvoiceChanged | kInvoiceChanged;  // issued since the base's D
-      } else if (IsLateDiffers(k.entry->row, base->as_of, as_of)) {
-        changed = kInvoiceChanged;  // D moved past the day an unpaid invoice turns overdue
-      }
-      out.changed[n] = changed;
-      return changed != 0;
-    };
-    FeatureWarnings counted_above;
-    const size_t n = InvoiceRows(keys, as_of, joined, keep, inv, counted_above, nullptr);
-    out.changed.resize(n);
-    for (const auto& [id, row] : base->rows) {
-      if (!row.seen) out.deleted.push_back(id);
-    }
-    std::sort(out.deleted.begin(), out.deleted.end());
+// Counts the warnings of an account's rows as of D (`issued`), and sums them up for account_features.
+void Summarise(int64_t account_id, Run issued, DayNumber join_day, std::vector<AccountSummary>& summaries,
+               FeatureWarnings& warnings) {
+  if (issued.empty()) return;
+  for (const InvoiceEntry* e : issued) {
+    if (e->row.date_issued < join_day) ++warnings.invoices_before_joining;
+    if (!TotalFits(e->extra)) ++warnings.totals_out_of_range;
   }
-  keys = {};
+  summaries.push_back(AccountSummary{account_id, static_cast<int32_t>(issued.size()), issued.front()->row.date_issued,
+                                     issued.back()->row.date_issued});
+}
 
-
-  // account_features: accounts that exist as of D, by id, merged with the summaries (also by id).
+// account_features: accounts that exist as of D, by id, merged with `summaries` (by id: runs come in account
+// order).
+AccountFeatures AccountRowsOf(const KeyedTable<AccountEntry>& accounts, const std::vector<AccountSummary>& summaries,
+                              DayNumber as_of) {
   std::vector<std::pair<int64_t, DayNumber>> existing;
   existing.reserve(accounts.size());
   accounts.ForEach([&](const AccountEntry& e) {
     if (e.row.joining_date <= as_of) existing.emplace_back(e.row.account_id, e.row.joining_date);
   });
   std::sort(existing.begin(), existing.end());
-  AccountFeatures& acc = out.accounts;
+  AccountFeatures acc;
   auto s = summaries.begin();
   for (const auto& [id, joining_date] : existing) {
     while (s != summaries.end() && s->account_id < id) ++s;
@@ -361,6 +201,195 @@ FeatureSet ComputeFeatures(const Ledger& ledger, DayNumber as_of, Baseline* base
       acc.avg_interval_valid.push_back(0);
     }
   }
+  return acc;
+}
+
+bool EntryLess(const InvoiceEntry* a, const InvoiceEntry* b) {
+  if (a->row.date_issued != b->row.date_issued) return a->row.date_issued < b->row.date_issued;
+  return a->row.invoice_id < b->row.invoice_id;
+}
+
+// The delta of one account at a time (ComputeDelta).
+class Delta {
+ public:
+  Delta(const Ledger& ledger, DayNumber as_of, DayNumber base_as_of, FeatureSet& out)
+      : ledger_(ledger), as_of_(as_of), base_as_of_(base_as_of), out_(out) {
+    FindAffected();
+  }
+
+  void Account(int64_t account_id, Run run) {
+    const AccountEntry* account = ledger_.accounts().Find(account_id);
+    const Run issued = IssuedBy(run, as_of_);
+    if (account != nullptr) Summarise(account_id, issued, account->row.joining_date, summaries_, out_.warnings);
+    if (affected_.contains(account_id)) {
+      visited_.push_back(account_id);
+      Affected(account_id, account, run, issued);
+    } else if (account != nullptr) {
+      Untouched(*account, issued);
+    }
+  }
+
+  // After every account with invoices now: the affected accounts that have none (their base rows are gone).
+  void Finish() {
+    std::sort(visited_.begin(), visited_.end());
+    for (const int64_t id : affected_) {
+      if (!std::binary_search(visited_.begin(), visited_.end(), id)) Affected(id, ledger_.accounts().Find(id), {}, {});
+    }
+    std::sort(out_.deleted.begin(), out_.deleted.end());
+    out_.accounts = AccountRowsOf(ledger_.accounts(), summaries_, as_of_);
+  }
+
+ private:
+  // From the journal: the accounts whose rows may differ from the base's beyond D moving on, and what their
+  // changed invoices were at the base.
+  void FindAffected() {
+    const Journal& journal = ledger_.journal();
+    for (const auto& [id, before] : journal.accounts) {
+      if (!before || *before != ledger_.accounts().at(id).row.joining_date) affected_.insert(id);
+    }
+    auto same = [](const InvoiceBefore& b, const InvoiceEntry& e) {
+      const LineGroup& g = b.group;
+      return b.existed && b.row.account_id == e.row.account_id && b.row.date_issued == e.row.date_issued &&
+             b.row.payment == e.row.payment && b.row.payment_date == e.row.payment_date &&
+             g.cents == e.extra.cents && g.quantity == e.extra.quantity && g.overflow == e.extra.overflow;
+    };
+    for (const auto& [id, before] : journal.invoices) {
+      const InvoiceEntry& now = ledger_.invoices().at(id);
+      if (same(before, now)) continue;
+      affected_.insert(now.row.account_id);
+      if (before.existed) affected_.insert(before.row.account_id);
+    }
+    // The base's invoices of affected accounts that this run touched, as they were (in account order).
+    for (const auto& [id, before] : journal.invoices) {
+      if (!before.existed || before.row.date_issued > base_as_of_ || !affected_.contains(before.row.account_id)) continue;
+      InvoiceEntry e{};
+      e.row = before.row;
+      e.extra = before.group;
+      earlier_.push_back(e);
+    }
+    std::sort(earlier_.begin(), earlier_.end(), [](const InvoiceEntry& a, const InvoiceEntry& b) {
+      if (a.row.account_id != b.row.account_id) return a.row.account_id < b.row.account_id;
+      return EntryLess(&a, &b);
+    });
+  }
+
+  // An account whose inputs did not change: only D moving on changes its rows (a new invoice changes nothing
+  // before it), so they are recomputed only when it has one of those.
+  void Untouched(const AccountEntry& account, Run issued) {
+    auto moved_on = [&](const InvoiceEntry* e) {
+      return e->row.date_issued > base_as_of_ || IsLateDiffers(e->row, base_as_of_, as_of_);
+    };
+    if (std::none_of(issued.begin(), issued.end(), moved_on)) return;
+    AccountRows(issued, account.row.joining_date, as_of_, now_);
+    for (size_t i = 0; i < issued.size(); ++i) {
+      uint8_t changed = 0;
+      if (issued[i]->row.date_issued > base_as_of_) {
+        changed = kAccountInvoiceChanged | kInvoiceChanged;  // issued since the base's D
+      } else if (IsLateDiffers(issued[i]->row, base_as_of_, as_of_)) {
+        changed = kInvoiceChanged;  // D moved past the day an unpaid invoice turns overdue
+      }
+      if (changed != 0) Keep(now_[i], changed);
+    }
+  }
+
+  // An account whose inputs changed: its base rows are recomputed and compared with its rows now, by invoice.
+  void Affected(int64_t account_id, const AccountEntry* account, Run run, Run issued) {
+    const Journal& journal = ledger_.journal();
+    // The base's invoices: the ones this run left alone, and the journal's pre-images of the rest.
+    base_run_.clear();
+    for (const InvoiceEntry* e : run) {
+      if (e->row.date_issued <= base_as_of_ && !journal.invoices.contains(e->row.invoice_id)) base_run_.push_back(e);
+    }
+    auto earlier = std::equal_range(earlier_.begin(), earlier_.end(), account_id, AccountOrder{});
+    for (auto it = earlier.first; it != earlier.second; ++it) base_run_.push_back(&*it);
+    if (earlier.first != earlier.second) std::sort(base_run_.begin(), base_run_.end(), EntryLess);
+    // Accounts never go away: one unknown now was unknown at the base, and its invoices were pending.
+    std::optional<DayNumber> joined_before;
+    if (const auto it = journal.accounts.find(account_id); it != journal.accounts.end()) {
+      joined_before = it->second;
+    } else if (account != nullptr) {
+      joined_before = account->row.joining_date;
+    }
+    base_.clear();
+    if (joined_before) AccountRows(base_run_, *joined_before, base_as_of_, base_);
+    std::sort(base_.begin(), base_.end(), [](const Row& a, const Row& b) { return a.invoice_id < b.invoice_id; });
+    matched_.assign(base_.size(), 0);
+
+    now_.clear();
+    if (account != nullptr) AccountRows(issued, account->row.joining_date, as_of_, now_);
+    for (const Row& r : now_) {
+      const auto b = std::lower_bound(base_.begin(), base_.end(), r.invoice_id,
+                                      [](const Row& x, int64_t id) { return x.invoice_id < id; });
+      if (b == base_.end() || b->invoice_id != r.invoice_id) {
+        Keep(r, kAccountInvoiceChanged | kInvoiceChanged);
+        continue;
+      }
+      matched_[static_cast<size_t>(b - base_.begin())] = 1;
+      if (const uint8_t changed = Changes(*b, r); changed != 0) Keep(r, changed);
+    }
+    // A base row not matched here is gone, unless its invoice moved to another account and has a row there.
+    for (size_t i = 0; i < base_.size(); ++i) {
+      if (matched_[i] == 0 && !HasRowNow(base_[i].invoice_id)) out_.deleted.push_back(base_[i].invoice_id);
+    }
+  }
+
+  bool HasRowNow(int64_t invoice_id) const {
+    const InvoiceEntry* e = ledger_.invoices().Find(invoice_id);
+    return e != nullptr && e->row.date_issued <= as_of_ && ledger_.accounts().contains(e->row.account_id);
+  }
+
+  void Keep(const Row& r, uint8_t changed) {
+    Append(out_.invoices, r);
+    out_.changed.push_back(changed);
+  }
+
+  struct AccountOrder {
+    bool operator()(const InvoiceEntry& e, int64_t id) const { return e.row.account_id < id; }
+    bool operator()(int64_t id, const InvoiceEntry& e) const { return id < e.row.account_id; }
+  };
+
+  const Ledger& ledger_;
+  const DayNumber as_of_;
+  const DayNumber base_as_of_;
+  FeatureSet& out_;
+  absl::flat_hash_set<int64_t> affected_;
+  std::vector<InvoiceEntry> earlier_;  // pre-images of affected accounts' invoices, issued by the base's D
+  std::vector<int64_t> visited_;       // affected accounts met in the pass
+  std::vector<AccountSummary> summaries_;
+  std::vector<const InvoiceEntry*> base_run_;
+  std::vector<Row> base_, now_;
+  std::vector<uint8_t> matched_;
+};
+
+}  // namespace
+
+FeatureSet ComputeFeatures(const Ledger& ledger, const std::vector<uint32_t>& order, DayNumber as_of) {
+  FeatureSet out;
+  Reserve(out.invoices, order.size());
+  std::vector<AccountSummary> summaries;
+  std::vector<Row> rows;
+  ForEachAccount(ledger.invoices(), order, [&](int64_t account_id, Run run) {
+    const AccountEntry* account = ledger.accounts().Find(account_id);
+    if (account == nullptr) return;  // pending: appears in no dataset until the account lands
+    const Run issued = IssuedBy(run, as_of);
+    Summarise(account_id, issued, account->row.joining_date, summaries, out.warnings);
+    AccountRows(issued, account->row.joining_date, as_of, rows);
+    for (const Row& r : rows) Append(out.invoices, r);
+  });
+  out.accounts = AccountRowsOf(ledger.accounts(), summaries, as_of);
+  return out;
+}
+
+FeatureSet ComputeFeatures(const Ledger& ledger, DayNumber as_of) {
+  return ComputeFeatures(ledger, InvoiceOrder(ledger), as_of);
+}
+
+FeatureSet ComputeDelta(const Ledger& ledger, const std::vector<uint32_t>& order, DayNumber as_of,
+                        DayNumber base_as_of) {
+  FeatureSet out;
+  Delta delta(ledger, as_of, base_as_of, out);
+  ForEachAccount(ledger.invoices(), order, [&](int64_t account_id, Run run) { delta.Account(account_id, run); });
+  delta.Finish();
   return out;
 }
 

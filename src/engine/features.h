@@ -3,9 +3,6 @@
 // invoice_id); account rows by account_id.
 #pragma once
 
-#include <absl/container/flat_hash_map.h>
-#include <absl/container/flat_hash_set.h>
-
 #include <cstdint>
 #include <vector>
 
@@ -49,46 +46,30 @@ struct FeatureWarnings {
   uint64_t totals_out_of_range = 0;      // inv_total NULL because it does not fit DECIMAL(18,2)
 };
 
-// The invoice rows as the base run saw them, for the accounts an incremental run changed; what a delta is
-// computed against. Rows of the other accounts are unchanged except where D moved: invoices issued after the
-// base's D are new, and an unpaid invoice's is_late is recomputed as of the base's D.
-struct Baseline {
-  struct Row {
-    int64_t account_id;
-    DayNumber date_issued;
-    int64_t total_cents;
-    int64_t items;
-    int32_t account_age;
-    int32_t num_inv_120d;
-    int32_t cum_tot_inv_acct;
-    int32_t is_late;
-    uint8_t total_valid;
-    uint8_t is_late_valid;
-    bool seen;  // matched by a row now
-  };
-  DayNumber as_of = 0;
-  absl::flat_hash_set<int64_t> affected;    // accounts whose inputs changed since the base
-  absl::flat_hash_map<int64_t, Row> rows;   // by invoice id: the base's rows of those accounts
-};
-
-// From an incremental ledger's journal (after Finish): the accounts whose invoice rows may differ from the
-// base run's beyond D moving on, and those rows as of `base_as_of`, recomputed from the journal's pre-images.
-Baseline BuildBaseline(const Ledger& ledger, DayNumber base_as_of);
-
 // Bits of FeatureSet::changed.
 inline constexpr uint8_t kAccountInvoiceChanged = 1;  // the account_invoice_features row is new or changed
 inline constexpr uint8_t kInvoiceChanged = 2;         // the invoice_features row is new or changed
 
 struct FeatureSet {
   AccountFeatures accounts;
-  InvoiceFeatures invoices;       // every row; with a baseline, only rows new or changed in either dataset
-  std::vector<uint8_t> changed;   // with a baseline: per invoice row, which datasets it changed
-  std::vector<int64_t> deleted;   // with a baseline: invoices the base had that no longer exist as of D
+  InvoiceFeatures invoices;       // every row; in a delta, only rows new or changed in either dataset
+  std::vector<uint8_t> changed;   // in a delta: per invoice row, which datasets it changed
+  std::vector<int64_t> deleted;   // in a delta: invoices the base had that no longer exist as of D (by id)
   FeatureWarnings warnings;       // over every row, changed or not
 };
 
-// Requires ledger.Finish() to have been called. With `base`, the invoice rows are the delta against it (and
-// `base` records which of its rows were matched).
-FeatureSet ComputeFeatures(const Ledger& ledger, DayNumber as_of, Baseline* base = nullptr);
+// Every row as of D. Requires ledger.Finish(); `order` is InvoiceOrder(ledger) (engine/invoice_order.h).
+FeatureSet ComputeFeatures(const Ledger& ledger, const std::vector<uint32_t>& order, DayNumber as_of);
+// The same, computing the order itself.
+FeatureSet ComputeFeatures(const Ledger& ledger, DayNumber as_of);
+
+// An incremental run's delta: `ledger` continued from a base state as of `base_as_of` (Ledger::StartIncremental)
+// and is finished. The invoice rows are only those new or changed since the base's rows in either dataset (which
+// ones in `changed`), `deleted` lists the base's invoices that have no row now, and account_features is complete.
+// An account's rows are recomputed only when its inputs changed (the journal says so: its joining date, or one
+// of its invoices now or at the base) or when D moving on can change them (an invoice issued since the base's D,
+// an unpaid one turning overdue); its base rows are recomputed from the journal's pre-images.
+FeatureSet ComputeDelta(const Ledger& ledger, const std::vector<uint32_t>& order, DayNumber as_of,
+                        DayNumber base_as_of);
 
 }  // namespace ledgerlake::engine

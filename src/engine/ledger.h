@@ -133,6 +133,9 @@ class Ledger {
   // landed up to its bookmark: from now on changes are journaled, and row fates count only rows of later files.
   void StartIncremental(const std::array<uint32_t, contract::kTableCount>& bookmarks);
   const Journal& journal() const { return journal_; }
+  // While incremental: how many invoices, from position 0, the base state held in (account_id, date_issued,
+  // invoice_id) order (engine/invoice_order.h). 0 otherwise: nothing tells what changed them.
+  uint32_t sorted_base_invoices() const { return journaling_ ? sorted_invoices_ : 0; }
   // Every accepted line item (not its exact repeats) goes to `log` too, so a later run can reprice it.
   void LogLinesTo(LineLogWriter* log) { line_log_ = log; }
 
@@ -212,6 +215,7 @@ class Ledger {
   std::vector<DemotedRow> demoted_;
   bool finished_ = false;
 
+  uint32_t sorted_invoices_ = 0;  // set by the state's loader
   bool journaling_ = false;
   std::array<uint32_t, contract::kTableCount> bookmarks_{};  // per table: its files up to this are the base
   Journal journal_;

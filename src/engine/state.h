@@ -24,8 +24,10 @@ struct StateInfo {
 };
 
 // Writes `ledger` (after Finish) and `info` to `path` (through a temporary name; without fsync: the caller makes
-// the file durable before relying on it).
-Status SaveState(const Ledger& ledger, const StateInfo& info, const std::string& path);
+// the file durable before relying on it). `invoice_order` is InvoiceOrder(ledger) (engine/invoice_order.h): the
+// invoices are saved in that order, so the next run loads them sorted.
+Status SaveState(const Ledger& ledger, const std::vector<uint32_t>& invoice_order, const StateInfo& info,
+                 const std::string& path);
 
 // Reads only the header of the state at `path`.
 Result<StateInfo> ReadStateInfo(const std::string& path);

@@ -11,6 +11,7 @@
 
 #include "duck/database.h"
 #include "duck/parquet_writer.h"
+#include "engine/invoice_order.h"
 #include "engine/line_log.h"
 #include "engine/loader.h"
 #include "engine/partitioning.h"
@@ -450,29 +451,26 @@ Result<RunReport> Run(const Lake& lake, const RunOptions& options) {
     const auto start = Clock::now();
     report.state_file = lake.state_dir() + "/" + options.token + ".state";
     for (const std::string& name : info.line_logs) report.line_logs.push_back(lake.state_dir() + "/" + name);
+    // Both go through the invoices in (account, date, invoice) order: merged into the base's order when
+    // incremental, sorted otherwise.
+    const std::vector<uint32_t> order = engine::InvoiceOrder(ledger);
+    const double order_seconds = Seconds(start);
     Status saved;
     double save_seconds = 0;
     std::thread saver([&] {
       const auto save_start = Clock::now();
-      saved = engine::SaveState(ledger, info, report.state_file);
+      saved = engine::SaveState(ledger, order, info, report.state_file);
       save_seconds = Seconds(save_start);
     });
-    double baseline_seconds = 0;
-    if (options.base_state) {
-      const auto baseline_start = Clock::now();
-      engine::Baseline baseline = engine::BuildBaseline(ledger, base.as_of);
-      baseline_seconds = Seconds(baseline_start);
-      features = engine::ComputeFeatures(ledger, options.as_of, &baseline);
-    } else {
-      features = engine::ComputeFeatures(ledger, options.as_of);
-    }
+    features = options.base_state ? engine::ComputeDelta(ledger, order, options.as_of, base.as_of)
+                                  : engine::ComputeFeatures(ledger, order, options.as_of);
     saver.join();
     LL_RETURN_IF_ERROR(saved);
     report.warnings = features.warnings;
     report.deleted = features.deleted.size();
     report.stages.push_back({"features", Seconds(start)});
-    // Parts of the stage above, for the record: the baseline (incremental runs) and the state saved alongside.
-    if (options.base_state) report.stages.push_back({"  of which baseline", baseline_seconds});
+    // Parts of the stage above, for the record: the invoice order, and the state saved alongside the rest.
+    report.stages.push_back({"  of which invoice order", order_seconds});
     report.stages.push_back({"  alongside: save state", save_seconds});
     ledger = engine::Ledger();  // its memory is not held while writing
   }

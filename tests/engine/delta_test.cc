@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "engine/features.h"
+#include "engine/invoice_order.h"
 #include "engine/ledger.h"
 #include "engine/line_log.h"
 #include "engine/state.h"
@@ -183,7 +184,7 @@ TEST_F(DeltaTest, TheDeltaIsExactlyTheRowsThatDifferFromTheBase) {
       StateInfo info;
       info.as_of = base_day;
       info.bookmarks = bookmarks;
-      ASSERT_TRUE(SaveState(base, info, state).ok());
+      ASSERT_TRUE(SaveState(base, InvoiceOrder(base), info, state).ok());
     }
 
     // This run: the base loaded from its state, a delivery on top.
@@ -195,9 +196,9 @@ TEST_F(DeltaTest, TheDeltaIsExactlyTheRowsThatDifferFromTheBase) {
     for (const Feed& f : delta_feeds) Apply(now, f, line_file);
     ASSERT_TRUE(now.Reprice({log}).ok());
     now.Finish();
-    Baseline baseline = BuildBaseline(now, base_day);
-    const FeatureSet delta = ComputeFeatures(now, day, &baseline);
-    const FeatureSet full = ComputeFeatures(now, day);
+    const std::vector<uint32_t> order = InvoiceOrder(now);
+    const FeatureSet delta = ComputeDelta(now, order, day, base_day);
+    const FeatureSet full = ComputeFeatures(now, order, day);
 
     // The same ledger from scratch, as a full refresh loads every file: table by table, in landing order.
     {
