@@ -13,10 +13,13 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <utility>
 #include <vector>
 
 #include "engine/segmented_vector.h"
+#include "util/task_pool.h"
 
 namespace ledgerlake::engine {
 
@@ -72,7 +75,8 @@ class KeyedTable {
     Reserve(n);
   }
   // Bulk loading of keys known to be distinct (a saved state): Extend adds entries without indexing them,
-  // SetAppended fills each of them once (from any thread), and IndexAppended then indexes them all at once; no
+  // SetAppended fills each of them once (from any thread), and IndexAppended then indexes them all at once (on
+  // the threads of `pool` if given); no
   // other insertion may come in between. Keys that come in no key order (a state is saved in account order)
   // would each cost a cache miss in the direct array; indexed together, they are first grouped by region of the
   // array, and each region is written while it is in cache. It fails (returns false) when a key is present
@@ -88,9 +92,9 @@ class KeyedTable {
     entries_[position] = entry;
     appended_[position - appended_first_] = key;
   }
-  bool IndexAppended() {
+  bool IndexAppended(TaskPool* pool = nullptr) {
     if (appended_.empty()) return true;
-    for (const int64_t key : appended_) max_key_ = std::max(max_key_, key);
+    max_key_ = std::max(max_key_, *std::max_element(appended_.begin(), appended_.end()));
     if (max_key_ >= 0 && !InDense(max_key_) && WantsDense(max_key_)) GrowDense(max_key_);
     struct Slot {
       uint32_t key;  // dense keys are below kAbsent
@@ -98,29 +102,61 @@ class KeyedTable {
     };
     constexpr int kRegionShift = 15;  // 32K slots (128 KiB) a region
     const size_t regions = (dense_.size() >> kRegionShift) + 1;
-    std::vector<uint32_t> start(regions + 1, 0);
-    for (const int64_t key : appended_) {
-      if (InDense(key)) ++start[(static_cast<size_t>(key) >> kRegionShift) + 1];
-    }
-    for (size_t r = 0; r < regions; ++r) start[r + 1] += start[r];
-    std::vector<Slot> grouped(start[regions]);
-    bool distinct = true;
-    for (size_t i = 0; i < appended_.size(); ++i) {
-      const int64_t key = appended_[i];
-      const auto position = static_cast<uint32_t>(appended_first_ + i);
-      if (InDense(key)) {
-        grouped[start[static_cast<size_t>(key) >> kRegionShift]++] = Slot{static_cast<uint32_t>(key), position};
+    auto region = [](int64_t key) { return static_cast<size_t>(key) >> kRegionShift; };
+    // Slices of the keys, each on a thread: counted by region, then written to their region's group, then the
+    // groups written to the array, a range of regions a thread.
+    const size_t n = appended_.size();
+    const size_t parts = pool == nullptr || n < (size_t{1} << 16) ? 1 : pool->threads();
+    auto each = [&](const std::function<void(size_t)>& f) {
+      if (parts == 1) {
+        f(0);
       } else {
-        distinct = sparse_.try_emplace(key, position).second && distinct;
+        pool->ParallelFor(parts, f);
+      }
+    };
+    std::vector<std::vector<uint32_t>> next(parts, std::vector<uint32_t>(regions, 0));
+    std::vector<std::vector<size_t>> sparse(parts);  // indexes (into appended_) of keys the array does not cover
+    each([&](size_t t) {
+      for (size_t i = n * t / parts; i < n * (t + 1) / parts; ++i) {
+        if (InDense(appended_[i])) {
+          ++next[t][region(appended_[i])];
+        } else {
+          sparse[t].push_back(i);
+        }
+      }
+    });
+    std::vector<uint32_t> region_start(regions + 1, 0);
+    uint32_t total = 0;
+    for (size_t r = 0; r < regions; ++r) {
+      region_start[r] = total;
+      for (size_t t = 0; t < parts; ++t) total += std::exchange(next[t][r], total);
+    }
+    region_start[regions] = total;
+    const auto grouped = std::make_unique_for_overwrite<Slot[]>(total);  // first touched by the threads below
+    each([&](size_t t) {
+      for (size_t i = n * t / parts; i < n * (t + 1) / parts; ++i) {
+        const int64_t key = appended_[i];
+        if (InDense(key)) {
+          grouped[next[t][region(key)]++] = Slot{static_cast<uint32_t>(key), static_cast<uint32_t>(appended_first_ + i)};
+        }
+      }
+    });
+    std::vector<uint8_t> distinct(parts, 1);
+    each([&](size_t t) {
+      for (uint32_t g = region_start[regions * t / parts]; g < region_start[regions * (t + 1) / parts]; ++g) {
+        uint32_t& slot = dense_[grouped[g].key];
+        if (slot != 0) distinct[t] = 0;
+        slot = grouped[g].position + 1;
+      }
+    });
+    bool all_distinct = std::find(distinct.begin(), distinct.end(), 0) == distinct.end();
+    for (const auto& indexes : sparse) {
+      for (const size_t i : indexes) {
+        all_distinct = sparse_.try_emplace(appended_[i], static_cast<uint32_t>(appended_first_ + i)).second && all_distinct;
       }
     }
     appended_ = {};
-    for (const Slot& s : grouped) {
-      uint32_t& slot = dense_[s.key];
-      distinct = distinct && slot == 0;
-      slot = s.position + 1;
-    }
-    return distinct;
+    return all_distinct;
   }
   const Entry& at(int64_t key) const { return entries_[PositionOf(key)]; }  // the key must be present
   const Entry& AtPosition(uint32_t position) const { return entries_[position]; }  // position < size()

@@ -108,7 +108,8 @@ TEST(KeyedTableTest, AppendedKeysIndexedAtOnceAreAllFound) {
     for (size_t i = keys.size() - 1; i >= 1; --i) {  // filled in any order
       table.SetAppended(static_cast<uint32_t>(i), keys[i], Item{keys[i], static_cast<int64_t>(i)});
     }
-    ASSERT_TRUE(table.IndexAppended());
+    TaskPool pool(2);
+    ASSERT_TRUE(table.IndexAppended(seed % 2 == 0 ? &pool : nullptr));  // on two threads, and on one
     ASSERT_EQ(table.size(), keys.size());
     for (size_t i = 0; i < keys.size(); ++i) ASSERT_EQ(table.PositionOf(keys[i]), i) << keys[i];
     EXPECT_EQ(table.Find(300001), nullptr);
@@ -117,6 +118,13 @@ TEST(KeyedTableTest, AppendedKeysIndexedAtOnceAreAllFound) {
 
     table.SetAppended(table.Extend(1), keys[7], Item{});
     EXPECT_FALSE(table.IndexAppended());
+    // A repeat among many, found by whichever thread writes its region.
+    const uint32_t more = table.Extend(100000);
+    for (uint32_t i = 0; i < 100000; ++i) {
+      const int64_t key = i == 77777 ? keys[9] : 400000 + static_cast<int64_t>(i);
+      table.SetAppended(more + i, key, Item{key, 0});
+    }
+    EXPECT_FALSE(table.IndexAppended(&pool));
   }
 }
 
