@@ -295,8 +295,8 @@ class StateCodec {
     }
   }
 
-  // The invoice blocks: read (and checksummed) in turn, then decoded side by side into their places, and
-  // indexed at once. The invoices were saved in (account_id, date_issued, invoice_id) order; how far that holds
+  // The invoice blocks: read in turn, then checked and decoded side by side into their places, and indexed at
+  // once. The invoices were saved in (account_id, date_issued, invoice_id) order; how far that holds
   // is checked, not trusted (engine/invoice_order.h relies on it).
   static Status ReadInvoices(Reader& r, uint32_t count, Ledger& l) {
     struct Block {
@@ -319,7 +319,9 @@ class StateCodec {
       LL_RETURN_IF_ERROR(r.Get(&bytes));
       LL_RETURN_IF_ERROR(r.Get(&checksum));
       // Every block but the last is full, so a block's records have known positions.
-      if (records != std::min(kInvoiceBlock, count - done)) return Status::Corruption("damaged invoices");
+      if (records != std::min(kInvoiceBlock, count - done) || bytes > records * InvoiceCoder::kMaxBytes) {
+        return Status::Corruption("damaged invoices");
+      }
       Block& block = blocks.emplace_back();
       block.offset = payloads.size();
       block.bytes = bytes;
