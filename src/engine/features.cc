@@ -204,10 +204,7 @@ AccountFeatures AccountRowsOf(const KeyedTable<AccountEntry>& accounts, const st
   return acc;
 }
 
-bool EntryLess(const InvoiceEntry* a, const InvoiceEntry* b) {
-  if (a->row.date_issued != b->row.date_issued) return a->row.date_issued < b->row.date_issued;
-  return a->row.invoice_id < b->row.invoice_id;
-}
+bool EntryLess(const InvoiceEntry* a, const InvoiceEntry* b) { return InvoiceOrderLess(a->row, b->row); }
 
 // The delta of one account at a time (ComputeDelta).
 class Delta {
@@ -267,10 +264,8 @@ class Delta {
       e.extra = before.group;
       earlier_.push_back(e);
     }
-    std::sort(earlier_.begin(), earlier_.end(), [](const InvoiceEntry& a, const InvoiceEntry& b) {
-      if (a.row.account_id != b.row.account_id) return a.row.account_id < b.row.account_id;
-      return EntryLess(&a, &b);
-    });
+    std::sort(earlier_.begin(), earlier_.end(),
+              [](const InvoiceEntry& a, const InvoiceEntry& b) { return InvoiceOrderLess(a.row, b.row); });
   }
 
   // An account whose inputs did not change: only D moving on changes its rows (a new invoice changes nothing

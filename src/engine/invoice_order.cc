@@ -14,11 +14,7 @@ struct SortKey {
   uint32_t position;
 };
 
-bool KeyLess(const SortKey& a, const SortKey& b) {
-  if (a.account_id != b.account_id) return a.account_id < b.account_id;
-  if (a.date_issued != b.date_issued) return a.date_issued < b.date_issued;
-  return a.invoice_id < b.invoice_id;
-}
+bool KeyLess(const SortKey& a, const SortKey& b) { return InvoiceOrderLess(a, b); }
 
 SortKey KeyOf(const InvoiceEntry& e, uint32_t position) {
   return SortKey{e.row.account_id, e.row.invoice_id, e.row.date_issued, position};

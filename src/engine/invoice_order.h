@@ -11,6 +11,14 @@
 
 namespace ledgerlake::engine {
 
+// The order itself, for anything with account_id, date_issued and invoice_id (an InvoiceRow, a sort key).
+template <typename A, typename B>
+bool InvoiceOrderLess(const A& a, const B& b) {
+  if (a.account_id != b.account_id) return a.account_id < b.account_id;
+  if (a.date_issued != b.date_issued) return a.date_issued < b.date_issued;
+  return a.invoice_id < b.invoice_id;
+}
+
 // Positions (KeyedTable order) of all of `ledger`'s invoices, sorted by (account_id, date_issued, invoice_id).
 // Requires ledger.Finish(). Sorts on two threads when there is much to sort.
 std::vector<uint32_t> InvoiceOrder(const Ledger& ledger);

@@ -6,9 +6,9 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <tuple>
 #include <type_traits>
 
+#include "engine/invoice_order.h"
 #include "util/stream_hash.h"
 #include "util/task_pool.h"
 #include "util/varint.h"
@@ -307,7 +307,7 @@ class StateCodec {
       // Set when decoded:
       bool ok = false;
       uint32_t in_order = 0;  // how many of its records, from the first, are each after the one before
-      std::tuple<int64_t, int32_t, int64_t> first, last;  // the first and last records' keys
+      contract::InvoiceRow first{}, last{};  // the first and last records
     };
     std::vector<Block> blocks;
     std::vector<char> payloads;
@@ -343,24 +343,21 @@ class StateCodec {
       InvoiceCoder coder;
       InvoiceEntry e;
       bool in_order = true;
-      std::tuple<int64_t, int32_t, int64_t> key, last;
       const auto position = static_cast<uint32_t>(first + b * kInvoiceBlock);
       for (uint32_t i = 0; i < block.records; ++i) {
         if (!coder.Get(p, end, e)) return;
-        key = {e.row.account_id, e.row.date_issued, e.row.invoice_id};
-        if (i == 0) block.first = key;
-        in_order = in_order && (i == 0 || last < key);
+        if (i == 0) block.first = e.row;
+        in_order = in_order && (i == 0 || InvoiceOrderLess(block.last, e.row));
         if (in_order) block.in_order = i + 1;
-        last = key;
+        block.last = e.row;
         l.invoices_.SetAppended(position + i, e.row.invoice_id, e);
       }
-      block.last = last;
       block.ok = p == end;
     });
     uint32_t sorted = 0;
     for (size_t b = 0; b < blocks.size(); ++b) {
       if (!blocks[b].ok) return Status::Corruption("damaged invoices (a block fails its checksum or does not decode)");
-      if (sorted != b * kInvoiceBlock || (b > 0 && !(blocks[b - 1].last < blocks[b].first))) continue;
+      if (sorted != b * kInvoiceBlock || (b > 0 && !InvoiceOrderLess(blocks[b - 1].last, blocks[b].first))) continue;
       sorted += blocks[b].in_order;
     }
     l.sorted_invoices_ = sorted;
