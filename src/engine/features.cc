@@ -3,6 +3,8 @@
 #include <absl/container/flat_hash_set.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <optional>
 #include <span>
 
@@ -159,16 +161,12 @@ struct AccountSummary {
   DayNumber last;
 };
 
-// Counts the warnings of an account's rows as of D (`issued`), and sums them up for account_features.
-void Summarise(int64_t account_id, Run issued, DayNumber join_day, std::vector<AccountSummary>& summaries,
+// Adds an account's digest to the warnings, and to the summaries account_features is made of.
+void Summarise(int64_t account_id, const AccountDigest& d, std::vector<AccountSummary>& summaries,
                FeatureWarnings& warnings) {
-  if (issued.empty()) return;
-  for (const InvoiceEntry* e : issued) {
-    if (e->row.date_issued < join_day) ++warnings.invoices_before_joining;
-    if (!TotalFits(e->extra)) ++warnings.totals_out_of_range;
-  }
-  summaries.push_back(AccountSummary{account_id, static_cast<int32_t>(issued.size()), issued.front()->row.date_issued,
-                                     issued.back()->row.date_issued});
+  warnings.invoices_before_joining += d.before_joining;
+  warnings.totals_out_of_range += d.out_of_range;
+  if (d.issued > 0) summaries.push_back(AccountSummary{account_id, d.issued, d.first, d.last});
 }
 
 // account_features: accounts that exist as of D, by id, merged with `summaries` (by id: runs come in account
@@ -217,7 +215,7 @@ class Delta {
   void Account(int64_t account_id, Run run) {
     const AccountEntry* account = ledger_.accounts().Find(account_id);
     const Run issued = IssuedBy(run, as_of_);
-    if (account != nullptr) Summarise(account_id, issued, account->row.joining_date, summaries_, out_.warnings);
+    if (account != nullptr) Summarise(account_id, DigestOf(run, account, as_of_), summaries_, out_.warnings);
     if (affected_.contains(account_id)) {
       visited_.push_back(account_id);
       Affected(account_id, account, run, issued);
@@ -233,6 +231,21 @@ class Delta {
       if (!std::binary_search(visited_.begin(), visited_.end(), id)) Affected(id, ledger_.accounts().Find(id), {}, {});
     }
     std::sort(out_.deleted.begin(), out_.deleted.end());
+    // Base accounts not decoded: their rows did not change, and their digest still holds.
+    if (const BaseInvoices* base = ledger_.base(); base != nullptr) {
+      for (uint32_t o = 0; o < base->size(); ++o) {
+        if (ledger_.decoded(o)) continue;
+        const BaseAccount& a = base->account(o);
+        if (a.digest.next_change <= as_of_) {
+          std::fprintf(stderr, "ComputeDelta: base account %lld changes by D but was not decoded (DecodeDue)\n",
+                       static_cast<long long>(a.account_id));
+          std::abort();
+        }
+        Summarise(a.account_id, a.digest, summaries_, out_.warnings);
+      }
+      std::sort(summaries_.begin(), summaries_.end(),
+                [](const AccountSummary& a, const AccountSummary& b) { return a.account_id < b.account_id; });
+    }
     out_.accounts = AccountRowsOf(ledger_.accounts(), summaries_, as_of_);
   }
 
@@ -358,7 +371,35 @@ class Delta {
 
 }  // namespace
 
+AccountDigest DigestOf(std::span<const InvoiceEntry* const> run, const AccountEntry* account, DayNumber as_of) {
+  AccountDigest d;
+  for (const InvoiceEntry* e : run) {
+    const DayNumber date = e->row.date_issued;
+    if (date > as_of) {  // issued after D: its row appears that day (the first such is the earliest)
+      d.next_change = std::min(d.next_change, date);
+      break;
+    }
+    if (e->row.payment == contract::Payment::kUnpaid) {  // turns overdue the day D - date_issued > 30
+      const int64_t overdue = int64_t{date} + kOnTimeDays + 1;
+      if (overdue > as_of && overdue < kNever) d.next_change = std::min(d.next_change, static_cast<DayNumber>(overdue));
+    }
+    if (d.issued++ == 0) d.first = date;
+    d.last = date;
+    if (account != nullptr && date < account->row.joining_date) ++d.before_joining;
+    if (account != nullptr && !TotalFits(e->extra)) ++d.out_of_range;
+  }
+  return d;
+}
+
 FeatureSet ComputeFeatures(const Ledger& ledger, const std::vector<uint32_t>& order, DayNumber as_of) {
+  if (const BaseInvoices* base = ledger.base(); base != nullptr) {
+    for (uint32_t o = 0; o < base->size(); ++o) {
+      if (!ledger.decoded(o)) {
+        std::fprintf(stderr, "ComputeFeatures: the ledger's base is not all decoded (DecodeAll)\n");
+        std::abort();
+      }
+    }
+  }
   FeatureSet out;
   Reserve(out.invoices, order.size());
   std::vector<AccountSummary> summaries;
@@ -367,7 +408,7 @@ FeatureSet ComputeFeatures(const Ledger& ledger, const std::vector<uint32_t>& or
     const AccountEntry* account = ledger.accounts().Find(account_id);
     if (account == nullptr) return;  // pending: appears in no dataset until the account lands
     const Run issued = IssuedBy(run, as_of);
-    Summarise(account_id, issued, account->row.joining_date, summaries, out.warnings);
+    Summarise(account_id, DigestOf(run, account, as_of), summaries, out.warnings);
     AccountRows(issued, account->row.joining_date, as_of, rows);
     for (const Row& r : rows) Append(out.invoices, r);
   });

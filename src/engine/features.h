@@ -4,8 +4,10 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
+#include "engine/base_invoices.h"
 #include "engine/ledger.h"
 #include "util/date.h"
 
@@ -58,17 +60,24 @@ struct FeatureSet {
   FeatureWarnings warnings;       // over every row, changed or not
 };
 
-// Every row as of D. Requires ledger.Finish(); `order` is InvoiceOrder(ledger) (engine/invoice_order.h).
+// Every row as of D. Requires ledger.Finish() and, for a Ledger continued from a state, every base account
+// decoded (Ledger::DecodeAll); `order` is InvoiceOrder(ledger) (engine/invoice_order.h).
 FeatureSet ComputeFeatures(const Ledger& ledger, const std::vector<uint32_t>& order, DayNumber as_of);
 // The same, computing the order itself.
 FeatureSet ComputeFeatures(const Ledger& ledger, DayNumber as_of);
+
+// The digest of one account's invoices as of D (engine/base_invoices.h): `run` holds them in (date_issued,
+// invoice_id) order, `account` is null while the account is unknown.
+AccountDigest DigestOf(std::span<const InvoiceEntry* const> run, const AccountEntry* account, DayNumber as_of);
 
 // An incremental run's delta: `ledger` continued from a base state as of `base_as_of` (Ledger::StartIncremental)
 // and is finished. The invoice rows are only those new or changed since the base's rows in either dataset (which
 // ones in `changed`), `deleted` lists the base's invoices that have no row now, and account_features is complete.
 // An account's rows are recomputed only when its inputs changed (the journal says so: its joining date, or one
 // of its invoices now or at the base) or when D moving on can change them (an invoice issued since the base's D,
-// an unpaid one turning overdue); its base rows are recomputed from the journal's pre-images.
+// an unpaid one turning overdue); its base rows are recomputed from the journal's pre-images. Base accounts the
+// ledger has not decoded must be ones whose rows do not change (Ledger::DecodeDue(as_of) sees to that): they
+// count through their digest.
 FeatureSet ComputeDelta(const Ledger& ledger, const std::vector<uint32_t>& order, DayNumber as_of,
                         DayNumber base_as_of);
 

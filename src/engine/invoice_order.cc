@@ -39,33 +39,36 @@ void ParallelSort(std::vector<SortKey>& keys) {
 std::vector<uint32_t> InvoiceOrder(const Ledger& ledger) {
   const auto& invoices = ledger.invoices();
   const auto n = static_cast<uint32_t>(invoices.size());
-  // The positions loaded sorted from the base state; each keeps its place unless this run changed its account
-  // or date (the journal has what it was). Everything else (new invoices, re-keyed ones) is sorted and merged in.
-  const uint32_t sorted = ledger.sorted_base_invoices();
-  std::vector<uint8_t> moved(sorted, 0);
-  std::vector<SortKey> loose;
+  // The base accounts decoded from the state come as runs already in order; each invoice keeps its place in its
+  // run unless this run changed its account or date (the journal has what it was). Everything else (new
+  // invoices, re-keyed ones) is sorted and merged in.
+  std::vector<Ledger::DecodedRun> runs = ledger.decoded_runs();
+  std::sort(runs.begin(), runs.end(),
+            [](const Ledger::DecodedRun& a, const Ledger::DecodedRun& b) { return a.account_id < b.account_id; });
+  std::vector<uint8_t> in_run(n, 0);
+  for (const Ledger::DecodedRun& r : runs) std::fill_n(in_run.begin() + r.first, r.count, uint8_t{1});
   for (const auto& [id, before] : ledger.journal().invoices) {
     const uint32_t p = invoices.PositionOf(id);
-    if (p >= sorted) continue;  // among the new ones below
+    if (in_run[p] == 0) continue;
     const InvoiceEntry& e = invoices.AtPosition(p);
-    if (before.existed && before.row.account_id == e.row.account_id && before.row.date_issued == e.row.date_issued) {
-      continue;
-    }
-    moved[p] = 1;
-    loose.push_back(KeyOf(e, p));
+    if (before.row.account_id != e.row.account_id || before.row.date_issued != e.row.date_issued) in_run[p] = 0;
   }
-  loose.reserve(loose.size() + (n - sorted));
-  for (uint32_t p = sorted; p < n; ++p) loose.push_back(KeyOf(invoices.AtPosition(p), p));
+  std::vector<SortKey> loose;
+  for (uint32_t p = 0; p < n; ++p) {
+    if (in_run[p] == 0) loose.push_back(KeyOf(invoices.AtPosition(p), p));
+  }
   ParallelSort(loose);
 
   std::vector<uint32_t> order;
   order.reserve(n);
   auto next = loose.begin();
-  for (uint32_t p = 0; p < sorted; ++p) {
-    if (moved[p] != 0) continue;
-    const SortKey k = KeyOf(invoices.AtPosition(p), p);
-    for (; next != loose.end() && KeyLess(*next, k); ++next) order.push_back(next->position);
-    order.push_back(p);
+  for (const Ledger::DecodedRun& r : runs) {
+    for (uint32_t p = r.first; p < r.first + r.count; ++p) {
+      if (in_run[p] == 0) continue;
+      const SortKey k = KeyOf(invoices.AtPosition(p), p);
+      for (; next != loose.end() && KeyLess(*next, k); ++next) order.push_back(next->position);
+      order.push_back(p);
+    }
   }
   for (; next != loose.end(); ++next) order.push_back(next->position);
   return order;

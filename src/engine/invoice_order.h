@@ -1,7 +1,7 @@
 // The order every consumer of a finished Ledger's invoices wants: by (account_id, date_issued, invoice_id), so
 // that each account's invoices are one run, in the order the window, position and interval features need.
-// The state is saved in this order (engine/state.h), so an incremental run loads its base already sorted and
-// only has to place this run's new and re-keyed invoices: a merge, not a sort of every invoice.
+// The state is saved in this order (engine/state.h), so the base accounts an incremental run decodes come
+// already sorted, and only this run's new and re-keyed invoices need placing: a merge, not a sort of everything.
 #pragma once
 
 #include <cstdint>

@@ -2,11 +2,71 @@
 
 #include <utility>
 
+#include "engine/base_invoices.h"
 #include "engine/line_log.h"
 
 namespace ledgerlake::engine {
 
 using contract::ValidRow;
+
+Ledger::Ledger() = default;
+Ledger::~Ledger() = default;
+Ledger::Ledger(Ledger&&) noexcept = default;
+Ledger& Ledger::operator=(Ledger&&) noexcept = default;
+
+void Ledger::DecodeBase(uint32_t ordinal) {
+  if (decoded_[ordinal] != 0) return;
+  decoded_[ordinal] = 1;
+  const auto first = static_cast<uint32_t>(invoices_.size());
+  const bool ok = base_->Decode(ordinal, [&](const InvoiceEntry& e) {
+    if (!invoices_.TryInsert(e.row.invoice_id, e).second && base_status_.ok()) {
+      base_status_ = Status::Corruption("invoice " + std::to_string(e.row.invoice_id) + " is in the state twice");
+    }
+  });
+  if (!ok && base_status_.ok()) {
+    base_status_ = Status::Corruption("the invoices of account " + std::to_string(base_->account(ordinal).account_id) +
+                                      " do not decode (a damaged state)");
+  }
+  const auto count = static_cast<uint32_t>(invoices_.size()) - first;
+  decoded_runs_.push_back(DecodedRun{base_->account(ordinal).account_id, first, count});
+}
+
+void Ledger::DecodeBaseAccount(int64_t account_id) {
+  if (base_ == nullptr) return;
+  if (const uint32_t ordinal = base_->OrdinalOfAccount(account_id); ordinal != BaseInvoices::kNone) {
+    DecodeBase(ordinal);
+  }
+}
+
+void Ledger::DecodeBaseInvoice(int64_t invoice_id) {
+  if (base_ == nullptr) return;
+  if (const uint32_t ordinal = base_->OrdinalOfInvoice(invoice_id); ordinal != BaseInvoices::kNone) {
+    if (ordinal < base_->size()) {
+      DecodeBase(ordinal);
+    } else if (base_status_.ok()) {
+      base_status_ = Status::Corruption("the state's invoice index is damaged");
+    }
+  }
+}
+
+InvoiceEntry* Ledger::FindInvoice(int64_t invoice_id) {
+  InvoiceEntry* e = invoices_.Find(invoice_id);
+  if (e != nullptr || base_ == nullptr) return e;
+  DecodeBaseInvoice(invoice_id);
+  return invoices_.Find(invoice_id);
+}
+
+void Ledger::DecodeDue(DayNumber as_of) {
+  if (base_ == nullptr) return;
+  for (uint32_t ordinal = 0; ordinal < base_->size(); ++ordinal) {
+    if (decoded_[ordinal] == 0 && base_->account(ordinal).digest.next_change <= as_of) DecodeBase(ordinal);
+  }
+}
+
+void Ledger::DecodeAll() {
+  if (base_ == nullptr) return;
+  for (uint32_t ordinal = 0; ordinal < base_->size(); ++ordinal) DecodeBase(ordinal);
+}
 
 void Ledger::StartIncremental(const std::array<uint32_t, contract::kTableCount>& bookmarks) {
   journaling_ = true;
@@ -35,6 +95,11 @@ template <typename Entry, typename Row>
 void Ledger::Upsert(KeyedTable<Entry>& entries, TableId table, int64_t key, const ValidRow<Row>& row, uint32_t file) {
   FateCounts& c = counts_[Index(table)];
   ++c.read;
+  if constexpr (std::is_same_v<Entry, InvoiceEntry>) {
+    // The base's entry of the invoice, and the invoices its row joins (its position there changes).
+    DecodeBaseInvoice(key);
+    DecodeBaseAccount(row.row.account_id);
+  }
   auto [entry, inserted] =
       entries.TryInsert(key, Entry{row.row, row.content_hash, row.location.offset, row.location.length, file, {}});
   if (inserted) {
@@ -96,6 +161,10 @@ void Ledger::ExpectRows(TableId table, size_t rows) {
 }
 
 void Ledger::Add(const ValidRow<contract::AccountRow>& row, uint32_t file) {
+  if (base_ != nullptr) {  // a new account, or a new joining date: its invoices' rows change
+    const AccountEntry* before = accounts_.Find(row.row.account_id);
+    if (before == nullptr || before->row.joining_date != row.row.joining_date) DecodeBaseAccount(row.row.account_id);
+  }
   Upsert(accounts_, TableId::kAccounts, row.row.account_id, row, file);
 }
 
@@ -122,7 +191,7 @@ void Ledger::Add(const ValidRow<contract::LineItemRow>& row, uint32_t file) {
   const contract::LineItemRow& r = row.row;
   // Exports list an invoice's lines together: remember the last invoice found (entries never move).
   if (r.invoice_id != last_invoice_id_ || last_invoice_ == nullptr) {
-    last_invoice_ = invoices_.Find(r.invoice_id);
+    last_invoice_ = FindInvoice(r.invoice_id);
     last_invoice_id_ = r.invoice_id;
   }
   InvoiceEntry* invoice = last_invoice_;
@@ -166,7 +235,7 @@ Status Ledger::Reprice(const std::vector<std::string>& logs) {
     LL_RETURN_IF_ERROR(ReadLineLog(log, [&](const LoggedLine& line) {
       const auto d = change.find(line.item_id);
       if (d == change.end()) return;
-      InvoiceEntry* invoice = invoices_.Find(line.invoice_id);
+      InvoiceEntry* invoice = FindInvoice(line.invoice_id);
       // Only lines priced in the base: their file still owns the group, and the group was not an orphan's.
       if (invoice == nullptr || invoice->extra.file != line.file || adopted_.contains(line.invoice_id)) return;
       JournalInvoice(*invoice);
@@ -180,7 +249,8 @@ Status Ledger::Reprice(const std::vector<std::string>& logs) {
   return Status::OK();
 }
 
-Status Ledger::CompactLines(const std::vector<std::string>& logs, LineLogWriter& out) const {
+Status Ledger::CompactLines(const std::vector<std::string>& logs, LineLogWriter& out) {
+  DecodeAll();
   for (const std::string& log : logs) {
     LL_RETURN_IF_ERROR(ReadLineLog(log, [&](const LoggedLine& line) {
       const InvoiceEntry* invoice = invoices_.Find(line.invoice_id);
@@ -216,7 +286,7 @@ void Ledger::Finish() {
   FateCounts& li = counts_[Index(TableId::kLineItems)];
   std::vector<PendingLine> still;
   for (const PendingLine& p : pending_lines_) {
-    InvoiceEntry* invoice = invoices_.Find(p.invoice_id);
+    InvoiceEntry* invoice = FindInvoice(p.invoice_id);
     LineGroup* g = invoice != nullptr ? &invoice->extra : nullptr;
     if (g == nullptr) {
       const auto it = orphan_groups_.find(p.invoice_id);

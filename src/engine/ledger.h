@@ -18,6 +18,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -116,6 +117,7 @@ struct Journal {
 };
 
 class LineLogWriter;  // engine/line_log.h
+class BaseInvoices;   // engine/base_invoices.h
 
 // A row waiting for its parent, as listed to users: which row, and the key it waits for.
 struct PendingRow {
@@ -129,13 +131,36 @@ struct PendingRow {
 
 class Ledger {
  public:
+  Ledger();
+  ~Ledger();
+  Ledger(Ledger&&) noexcept;
+  Ledger& operator=(Ledger&&) noexcept;
+
   // Marks everything in the Ledger so far (loaded by engine/state.h) as the base, made of each table's files
   // landed up to its bookmark: from now on changes are journaled, and row fates count only rows of later files.
   void StartIncremental(const std::array<uint32_t, contract::kTableCount>& bookmarks);
   const Journal& journal() const { return journal_; }
-  // While incremental: how many invoices, from position 0, the base state held in (account_id, date_issued,
-  // invoice_id) order (engine/invoice_order.h). 0 otherwise: nothing tells what changed them.
-  uint32_t sorted_base_invoices() const { return journaling_ ? sorted_invoices_ : 0; }
+
+  // Continuing from a state (engine/state.h): the base's invoices, decoded into invoices() one account at a time
+  // when this run touches the account (any row of it or of its invoices, a price its line items use) or asks
+  // for it. Null for a Ledger built from extracts alone.
+  const BaseInvoices* base() const { return base_.get(); }
+  // Whether base account `ordinal`'s invoices are in invoices().
+  bool decoded(uint32_t ordinal) const { return decoded_[ordinal] != 0; }
+  // The base accounts decoded so far, each a run of consecutive positions of invoices() holding the account's
+  // invoices in (date_issued, invoice_id) order, as the state had them (this run may have changed some since).
+  struct DecodedRun {
+    int64_t account_id;
+    uint32_t first;  // position
+    uint32_t count;
+  };
+  const std::vector<DecodedRun>& decoded_runs() const { return decoded_runs_; }
+  // Decodes the base accounts whose rows D moving on to `as_of` can change (AccountDigest::next_change).
+  void DecodeDue(DayNumber as_of);
+  // Decodes every base account.
+  void DecodeAll();
+  // Not OK when a base account failed to decode (a damaged state): nothing computed from this Ledger is right.
+  const Status& base_status() const { return base_status_; }
   // Every accepted line item (not its exact repeats) goes to `log` too, so a later run can reprice it.
   void LogLinesTo(LineLogWriter* log) { line_log_ = log; }
 
@@ -163,8 +188,9 @@ class Ledger {
   Status Reprice(const std::vector<std::string>& logs);
 
   // After Finish: writes to `out` the lines of `logs` that are still live (their file owns their invoice's group,
-  // known or orphan), so that one log can replace many. Fails when a log cannot be read.
-  Status CompactLines(const std::vector<std::string>& logs, LineLogWriter& out) const;
+  // known or orphan), so that one log can replace many (it decodes every base account to tell). Fails when a log
+  // cannot be read.
+  Status CompactLines(const std::vector<std::string>& logs, LineLogWriter& out);
 
   // Resolves pending rows once every file is in: prices the line items whose parents are now known and lists
   // what still waits. Call once, after the last Add (and Reprice).
@@ -180,6 +206,13 @@ class Ledger {
 
  private:
   friend class StateCodec;  // engine/state.cc
+
+  // Decoding base accounts (see base()): by ordinal; the base account of an account id, if any; the base account
+  // an invoice belongs to, if any; and an invoice's entry, decoding its base account first if need be.
+  void DecodeBase(uint32_t ordinal);
+  void DecodeBaseAccount(int64_t account_id);
+  void DecodeBaseInvoice(int64_t invoice_id);
+  InvoiceEntry* FindInvoice(int64_t invoice_id);
 
   // Journal hooks, called before a change while incremental.
   void JournalInvoice(InvoiceEntry& e);
@@ -215,7 +248,10 @@ class Ledger {
   std::vector<DemotedRow> demoted_;
   bool finished_ = false;
 
-  uint32_t sorted_invoices_ = 0;  // set by the state's loader
+  std::unique_ptr<BaseInvoices> base_;  // set by the state's loader
+  std::vector<uint8_t> decoded_;         // per base account
+  std::vector<DecodedRun> decoded_runs_;
+  Status base_status_;
   bool journaling_ = false;
   std::array<uint32_t, contract::kTableCount> bookmarks_{};  // per table: its files up to this are the base
   Journal journal_;

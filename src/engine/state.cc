@@ -1,13 +1,14 @@
 #include "engine/state.h"
 
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <span>
 #include <type_traits>
 
+#include "engine/base_invoices.h"
+#include "engine/features.h"
 #include "engine/invoice_order.h"
 #include "util/stream_hash.h"
 #include "util/task_pool.h"
@@ -17,9 +18,11 @@ namespace ledgerlake::engine {
 
 namespace {
 
-// Version 4: keyed arrays carry their largest key, and invoices are in (account_id, date_issued, invoice_id)
-// order. A state of an older version is not read: the run rebuilds from the raw zone, as for a damaged one.
-constexpr char kMagic[8] = {'L', 'L', 'S', 'T', 'A', 'T', 'E', '4'};
+// Version 5: invoices are grouped by account, each account's bytes decodable (and copyable) on their own, with a
+// directory of accounts and an index from invoice to account, so that a run decodes only the accounts it needs
+// (engine/base_invoices.h). A state of an older version is not read: the run rebuilds from the raw zone, as for
+// a damaged one.
+constexpr char kMagic[8] = {'L', 'L', 'S', 'T', 'A', 'T', 'E', '5'};
 
 // Records as stored: fixed-size, native little-endian (the state never leaves the machine's lake).
 struct AccountRecord {
@@ -33,73 +36,68 @@ struct SkuRecord {
   uint32_t file;
   uint32_t unused;
 };
-// Invoices are the bulk of a state (one per invoice ever landed), so they are stored compactly: in blocks of up
-// to kInvoiceBlock, each [records u32][payload bytes u32][payload checksum u64][payload], the payload holding per
-// invoice varints relative to the previous invoice of the block (the first against zeros), so that a block
-// decodes and checks on its own (on any core). The file's checksum covers the block headers, not the payloads.
-// Saved in (account_id, date_issued, invoice_id) order, most accounts and dates differ from the previous by
-// little or nothing; about 14 bytes an invoice instead of 56 fixed.
+// Invoices are the bulk of a state (one per invoice ever landed), so they are stored compactly, by account in
+// account order, in blocks of whole accounts holding about kInvoiceBlock invoices each:
+// [accounts u32][invoices u32][directory bytes u32][payload bytes u32][checksum of directory and payload u64]
+// [directory: per account, varints: account_id (from the previous one of the block), invoices, payload bytes,
+// AccountDigest as of the state's D][payload: per account, its invoices (InvoiceCoder)]. The blocks check and
+// parse side by side; an account's invoices are decoded only when a run needs them. The file's checksum covers
+// the block headers, not their bodies.
 constexpr uint32_t kInvoiceBlock = 1 << 14;
+// The invoice index, after the blocks: [kind u8][min id i64][max id i64][slots u64][checksum of the body u64]
+// [body]: kind 0 is a direct array of `slots` 4-byte slots by invoice id (account ordinal + 1, 0: none), for ids
+// in [0, 4 x invoices); kind 1 is `slots` records (int64 invoice id, uint32 ordinal) sorted by id.
+constexpr uint8_t kDenseIndex = 0;
+constexpr uint8_t kSparseIndex = 1;
+constexpr uint64_t kDenseSlotsPerInvoice = 4;
 
-struct InvoiceCoder {
-  int64_t account_id = 0;
-  int64_t invoice_id = 0;
-  int64_t date_issued = 0;
+// The directory entry of an account: the most bytes it takes.
+constexpr size_t kMaxDirectoryEntry = 9 * kMaxVarintBytes;
 
-  static constexpr size_t kMaxBytes = 9 * kMaxVarintBytes;
-
-  // Writes `e` at `out` (room for kMaxBytes); returns the end of what it wrote.
-  char* Put(const InvoiceEntry& e, char* out) {
-    const contract::InvoiceRow& r = e.row;
-    out = PutSignedVarint(out, r.account_id - account_id);
-    out = PutSignedVarint(out, static_cast<int64_t>(static_cast<uint64_t>(r.invoice_id) - static_cast<uint64_t>(invoice_id)));
-    out = PutSignedVarint(out, r.date_issued - date_issued);
-    out = PutVarint(out, static_cast<uint64_t>(r.payment) | (uint64_t{e.extra.overflow} << 2));
-    if (r.payment == contract::Payment::kPaid) out = PutSignedVarint(out, int64_t{r.payment_date} - r.date_issued);
-    out = PutSignedVarint(out, e.extra.cents);
-    out = PutSignedVarint(out, e.extra.quantity);
-    out = PutVarint(out, e.file);
-    out = PutVarint(out, e.extra.file == UINT32_MAX ? 0 : uint64_t{e.extra.file} + 1);  // 0: no line items yet
-    account_id = r.account_id;
-    invoice_id = r.invoice_id;
-    date_issued = r.date_issued;
-    return out;
+char* PutDirectoryEntry(char* out, int64_t previous_account, const BaseAccount& a, DayNumber as_of) {
+  const AccountDigest& d = a.digest;
+  out = PutSignedVarint(out, static_cast<int64_t>(static_cast<uint64_t>(a.account_id) - static_cast<uint64_t>(previous_account)));
+  out = PutVarint(out, a.count);
+  out = PutVarint(out, a.size);
+  out = PutVarint(out, static_cast<uint32_t>(d.issued));
+  if (d.issued > 0) {
+    out = PutSignedVarint(out, d.first);
+    out = PutVarint(out, static_cast<uint64_t>(int64_t{d.last} - d.first));
+    out = PutVarint(out, d.before_joining);
+    out = PutVarint(out, d.out_of_range);
   }
+  return PutVarint(out, d.next_change == kNever ? 0 : static_cast<uint64_t>(int64_t{d.next_change} - as_of));
+}
 
-  // False on damaged input.
-  bool Get(const unsigned char*& p, const unsigned char* end, InvoiceEntry& e) {
-    int64_t account = 0, invoice = 0, date = 0, cents = 0, quantity = 0;
-    uint64_t flags = 0, file = 0, group_file = 0;
-    if (!GetSignedVarint(p, end, &account) || !GetSignedVarint(p, end, &invoice) ||
-        !GetSignedVarint(p, end, &date) || !GetVarint(p, end, &flags) || (flags & 3) > 2) {
+// False on damaged input; `a.bytes` is left for the caller.
+bool GetDirectoryEntry(const unsigned char*& p, const unsigned char* end, int64_t previous_account, DayNumber as_of,
+                       BaseAccount& a) {
+  int64_t account = 0, first = 0;
+  uint64_t count = 0, size = 0, issued = 0, span = 0, before = 0, out_of_range = 0, next = 0;
+  if (!GetSignedVarint(p, end, &account) || !GetVarint(p, end, &count) || !GetVarint(p, end, &size) ||
+      !GetVarint(p, end, &issued) || count == 0 || count > UINT32_MAX || size > UINT32_MAX || issued > count) {
+    return false;
+  }
+  a = BaseAccount{};
+  a.account_id = static_cast<int64_t>(static_cast<uint64_t>(previous_account) + static_cast<uint64_t>(account));
+  a.count = static_cast<uint32_t>(count);
+  a.size = static_cast<uint32_t>(size);
+  a.digest.issued = static_cast<int32_t>(issued);
+  if (issued > 0) {
+    if (!GetSignedVarint(p, end, &first) || !GetVarint(p, end, &span) || !GetVarint(p, end, &before) ||
+        !GetVarint(p, end, &out_of_range) || first < INT32_MIN || first > as_of ||
+        span > static_cast<uint64_t>(int64_t{as_of} - first) || before > issued || out_of_range > issued) {
       return false;
     }
-    account_id += account;
-    invoice_id = static_cast<int64_t>(static_cast<uint64_t>(invoice_id) + static_cast<uint64_t>(invoice));
-    date_issued += date;
-    e = InvoiceEntry{};
-    e.row.account_id = account_id;
-    e.row.invoice_id = invoice_id;
-    e.row.date_issued = static_cast<DayNumber>(date_issued);
-    e.row.payment = static_cast<contract::Payment>(flags & 3);
-    e.row.payment_date = contract::kNoDate;
-    if (e.row.payment == contract::Payment::kPaid) {
-      int64_t days = 0;
-      if (!GetSignedVarint(p, end, &days)) return false;
-      e.row.payment_date = static_cast<DayNumber>(date_issued + days);
-    }
-    if (!GetSignedVarint(p, end, &cents) || !GetSignedVarint(p, end, &quantity) || !GetVarint(p, end, &file) ||
-        !GetVarint(p, end, &group_file) || file > UINT32_MAX || group_file > uint64_t{UINT32_MAX}) {
-      return false;
-    }
-    e.extra.cents = cents;
-    e.extra.quantity = quantity;
-    e.extra.overflow = (flags >> 2) & 1;
-    e.extra.file = group_file == 0 ? UINT32_MAX : static_cast<uint32_t>(group_file - 1);
-    e.file = static_cast<uint32_t>(file);
-    return true;
+    a.digest.first = static_cast<DayNumber>(first);
+    a.digest.last = static_cast<DayNumber>(first + static_cast<int64_t>(span));
+    a.digest.before_joining = static_cast<uint32_t>(before);
+    a.digest.out_of_range = static_cast<uint32_t>(out_of_range);
   }
-};
+  if (!GetVarint(p, end, &next) || next > static_cast<uint64_t>(int64_t{kNever} - as_of)) return false;
+  a.digest.next_change = next == 0 ? kNever : static_cast<DayNumber>(as_of + static_cast<int64_t>(next));
+  return true;
+}
 
 struct OrphanRecord {
   int64_t invoice_id;
@@ -170,45 +168,47 @@ class Writer {
   bool ok_ = true;
 };
 
+// Reads a state mapped in memory: fixed-size values and the file's checksum over them, and bodies (left in place)
+// that carry checksums of their own.
 class Reader {
  public:
-  Reader(std::FILE* f, const std::string& path) : f_(f), path_(path) {}
+  Reader(const unsigned char* data, size_t size, const std::string& path) : p_(data), end_(data + size), path_(path) {}
   Reader(const Reader&) = delete;
   Reader& operator=(const Reader&) = delete;
   template <typename T>
   Status Get(T* v) {
+    static_assert(std::is_trivially_copyable_v<T>);
     return Raw(v, sizeof *v);
   }
-  Status Raw(void* p, size_t n) {
-    LL_RETURN_IF_ERROR(Unhashed(p, n));
+  Status Raw(void* out, size_t n) {
+    const unsigned char* p = nullptr;
+    LL_RETURN_IF_ERROR(Unhashed(n, &p));
+    if (n > 0) std::memcpy(out, p, n);
     hash_.Update(p, n);
     return Status::OK();
   }
-  // Bytes the file's checksum leaves out (Writer::Unhashed): the caller checks them.
-  Status Unhashed(void* p, size_t n) {
-    if (n > 0 && std::fread(p, 1, n, f_) != n) return Status::Corruption(path_ + ": truncated state");
+  // `n` bytes the file's checksum leaves out (Writer::Unhashed), where they are: the caller checks them.
+  Status Unhashed(size_t n, const unsigned char** at) {
+    if (static_cast<size_t>(end_ - p_) < n) return Status::Corruption(path_ + ": truncated state");
+    *at = p_;
+    p_ += n;
     return Status::OK();
-  }
-  // How many bytes of the file are left to read (0 if that cannot be told): a size hint.
-  size_t remaining() const {
-    struct stat st {};
-    const long at = std::ftell(f_);
-    if (fstat(fileno(f_), &st) != 0 || at < 0 || st.st_size < at) return 0;
-    return static_cast<size_t>(st.st_size - at);
   }
   // Checks the checksum that ends the file, and that nothing follows it.
   Status CheckSeal() {
     const uint64_t expected = hash_.Final();
     uint64_t stored = 0;
-    if (std::fread(&stored, sizeof stored, 1, f_) != 1) return Status::Corruption(path_ + ": truncated state");
+    if (static_cast<size_t>(end_ - p_) < sizeof stored) return Status::Corruption(path_ + ": truncated state");
+    std::memcpy(&stored, p_, sizeof stored);
+    p_ += sizeof stored;
     if (stored != expected) return Status::Corruption(path_ + ": checksum mismatch (a damaged state)");
-    char extra = 0;
-    if (std::fread(&extra, 1, 1, f_) != 0) return Status::Corruption(path_ + ": trailing bytes after the state");
+    if (p_ != end_) return Status::Corruption(path_ + ": trailing bytes after the state");
     return Status::OK();
   }
   Status Text(std::string* s) {
     uint32_t n = 0;
     LL_RETURN_IF_ERROR(Get(&n));
+    if (n > static_cast<size_t>(end_ - p_)) return Status::Corruption(path_ + ": truncated state");
     s->resize(n);
     return Raw(s->data(), n);
   }
@@ -217,13 +217,12 @@ class Reader {
   Status Array(C&& on_count, F&& f) {
     uint64_t count = 0;
     LL_RETURN_IF_ERROR(Get(&count));
+    if (count > static_cast<size_t>(end_ - p_) / sizeof(T)) return Status::Corruption(path_ + ": truncated state");
     on_count(count);
-    std::vector<T> buf(std::min<uint64_t>(count, 1 << 14));
-    for (uint64_t done = 0; done < count;) {
-      const size_t n = static_cast<size_t>(std::min<uint64_t>(count - done, buf.size()));
-      LL_RETURN_IF_ERROR(Raw(buf.data(), n * sizeof(T)));
-      for (size_t i = 0; i < n; ++i) f(buf[i]);
-      done += n;
+    T v;
+    for (uint64_t i = 0; i < count; ++i) {
+      LL_RETURN_IF_ERROR(Get(&v));
+      f(v);
     }
     return Status::OK();
   }
@@ -233,17 +232,111 @@ class Reader {
   }
 
  private:
-  std::FILE* f_;
+  const unsigned char* p_;
+  const unsigned char* end_;
   const std::string& path_;
   StreamHash hash_;
 };
 
+uint64_t HashOf(const unsigned char* p, size_t n) {
+  StreamHash h;
+  h.Update(p, n);
+  return h.Final();
+}
+
+// Writes the invoice blocks: accounts are added in account order, each either encoded from its entries or copied
+// from the base state with its digest.
+class BlockWriter {
+ public:
+  BlockWriter(Writer& w, DayNumber as_of) : w_(w), as_of_(as_of) {}
+  ~BlockWriter() { Flush(); }
+  // An account whose invoices (in order) are `run`, with its digest.
+  void Encode(int64_t account_id, std::span<const InvoiceEntry* const> run, const AccountDigest& digest) {
+    const size_t at = payload_.size();
+    payload_.resize(at + run.size() * InvoiceCoder::kMaxBytes);
+    InvoiceCoder coder;
+    char* out = payload_.data() + at;
+    for (const InvoiceEntry* e : run) out = coder.Put(*e, out);
+    payload_.resize(static_cast<size_t>(out - payload_.data()));
+    Add(BaseAccount{account_id, nullptr, static_cast<uint32_t>(payload_.size() - at), static_cast<uint32_t>(run.size()),
+                    digest});
+  }
+  // An account of the base, as it is.
+  void Copy(const BaseAccount& a) {
+    payload_.insert(payload_.end(), a.bytes, a.bytes + a.size);
+    Add(a);
+  }
+
+ private:
+  void Add(const BaseAccount& a) {
+    const size_t at = directory_.size();
+    directory_.resize(at + kMaxDirectoryEntry);
+    char* end = PutDirectoryEntry(directory_.data() + at, previous_account_, a, as_of_);
+    directory_.resize(static_cast<size_t>(end - directory_.data()));
+    previous_account_ = a.account_id;
+    ++accounts_;
+    invoices_ += a.count;
+    if (invoices_ >= kInvoiceBlock) Flush();
+  }
+  void Flush() {
+    if (accounts_ == 0) return;
+    StreamHash hash;
+    hash.Update(directory_.data(), directory_.size());
+    hash.Update(payload_.data(), payload_.size());
+    w_.Put(accounts_);
+    w_.Put(invoices_);
+    w_.Put(static_cast<uint32_t>(directory_.size()));
+    w_.Put(static_cast<uint32_t>(payload_.size()));
+    w_.Put(hash.Final());
+    w_.Unhashed(directory_.data(), directory_.size());
+    w_.Unhashed(payload_.data(), payload_.size());
+    directory_.clear();
+    payload_.clear();
+    accounts_ = 0;
+    invoices_ = 0;
+    previous_account_ = 0;
+  }
+  Writer& w_;
+  const DayNumber as_of_;
+  std::vector<char> directory_, payload_;
+  uint32_t accounts_ = 0, invoices_ = 0;
+  int64_t previous_account_ = 0;
+};
+
 }  // namespace
 
-// Friend of Ledger: reads and writes its private state.
+// Friend of Ledger and BaseInvoices: reads and writes their private state.
 class StateCodec {
  public:
-  static void Write(const Ledger& l, const std::vector<uint32_t>& invoice_order, const StateInfo& info, Writer& w) {
+  static Status Write(const Ledger& l, const std::vector<uint32_t>& order, const StateInfo& info, Writer& w) {
+    const BaseInvoices* base = l.base_.get();
+    if (base != nullptr && base->as_of() > info.as_of) {
+      return Status::InvalidArgument("SaveState: the state would go back before its base's D");
+    }
+    const auto& invoices = l.invoices_;
+    for (size_t i = 1; i < order.size(); ++i) {
+      if (!InvoiceOrderLess(invoices.AtPosition(order[i - 1]).row, invoices.AtPosition(order[i]).row)) {
+        return Status::InvalidArgument("SaveState: the invoices are not in (account, date, invoice) order");
+      }
+    }
+    // Base accounts not decoded are copied; their digest must still hold as of the new D.
+    uint64_t total_invoices = order.size(), total_accounts = 0;
+    if (base != nullptr) {
+      for (uint32_t o = 0; o < base->size(); ++o) {
+        if (l.decoded(o)) continue;
+        if (base->account(o).digest.next_change <= info.as_of) {
+          return Status::InvalidArgument("SaveState: a base account whose rows change by D was not decoded");
+        }
+        total_invoices += base->account(o).count;
+        ++total_accounts;
+      }
+    }
+    for (size_t i = 0; i < order.size(); ++i) {
+      if (i == 0 || invoices.AtPosition(order[i]).row.account_id != invoices.AtPosition(order[i - 1]).row.account_id) {
+        ++total_accounts;
+      }
+    }
+
     w.Raw(kMagic, sizeof kMagic);
     w.Put(static_cast<int32_t>(info.as_of));
     w.Put(info.bookmarks);
@@ -259,28 +352,55 @@ class StateCodec {
       Writer::Array<SkuRecord> a(w, l.skus_.size());
       l.skus_.ForEach([&](const SkuEntry& e) { a.Add({e.row.item_id, e.row.retail_cents, e.file, 0}); });
     }
+
+    // The accounts in order: the base's not decoded, merged with the runs of `order`. Each gets its new ordinal;
+    // the index is then built from the base's (for copied accounts) and from the entries (for the rest).
+    w.Put(total_invoices);
+    w.Put(total_accounts);
+    std::vector<uint32_t> remap(base != nullptr ? base->size() : 0, BaseInvoices::kNone);
+    std::vector<std::pair<int64_t, uint32_t>> encoded;  // (invoice id, new ordinal)
+    encoded.reserve(order.size());
+    int64_t min_id = INT64_MAX, max_id = INT64_MIN;
     {
-      w.Put(l.invoices_.max_key());
-      w.Put(static_cast<uint64_t>(l.invoices_.size()));
-      std::vector<char> payload(kInvoiceBlock * InvoiceCoder::kMaxBytes);
-      constexpr size_t kAhead = 16;  // after a complete run, the order visits entries scattered in memory
-      for (size_t start = 0; start < invoice_order.size(); start += kInvoiceBlock) {
-        const size_t end = std::min(invoice_order.size(), start + kInvoiceBlock);
-        InvoiceCoder coder;
-        char* out = payload.data();
-        for (size_t i = start; i < end; ++i) {
-          if (i + kAhead < end) __builtin_prefetch(&l.invoices_.AtPosition(invoice_order[i + kAhead]));
-          out = coder.Put(l.invoices_.AtPosition(invoice_order[i]), out);
+      BlockWriter blocks(w, info.as_of);
+      uint32_t next_ordinal = 0, o = 0;
+      auto copy_until = [&](int64_t account_id) {  // copies the base accounts before `account_id`
+        for (; base != nullptr && o < base->size() && base->account(o).account_id < account_id; ++o) {
+          if (l.decoded(o)) continue;
+          blocks.Copy(base->account(o));
+          remap[o] = next_ordinal++;
         }
-        const auto bytes = static_cast<uint32_t>(out - payload.data());
-        StreamHash hash;
-        hash.Update(payload.data(), bytes);
-        w.Put(static_cast<uint32_t>(end - start));
-        w.Put(bytes);
-        w.Put(hash.Final());
-        w.Unhashed(payload.data(), bytes);
+      };
+      std::vector<const InvoiceEntry*> run;
+      for (size_t i = 0; i < order.size();) {
+        const int64_t account_id = invoices.AtPosition(order[i]).row.account_id;
+        run.clear();
+        for (; i < order.size() && invoices.AtPosition(order[i]).row.account_id == account_id; ++i) {
+          run.push_back(&invoices.AtPosition(order[i]));
+        }
+        copy_until(account_id);
+        if (base != nullptr && o < base->size() && base->account(o).account_id == account_id && !l.decoded(o)) {
+          return Status::InvalidArgument("SaveState: an account has invoices both decoded and not");
+        }
+        blocks.Encode(account_id, run, DigestOf(run, l.accounts_.Find(account_id), info.as_of));
+        for (const InvoiceEntry* e : run) {
+          encoded.emplace_back(e->row.invoice_id, next_ordinal);
+          min_id = std::min(min_id, e->row.invoice_id);
+          max_id = std::max(max_id, e->row.invoice_id);
+        }
+        ++next_ordinal;
+      }
+      for (; base != nullptr && o < base->size(); ++o) {  // the rest
+        if (l.decoded(o)) continue;
+        blocks.Copy(base->account(o));
+        remap[o] = next_ordinal++;
       }
     }
+    if (base != nullptr && base->invoices() > 0) {
+      min_id = std::min(min_id, base->min_invoice_id());
+      max_id = std::max(max_id, base->max_invoice_id());
+    }
+    WriteIndex(base, remap, encoded, min_id, max_id, total_invoices, w);
     {
       Writer::Array<OrphanRecord> a(w, l.orphan_groups_.size());
       // In key order, so that equal states are equal files.
@@ -293,75 +413,139 @@ class StateCodec {
       Writer::Array<PendingRecord> a(w, l.pending_lines_.size());
       for (const PendingLine& p : l.pending_lines_) a.Add({p.invoice_id, p.item_id, p.quantity, p.file, 0});
     }
+    return Status::OK();
   }
 
-  // The invoice blocks: read in turn, then checked and decoded side by side into their places, and indexed at
-  // once. The invoices were saved in (account_id, date_issued, invoice_id) order; how far that holds
-  // is checked, not trusted (engine/invoice_order.h relies on it).
-  static Status ReadInvoices(Reader& r, uint32_t count, Ledger& l) {
+  // The index from invoice id to (new) account ordinal: the base's entries of copied accounts, renumbered, and
+  // `encoded`'s.
+  static void WriteIndex(const BaseInvoices* base, const std::vector<uint32_t>& remap,
+                         std::vector<std::pair<int64_t, uint32_t>>& encoded, int64_t min_id, int64_t max_id,
+                         uint64_t total, Writer& w) {
+    const bool dense = total == 0 || (min_id >= 0 && static_cast<uint64_t>(max_id) < kDenseSlotsPerInvoice * total + 1024);
+    if (dense) {
+      const uint64_t slots = total == 0 ? 0 : static_cast<uint64_t>(max_id) + 1;
+      std::vector<uint32_t> body(slots, 0);
+      if (base != nullptr) {
+        base->ForEachInvoice([&](int64_t id, uint32_t ordinal) {
+          if (ordinal < remap.size() && remap[ordinal] != BaseInvoices::kNone) body[static_cast<size_t>(id)] = remap[ordinal] + 1;
+        });
+      }
+      for (const auto& [id, ordinal] : encoded) body[static_cast<size_t>(id)] = ordinal + 1;
+      PutIndex(kDenseIndex, min_id, max_id, slots, body.data(), body.size() * sizeof(uint32_t), w);
+      return;
+    }
+    if (base != nullptr) {
+      base->ForEachInvoice([&](int64_t id, uint32_t ordinal) {
+        if (ordinal < remap.size() && remap[ordinal] != BaseInvoices::kNone) encoded.emplace_back(id, remap[ordinal]);
+      });
+    }
+    std::sort(encoded.begin(), encoded.end());
+    std::vector<char> body(encoded.size() * 12);
+    for (size_t i = 0; i < encoded.size(); ++i) {
+      std::memcpy(body.data() + 12 * i, &encoded[i].first, 8);
+      std::memcpy(body.data() + 12 * i + 8, &encoded[i].second, 4);
+    }
+    PutIndex(kSparseIndex, min_id, max_id, encoded.size(), body.data(), body.size(), w);
+  }
+
+  static void PutIndex(uint8_t kind, int64_t min_id, int64_t max_id, uint64_t slots, const void* body, size_t bytes,
+                       Writer& w) {
+    w.Put(kind);
+    w.Put(min_id);
+    w.Put(max_id);
+    w.Put(slots);
+    w.Put(HashOf(static_cast<const unsigned char*>(body), bytes));
+    w.Unhashed(body, bytes);
+  }
+
+  // The invoice blocks and index: their headers read in turn, their bodies checked and their directories parsed
+  // side by side; the invoices stay encoded (BaseInvoices).
+  static Status ReadInvoices(Reader& r, BaseInvoices& b) {
+    uint64_t total_invoices = 0, total_accounts = 0;
+    LL_RETURN_IF_ERROR(r.Get(&total_invoices));
+    LL_RETURN_IF_ERROR(r.Get(&total_accounts));
+    if (total_accounts > total_invoices || total_invoices >= UINT32_MAX) return Status::Corruption("damaged invoices");
     struct Block {
-      size_t offset = 0;  // of its payload in `payloads`
-      uint32_t bytes = 0;
-      uint32_t records = 0;
-      uint64_t checksum = 0;  // of the payload
-      // Set when decoded:
+      uint32_t accounts = 0, invoices = 0, directory = 0, payload = 0;
+      uint64_t checksum = 0;
+      const unsigned char* body = nullptr;
+      uint32_t first = 0;  // ordinal of its first account
       bool ok = false;
-      uint32_t in_order = 0;  // how many of its records, from the first, are each after the one before
-      contract::InvoiceRow first{}, last{};  // the first and last records
     };
     std::vector<Block> blocks;
-    std::vector<char> payloads;
-    payloads.reserve(r.remaining());
-    for (uint32_t done = 0; done < count;) {
-      uint32_t records = 0, bytes = 0;
-      uint64_t checksum = 0;
-      LL_RETURN_IF_ERROR(r.Get(&records));
-      LL_RETURN_IF_ERROR(r.Get(&bytes));
-      LL_RETURN_IF_ERROR(r.Get(&checksum));
-      // Every block but the last is full, so a block's records have known positions.
-      if (records != std::min(kInvoiceBlock, count - done) || bytes > records * InvoiceCoder::kMaxBytes) {
+    for (uint64_t accounts = 0, invoices = 0; accounts < total_accounts;) {
+      Block& block = blocks.emplace_back();
+      LL_RETURN_IF_ERROR(r.Get(&block.accounts));
+      LL_RETURN_IF_ERROR(r.Get(&block.invoices));
+      LL_RETURN_IF_ERROR(r.Get(&block.directory));
+      LL_RETURN_IF_ERROR(r.Get(&block.payload));
+      LL_RETURN_IF_ERROR(r.Get(&block.checksum));
+      if (block.accounts == 0 || block.accounts > total_accounts - accounts || block.invoices < block.accounts ||
+          block.invoices > total_invoices - invoices || block.directory > block.accounts * kMaxDirectoryEntry ||
+          block.payload > uint64_t{block.invoices} * InvoiceCoder::kMaxBytes) {
         return Status::Corruption("damaged invoices");
       }
-      Block& block = blocks.emplace_back();
-      block.offset = payloads.size();
-      block.bytes = bytes;
-      block.records = records;
-      block.checksum = checksum;
-      payloads.resize(payloads.size() + bytes);
-      LL_RETURN_IF_ERROR(r.Unhashed(payloads.data() + block.offset, bytes));  // checked when decoded
-      done += records;
+      LL_RETURN_IF_ERROR(r.Unhashed(size_t{block.directory} + block.payload, &block.body));
+      block.first = static_cast<uint32_t>(accounts);
+      accounts += block.accounts;
+      invoices += block.invoices;
     }
-    const uint32_t first = l.invoices_.Extend(count);
+    uint8_t kind = 0;
+    uint64_t slots = 0, index_checksum = 0;
+    LL_RETURN_IF_ERROR(r.Get(&kind));
+    LL_RETURN_IF_ERROR(r.Get(&b.min_invoice_));
+    LL_RETURN_IF_ERROR(r.Get(&b.max_invoice_));
+    LL_RETURN_IF_ERROR(r.Get(&slots));
+    LL_RETURN_IF_ERROR(r.Get(&index_checksum));
+    if (kind != kDenseIndex && kind != kSparseIndex) return Status::Corruption("damaged invoice index");
+    if (kind == kDenseIndex ? slots > kDenseSlotsPerInvoice * total_invoices + 1024 : slots != total_invoices) {
+      return Status::Corruption("damaged invoice index");
+    }
+    const unsigned char* index = nullptr;
+    const size_t index_bytes = kind == kDenseIndex ? 4 * slots : BaseInvoices::kSparseRecord * slots;
+    LL_RETURN_IF_ERROR(r.Unhashed(index_bytes, &index));
+    (kind == kDenseIndex ? b.dense_ : b.sparse_) = index;
+    b.slots_ = slots;
+    b.invoices_ = total_invoices;
+
+    b.accounts_.resize(total_accounts);
     TaskPool pool;
-    pool.ParallelFor(blocks.size(), [&](size_t b) {
-      Block& block = blocks[b];
-      StreamHash hash;
-      hash.Update(payloads.data() + block.offset, block.bytes);
-      if (hash.Final() != block.checksum) return;
-      const auto* p = reinterpret_cast<const unsigned char*>(payloads.data() + block.offset);
-      const auto* end = p + block.bytes;
-      InvoiceCoder coder;
-      InvoiceEntry e;
-      bool in_order = true;
-      const auto position = static_cast<uint32_t>(first + b * kInvoiceBlock);
-      for (uint32_t i = 0; i < block.records; ++i) {
-        if (!coder.Get(p, end, e)) return;
-        if (i == 0) block.first = e.row;
-        in_order = in_order && (i == 0 || InvoiceOrderLess(block.last, e.row));
-        if (in_order) block.in_order = i + 1;
-        block.last = e.row;
-        l.invoices_.SetAppended(position + i, e.row.invoice_id, e);
+    bool index_ok = false;
+    pool.ParallelFor(blocks.size() + 1, [&](size_t i) {
+      if (i == blocks.size()) {
+        index_ok = HashOf(index, index_bytes) == index_checksum;
+        return;
       }
-      block.ok = p == end;
+      Block& block = blocks[i];
+      if (HashOf(block.body, size_t{block.directory} + block.payload) != block.checksum) return;
+      const unsigned char* p = block.body;
+      const unsigned char* end = p + block.directory;
+      const unsigned char* bytes = end;
+      uint64_t payload = 0, invoices = 0;
+      int64_t previous = 0;
+      for (uint32_t a = 0; a < block.accounts; ++a) {
+        BaseAccount& account = b.accounts_[block.first + a];
+        if (!GetDirectoryEntry(p, end, previous, b.as_of_, account)) return;
+        account.bytes = bytes + payload;
+        payload += account.size;
+        invoices += account.count;
+        previous = account.account_id;
+      }
+      block.ok = p == end && payload == block.payload && invoices == block.invoices;
     });
-    uint32_t sorted = 0;
-    for (size_t b = 0; b < blocks.size(); ++b) {
-      if (!blocks[b].ok) return Status::Corruption("damaged invoices (a block fails its checksum or does not decode)");
-      if (sorted != b * kInvoiceBlock || (b > 0 && !InvoiceOrderLess(blocks[b - 1].last, blocks[b].first))) continue;
-      sorted += blocks[b].in_order;
+    if (!index_ok) return Status::Corruption("damaged invoice index (it fails its checksum)");
+    for (const Block& block : blocks) {
+      if (!block.ok) return Status::Corruption("damaged invoices (a block fails its checksum or does not parse)");
     }
-    l.sorted_invoices_ = sorted;
-    if (!l.invoices_.IndexAppended(&pool)) return Status::Corruption("an invoice saved twice");
+    for (size_t a = 1; a < b.accounts_.size(); ++a) {
+      if (b.accounts_[a - 1].account_id >= b.accounts_[a].account_id) return Status::Corruption("damaged invoices");
+    }
+    // A direct array of account ordinals when the ids allow (as for the index).
+    if (!b.accounts_.empty() && b.accounts_.front().account_id >= 0 &&
+        static_cast<uint64_t>(b.accounts_.back().account_id) < kDenseSlotsPerInvoice * b.accounts_.size() + 1024) {
+      b.account_slots_.assign(static_cast<size_t>(b.accounts_.back().account_id) + 1, 0);
+      for (uint32_t a = 0; a < b.accounts_.size(); ++a) b.account_slots_[static_cast<size_t>(b.accounts_[a].account_id)] = a + 1;
+    }
     return Status::OK();
   }
 
@@ -380,8 +564,11 @@ class StateCodec {
     return Status::OK();
   }
 
-  static Status Read(Reader& r, Ledger& l, StateInfo& info) {
+  static Status Read(std::unique_ptr<MappedFile> file, const std::string& path, Ledger& l, StateInfo& info) {
+    auto base = std::make_unique<BaseInvoices>();
+    Reader r(file->data(), file->size(), path);
     LL_RETURN_IF_ERROR(ReadHeader(r, info));
+    base->as_of_ = info.as_of;
     int64_t max_key = 0;
     auto reserve = [&](auto& table) { return [&](uint64_t count) { table.Reserve(static_cast<size_t>(count), max_key); }; };
     LL_RETURN_IF_ERROR(r.Get(&max_key));
@@ -392,12 +579,7 @@ class StateCodec {
     LL_RETURN_IF_ERROR(r.Array<SkuRecord>(reserve(l.skus_), [&](const SkuRecord& s) {
       l.skus_.TryInsert(s.item_id, SkuEntry{{s.item_id, s.retail_cents}, 0, 0, 0, s.file, {}});
     }));
-    LL_RETURN_IF_ERROR(r.Get(&max_key));
-    uint64_t count = 0;
-    LL_RETURN_IF_ERROR(r.Get(&count));
-    if (count >= KeyedTable<InvoiceEntry>::kAbsent) return Status::Corruption("damaged invoices");
-    l.invoices_.Reserve(static_cast<size_t>(count), max_key);
-    LL_RETURN_IF_ERROR(ReadInvoices(r, static_cast<uint32_t>(count), l));
+    LL_RETURN_IF_ERROR(ReadInvoices(r, *base));
     LL_RETURN_IF_ERROR(r.Array<OrphanRecord>([&](const OrphanRecord& o) {
       LineGroup g;
       g.file = o.file;
@@ -406,7 +588,15 @@ class StateCodec {
     LL_RETURN_IF_ERROR(r.Array<PendingRecord>([&](const PendingRecord& p) {
       l.pending_lines_.push_back(PendingLine{p.invoice_id, p.item_id, p.quantity, p.file});
     }));
-    return r.CheckSeal();
+    LL_RETURN_IF_ERROR(r.CheckSeal());
+    base->file_ = std::move(file);
+    l.decoded_.assign(base->size(), 0);
+    l.base_ = std::move(base);
+    // Invoices of accounts not known yet are pending: listed every run, so decoded now.
+    for (uint32_t o = 0; o < l.base_->size(); ++o) {
+      if (!l.accounts_.contains(l.base_->account(o).account_id)) l.DecodeBase(o);
+    }
+    return l.base_status_;
   }
 };
 
@@ -421,13 +611,14 @@ Status SaveState(const Ledger& ledger, const std::vector<uint32_t>& invoice_orde
   std::vector<char> buffer(1 << 20);
   std::setvbuf(f, buffer.data(), _IOFBF, buffer.size());
   Writer w(f);
-  StateCodec::Write(ledger, invoice_order, info, w);
+  const Status written = StateCodec::Write(ledger, invoice_order, info, w);
   w.Seal();
-  const bool ok = w.ok() && std::fflush(f) == 0;
+  const bool ok = written.ok() && w.ok() && std::fflush(f) == 0;
   const int err = errno;
   std::fclose(f);
   if (!ok) {
     std::remove(tmp.c_str());
+    if (!written.ok()) return written;
     return Status::IOError("cannot write " + tmp + ": " + std::strerror(err));
   }
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
@@ -437,25 +628,20 @@ Status SaveState(const Ledger& ledger, const std::vector<uint32_t>& invoice_orde
 }
 
 Result<StateInfo> ReadStateInfo(const std::string& path) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) return Status::IOError("cannot open the state " + path + ": " + std::strerror(errno));
-  Reader r(f, path);
+  auto file = MappedFile::Open(path);
+  if (!file.ok()) return Status::IOError("cannot open the state " + path + ": " + file.status().message());
+  Reader r((*file)->data(), (*file)->size(), path);
   StateInfo info;
   Status st = StateCodec::ReadHeader(r, info);
-  std::fclose(f);
   if (!st.ok()) return Status::Corruption(path + ": " + st.message());
   return info;
 }
 
 Result<StateInfo> LoadState(const std::string& path, Ledger& ledger) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) return Status::IOError("cannot open the state " + path + ": " + std::strerror(errno));
-  std::vector<char> buffer(1 << 20);
-  std::setvbuf(f, buffer.data(), _IOFBF, buffer.size());
-  Reader r(f, path);
+  auto file = MappedFile::Open(path);
+  if (!file.ok()) return Status::IOError("cannot open the state " + path + ": " + file.status().message());
   StateInfo info;
-  Status st = StateCodec::Read(r, ledger, info);
-  std::fclose(f);
+  Status st = StateCodec::Read(std::move(*file), path, ledger, info);
   if (!st.ok()) return Status::Corruption(path + ": " + st.message());
   return info;
 }

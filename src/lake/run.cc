@@ -427,8 +427,12 @@ Result<RunReport> Run(const Lake& lake, const RunOptions& options) {
       const Status repriced = ledger.Reprice(logs);
       if (!repriced.ok()) return Status::Corruption(std::string(kBaseUnusable) + repriced.message());
       report.stages.push_back({"reprice", Seconds(start)});
+      ledger.DecodeDue(options.as_of);  // base accounts whose rows D moving on changes
     }
     ledger.Finish();
+    if (!ledger.base_status().ok()) {
+      return Status::Corruption(std::string(kBaseUnusable) + ledger.base_status().message());
+    }
     // Each run adds a line log; past kMaxLineLogs, the live lines of all of them go into one.
     if (info.line_logs.size() > kMaxLineLogs) {
       const auto start = Clock::now();

@@ -1,6 +1,6 @@
-// The state's codec: what is saved loads back exactly (every field of every invoice, in the compact blocks),
-// a state whose invoices are not in (account, date, invoice) order still loads and is ordered correctly, and a
-// damaged byte anywhere is refused.
+// The state's codec: what is saved loads back exactly (every field of every invoice, in the compact blocks, and
+// each account's digest), accounts a run does not decode are carried into the next state as they were, only the
+// (account, date, invoice) order is saved, and a damaged byte anywhere is refused.
 #include "engine/state.h"
 
 #include <gtest/gtest.h>
@@ -13,6 +13,7 @@
 #include <random>
 #include <tuple>
 
+#include "engine/features.h"
 #include "engine/invoice_order.h"
 #include "engine/ledger.h"
 
@@ -84,39 +85,95 @@ TEST_F(StateTest, WhatIsSavedLoadsBackExactlyAndInOrder) {
   EXPECT_EQ(info->as_of, info_.as_of);
   EXPECT_EQ(info->bookmarks, info_.bookmarks);
   EXPECT_EQ(info->line_logs, info_.line_logs);
+  EXPECT_EQ(loaded.accounts().size(), 3000u);
+  EXPECT_EQ(loaded.skus().at(8).row.retail_cents, INT64_MAX / 2);
+  // Nothing is decoded yet; every account's digest is as of the state's D.
+  ASSERT_NE(loaded.base(), nullptr);
+  EXPECT_EQ(loaded.invoices().size(), 0u);
+  EXPECT_EQ(loaded.base()->invoices(), 40000u);
+  std::map<int64_t, std::vector<const InvoiceEntry*>> runs;
+  for (const uint32_t p : order) runs[ledger_.invoices().AtPosition(p).row.account_id].push_back(&ledger_.invoices().AtPosition(p));
+  ASSERT_EQ(loaded.base()->size(), runs.size());
+  size_t due = 0;
+  for (uint32_t o = 0; o < loaded.base()->size(); ++o) {
+    const BaseAccount& a = loaded.base()->account(o);
+    const auto& run = runs.at(a.account_id);
+    EXPECT_EQ(a.count, run.size());
+    EXPECT_EQ(a.digest, DigestOf(run, ledger_.accounts().Find(a.account_id), info_.as_of)) << a.account_id;
+    due += a.digest.next_change <= info_.as_of + 10 ? 1 : 0;
+  }
+  // D moving on ten days decodes exactly the accounts whose rows it changes.
+  loaded.DecodeDue(info_.as_of + 10);
+  EXPECT_EQ(loaded.decoded_runs().size(), due);
+  EXPECT_GT(due, 0u);
+  loaded.DecodeAll();
   const auto saved = Invoices(ledger_);
   EXPECT_EQ(Invoices(loaded), saved);
   size_t overflowed = 0;
   for (const auto& [id, f] : saved) overflowed += std::get<9>(f);
   EXPECT_GT(overflowed, 0u);
-  EXPECT_EQ(loaded.accounts().size(), 3000u);
-  EXPECT_EQ(loaded.skus().at(8).row.retail_cents, INT64_MAX / 2);
-  // Loaded in order: an incremental run finds every invoice in place.
+  // Decoded account by account, each in order: the order is the runs', sorted by account.
   loaded.StartIncremental(info->bookmarks);
-  EXPECT_EQ(loaded.sorted_base_invoices(), loaded.invoices().size());
-  std::vector<uint32_t> identity(loaded.invoices().size());
-  std::iota(identity.begin(), identity.end(), 0u);
-  EXPECT_EQ(InvoiceOrder(loaded), identity);
+  const std::vector<uint32_t> again = InvoiceOrder(loaded);
+  ASSERT_EQ(again.size(), loaded.invoices().size());
+  for (size_t i = 0; i < again.size(); ++i) {
+    EXPECT_EQ(loaded.invoices().AtPosition(again[i]).row.invoice_id, ledger_.invoices().AtPosition(order[i]).row.invoice_id);
+  }
 }
 
-TEST_F(StateTest, AStateInAnotherOrderStillLoadsAndIsOrderedAfresh) {
-  const std::string path = dir_ + "/s.state";
-  std::vector<uint32_t> order = InvoiceOrder(ledger_);
-  std::swap(order[30000], order[30001]);  // out of order from the 30,001st invoice on
-  ASSERT_TRUE(SaveState(ledger_, order, info_, path).ok());
+// A run that decodes a few accounts saves the others as they were: a state saved without decoding anything is
+// the same file, and one saved after changes loads back as the changed ledger.
+TEST_F(StateTest, AccountsNotDecodedAreCarriedAsTheyAre) {
+  const std::string path = dir_ + "/s.state", copy = dir_ + "/copy.state", changed = dir_ + "/changed.state";
+  ASSERT_TRUE(SaveState(ledger_, InvoiceOrder(ledger_), info_, path).ok());
+  auto bytes = [](const std::string& p) {
+    std::ifstream in(p, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  {
+    Ledger loaded;
+    ASSERT_TRUE(LoadState(path, loaded).ok());
+    loaded.StartIncremental(info_.bookmarks);
+    loaded.Finish();
+    ASSERT_TRUE(SaveState(loaded, InvoiceOrder(loaded), info_, copy).ok());
+    EXPECT_EQ(bytes(copy), bytes(path));
+  }
+  // The same changes, to the loaded state and to the ledger it was saved from: a new invoice, an invoice moved
+  // to another account, a new line-item group, a new joining date.
+  const contract::RowLocation loc{1, 0, 0};
+  auto change = [&](Ledger& l) {
+    l.Add(contract::ValidRow<contract::AccountRow>{{12, 18000}, 1, loc}, 20);
+    l.Add(contract::ValidRow<contract::InvoiceRow>{{999999, 40, 19400, contract::kNoDate, Payment::kUnpaid}, 2, loc}, 21);
+    l.Add(contract::ValidRow<contract::InvoiceRow>{{4, 41, 19100, 19120, Payment::kPaid}, 3, loc}, 21);
+    l.BeginFile(TableId::kLineItems, 22);
+    l.Add(contract::ValidRow<contract::LineItemRow>{{7, 7, 2}, 4, loc}, 22);
+    l.Finish();
+  };
   Ledger loaded;
   ASSERT_TRUE(LoadState(path, loaded).ok());
   loaded.StartIncremental(info_.bookmarks);
-  EXPECT_EQ(loaded.sorted_base_invoices(), 30001u);
-  const std::vector<uint32_t> sorted = InvoiceOrder(loaded);
-  ASSERT_EQ(sorted.size(), loaded.invoices().size());
-  for (size_t i = 1; i < sorted.size(); ++i) {
-    const auto& a = loaded.invoices().AtPosition(sorted[i - 1]).row;
-    const auto& b = loaded.invoices().AtPosition(sorted[i]).row;
-    ASSERT_LT(std::tie(a.account_id, a.date_issued, a.invoice_id), std::tie(b.account_id, b.date_issued, b.invoice_id));
-  }
+  change(loaded);
+  ASSERT_TRUE(loaded.base_status().ok());
+  EXPECT_LT(loaded.decoded_runs().size(), 10u);
+  EXPECT_LT(loaded.invoices().size(), 200u);
+  ASSERT_TRUE(SaveState(loaded, InvoiceOrder(loaded), info_, changed).ok());
+  change(ledger_);
+  Ledger reloaded;
+  ASSERT_TRUE(LoadState(changed, reloaded).ok());
+  reloaded.DecodeAll();
+  EXPECT_EQ(Invoices(reloaded), Invoices(ledger_));
+  ASSERT_TRUE(SaveState(ledger_, InvoiceOrder(ledger_), info_, copy).ok());
+  EXPECT_EQ(bytes(changed), bytes(copy));  // as if saved from scratch
+}
+
+TEST_F(StateTest, OnlyTheInvoiceOrderIsSaved) {
+  const std::string path = dir_ + "/s.state";
+  std::vector<uint32_t> order = InvoiceOrder(ledger_);
+  std::swap(order[30000], order[30001]);
+  EXPECT_FALSE(SaveState(ledger_, order, info_, path).ok());
   std::vector<uint32_t> wrong(order.size() - 1);
   EXPECT_FALSE(SaveState(ledger_, wrong, info_, path).ok());
+  EXPECT_FALSE(std::filesystem::exists(path));
 }
 
 TEST_F(StateTest, ADamagedByteAnywhereIsRefused) {
