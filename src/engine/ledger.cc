@@ -20,7 +20,7 @@ void Ledger::DecodeBase(uint32_t ordinal) {
   const auto first = static_cast<uint32_t>(invoices_.size());
   const bool ok = base_->Decode(ordinal, [&](const InvoiceEntry& e) {
     if (!invoices_.TryInsert(e.row.invoice_id, e).second && base_status_.ok()) {
-      base_status_ = Status::Corruption("invoice " + std::to_string(e.row.invoice_id) + " is in the state twice");
+      base_status_ = Status::Corruption("invoice " + std::to_string(e.row.invoice_id) + " is in the state twice (a damaged state)");
     }
   });
   if (!ok && base_status_.ok()) {
@@ -44,7 +44,7 @@ void Ledger::DecodeBaseInvoice(int64_t invoice_id) {
     if (ordinal < base_->size()) {
       DecodeBase(ordinal);
     } else if (base_status_.ok()) {
-      base_status_ = Status::Corruption("the state's invoice index is damaged");
+      base_status_ = Status::Corruption("the state's invoice index points past its accounts (a damaged state)");
     }
   }
 }

@@ -238,6 +238,8 @@ class Reader {
   StreamHash hash_;
 };
 
+Status Damaged(const std::string& what) { return Status::Corruption(what + " (a damaged state)"); }
+
 uint64_t HashOf(const unsigned char* p, size_t n) {
   StreamHash h;
   h.Update(p, n);
@@ -464,7 +466,7 @@ class StateCodec {
     uint64_t total_invoices = 0, total_accounts = 0;
     LL_RETURN_IF_ERROR(r.Get(&total_invoices));
     LL_RETURN_IF_ERROR(r.Get(&total_accounts));
-    if (total_accounts > total_invoices || total_invoices >= UINT32_MAX) return Status::Corruption("damaged invoices");
+    if (total_accounts > total_invoices || total_invoices >= UINT32_MAX) return Damaged("the invoice blocks do not add up");
     struct Block {
       uint32_t accounts = 0, invoices = 0, directory = 0, payload = 0;
       uint64_t checksum = 0;
@@ -483,7 +485,7 @@ class StateCodec {
       if (block.accounts == 0 || block.accounts > total_accounts - accounts || block.invoices < block.accounts ||
           block.invoices > total_invoices - invoices || block.directory > block.accounts * kMaxDirectoryEntry ||
           block.payload > uint64_t{block.invoices} * InvoiceCoder::kMaxBytes) {
-        return Status::Corruption("damaged invoices");
+        return Damaged("the invoice blocks do not add up");
       }
       LL_RETURN_IF_ERROR(r.Unhashed(size_t{block.directory} + block.payload, &block.body));
       block.first = static_cast<uint32_t>(accounts);
@@ -497,9 +499,9 @@ class StateCodec {
     LL_RETURN_IF_ERROR(r.Get(&b.max_invoice_));
     LL_RETURN_IF_ERROR(r.Get(&slots));
     LL_RETURN_IF_ERROR(r.Get(&index_checksum));
-    if (kind != kDenseIndex && kind != kSparseIndex) return Status::Corruption("damaged invoice index");
+    if (kind != kDenseIndex && kind != kSparseIndex) return Damaged("the invoice index does not fit the invoices");
     if (kind == kDenseIndex ? slots > kDenseSlotsPerInvoice * total_invoices + 1024 : slots != total_invoices) {
-      return Status::Corruption("damaged invoice index");
+      return Damaged("the invoice index does not fit the invoices");
     }
     const unsigned char* index = nullptr;
     const size_t index_bytes = kind == kDenseIndex ? 4 * slots : BaseInvoices::kSparseRecord * slots;
@@ -533,12 +535,12 @@ class StateCodec {
       }
       block.ok = p == end && payload == block.payload && invoices == block.invoices;
     });
-    if (!index_ok) return Status::Corruption("damaged invoice index (it fails its checksum)");
+    if (!index_ok) return Damaged("the invoice index fails its checksum");
     for (const Block& block : blocks) {
-      if (!block.ok) return Status::Corruption("damaged invoices (a block fails its checksum or does not parse)");
+      if (!block.ok) return Damaged("an invoice block fails its checksum or does not parse");
     }
     for (size_t a = 1; a < b.accounts_.size(); ++a) {
-      if (b.accounts_[a - 1].account_id >= b.accounts_[a].account_id) return Status::Corruption("damaged invoices");
+      if (b.accounts_[a - 1].account_id >= b.accounts_[a].account_id) return Damaged("the invoice blocks do not add up");
     }
     // A direct array of account ordinals when the ids allow (as for the index).
     if (!b.accounts_.empty() && b.accounts_.front().account_id >= 0 &&
