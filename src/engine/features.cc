@@ -178,7 +178,7 @@ AccountFeatures AccountRowsOf(const KeyedTable<AccountEntry>& accounts, const st
   accounts.ForEach([&](const AccountEntry& e) {
     if (e.row.joining_date <= as_of) existing.emplace_back(e.row.account_id, e.row.joining_date);
   });
-  std::sort(existing.begin(), existing.end());
+  if (!std::is_sorted(existing.begin(), existing.end())) std::sort(existing.begin(), existing.end());  // often in id order
   AccountFeatures acc;
   auto s = summaries.begin();
   for (const auto& [id, joining_date] : existing) {
@@ -233,6 +233,7 @@ class Delta {
     std::sort(out_.deleted.begin(), out_.deleted.end());
     // Base accounts not decoded: their rows did not change, and their digest still holds.
     if (const BaseInvoices* base = ledger_.base(); base != nullptr) {
+      const auto decoded = static_cast<std::ptrdiff_t>(summaries_.size());  // in account order, as the base's
       for (uint32_t o = 0; o < base->size(); ++o) {
         if (ledger_.decoded(o)) continue;
         const BaseAccount& a = base->account(o);
@@ -243,8 +244,8 @@ class Delta {
         }
         Summarise(a.account_id, a.digest, summaries_, out_.warnings);
       }
-      std::sort(summaries_.begin(), summaries_.end(),
-                [](const AccountSummary& a, const AccountSummary& b) { return a.account_id < b.account_id; });
+      std::inplace_merge(summaries_.begin(), summaries_.begin() + decoded, summaries_.end(),
+                         [](const AccountSummary& a, const AccountSummary& b) { return a.account_id < b.account_id; });
     }
     out_.accounts = AccountRowsOf(ledger_.accounts(), summaries_, as_of_);
   }

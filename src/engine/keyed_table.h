@@ -13,13 +13,10 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <functional>
-#include <memory>
 #include <utility>
 #include <vector>
 
 #include "engine/segmented_vector.h"
-#include "util/task_pool.h"
 
 namespace ledgerlake::engine {
 
@@ -74,90 +71,6 @@ class KeyedTable {
     }
     Reserve(n);
   }
-  // Bulk loading of keys known to be distinct (a saved state): Extend adds entries without indexing them,
-  // SetAppended fills each of them once (from any thread), and IndexAppended then indexes them all at once (on
-  // the threads of `pool` if given); no
-  // other insertion may come in between. Keys that come in no key order (a state is saved in account order)
-  // would each cost a cache miss in the direct array; indexed together, they are first grouped by region of the
-  // array, and each region is written while it is in cache. It fails (returns false) when a key is present
-  // twice.
-  uint32_t Extend(size_t n) {
-    const auto first = static_cast<uint32_t>(entries_.size());
-    if (appended_.empty()) appended_first_ = first;
-    entries_.grow_for_overwrite(n);
-    appended_.resize(appended_.size() + n);
-    return first;
-  }
-  void SetAppended(uint32_t position, int64_t key, const Entry& entry) {
-    entries_[position] = entry;
-    appended_[position - appended_first_] = key;
-  }
-  bool IndexAppended(TaskPool* pool = nullptr) {
-    if (appended_.empty()) return true;
-    max_key_ = std::max(max_key_, *std::max_element(appended_.begin(), appended_.end()));
-    if (max_key_ >= 0 && !InDense(max_key_) && WantsDense(max_key_)) GrowDense(max_key_);
-    struct Slot {
-      uint32_t key;  // dense keys are below kAbsent
-      uint32_t position;
-    };
-    constexpr int kRegionShift = 15;  // 32K slots (128 KiB) a region
-    const size_t regions = (dense_.size() >> kRegionShift) + 1;
-    auto region = [](int64_t key) { return static_cast<size_t>(key) >> kRegionShift; };
-    // Slices of the keys, each on a thread: counted by region, then written to their region's group, then the
-    // groups written to the array, a range of regions a thread.
-    const size_t n = appended_.size();
-    const size_t parts = pool == nullptr || n < (size_t{1} << 16) ? 1 : pool->threads();
-    auto each = [&](const std::function<void(size_t)>& f) {
-      if (parts == 1) {
-        f(0);
-      } else {
-        pool->ParallelFor(parts, f);
-      }
-    };
-    std::vector<std::vector<uint32_t>> next(parts, std::vector<uint32_t>(regions, 0));
-    std::vector<std::vector<size_t>> sparse(parts);  // indexes (into appended_) of keys the array does not cover
-    each([&](size_t t) {
-      for (size_t i = n * t / parts; i < n * (t + 1) / parts; ++i) {
-        if (InDense(appended_[i])) {
-          ++next[t][region(appended_[i])];
-        } else {
-          sparse[t].push_back(i);
-        }
-      }
-    });
-    std::vector<uint32_t> region_start(regions + 1, 0);
-    uint32_t total = 0;
-    for (size_t r = 0; r < regions; ++r) {
-      region_start[r] = total;
-      for (size_t t = 0; t < parts; ++t) total += std::exchange(next[t][r], total);
-    }
-    region_start[regions] = total;
-    const auto grouped = std::make_unique_for_overwrite<Slot[]>(total);  // first touched by the threads below
-    each([&](size_t t) {
-      for (size_t i = n * t / parts; i < n * (t + 1) / parts; ++i) {
-        const int64_t key = appended_[i];
-        if (InDense(key)) {
-          grouped[next[t][region(key)]++] = Slot{static_cast<uint32_t>(key), static_cast<uint32_t>(appended_first_ + i)};
-        }
-      }
-    });
-    std::vector<uint8_t> distinct(parts, 1);
-    each([&](size_t t) {
-      for (uint32_t g = region_start[regions * t / parts]; g < region_start[regions * (t + 1) / parts]; ++g) {
-        uint32_t& slot = dense_[grouped[g].key];
-        if (slot != 0) distinct[t] = 0;
-        slot = grouped[g].position + 1;
-      }
-    });
-    bool all_distinct = std::find(distinct.begin(), distinct.end(), 0) == distinct.end();
-    for (const auto& indexes : sparse) {
-      for (const size_t i : indexes) {
-        all_distinct = sparse_.try_emplace(appended_[i], static_cast<uint32_t>(appended_first_ + i)).second && all_distinct;
-      }
-    }
-    appended_ = {};
-    return all_distinct;
-  }
   const Entry& at(int64_t key) const { return entries_[PositionOf(key)]; }  // the key must be present
   const Entry& AtPosition(uint32_t position) const { return entries_[position]; }  // position < size()
   size_t size() const { return entries_.size(); }
@@ -197,8 +110,6 @@ class KeyedTable {
   absl::flat_hash_map<int64_t, uint32_t> sparse_;  // every other key -> position
   SegmentedVector<Entry> entries_;
   int64_t max_key_ = INT64_MIN;
-  std::vector<int64_t> appended_;  // keys of the entries from appended_first_ on, not indexed yet
-  uint32_t appended_first_ = 0;
 };
 
 }  // namespace ledgerlake::engine

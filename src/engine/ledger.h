@@ -7,7 +7,9 @@
 // invoices, line items), so a line item is priced the moment it is read and only per-invoice sums are kept.
 //
 // File ids are landing sequences, so a Ledger can carry on across runs: engine/state.h saves it after a run and
-// loads it before the next, which applies only the files landed since (StartIncremental). While incremental, the
+// loads it before the next, which applies only the files landed since (StartIncremental). Loading leaves the
+// base's invoices encoded (engine/base_invoices.h); an account's are decoded into invoices() when this run
+// touches them, so that a small delivery costs in proportion to what it touches. While incremental, the
 // Ledger journals what each key looked like before this run's first change to it, so the features can tell which
 // rows changed (engine/features.h) without keeping the previous run's output.
 // Fed by engine/loader.h; read by engine/features.h.

@@ -27,13 +27,6 @@ class SegmentedVector {
     segments_[size_ >> kShift][size_ & (kSegment - 1)] = value;
     ++size_;
   }
-  // Adds `n` elements left uninitialised, to be assigned before they are read (possibly from several threads:
-  // the storage is all in place when this returns).
-  void grow_for_overwrite(size_t n) {
-    const size_t size = size_ + n;
-    while (segments_.size() << kShift < size) AddSegment();
-    size_ = size;
-  }
   T& operator[](size_t i) { return segments_[i >> kShift][i & (kSegment - 1)]; }
   const T& operator[](size_t i) const { return segments_[i >> kShift][i & (kSegment - 1)]; }
   size_t size() const { return size_; }
@@ -47,8 +40,8 @@ class SegmentedVector {
   }
 
  private:
-  // Raw memory, untouched until written (so the pages are first touched by whoever fills them, on any thread):
-  // the elements are implicit-lifetime types (aggregates or trivial), created by the writes.
+  // Raw memory, untouched until written: the elements are implicit-lifetime types (aggregates or trivial),
+  // created by the writes.
   struct Free {
     void operator()(T* p) const { std::free(p); }
   };

@@ -247,29 +247,49 @@ uint64_t HashOf(const unsigned char* p, size_t n) {
 }
 
 // Writes the invoice blocks: accounts are added in account order, each either encoded from its entries or copied
-// from the base state with its digest.
+// from the base state with its digest. Copied bytes are written from where the base is mapped, not copied twice.
 class BlockWriter {
  public:
   BlockWriter(Writer& w, DayNumber as_of) : w_(w), as_of_(as_of) {}
-  ~BlockWriter() { Flush(); }
+  // Writes the last block; false if an account took more bytes than a block can hold.
+  bool Close() {
+    Flush();
+    return !too_large_;
+  }
   // An account whose invoices (in order) are `run`, with its digest.
   void Encode(int64_t account_id, std::span<const InvoiceEntry* const> run, const AccountDigest& digest) {
-    const size_t at = payload_.size();
-    payload_.resize(at + run.size() * InvoiceCoder::kMaxBytes);
+    const size_t at = encoded_.size();
+    encoded_.resize(at + run.size() * InvoiceCoder::kMaxBytes);
     InvoiceCoder coder;
-    char* out = payload_.data() + at;
+    char* out = encoded_.data() + at;
     for (const InvoiceEntry* e : run) out = coder.Put(*e, out);
-    payload_.resize(static_cast<size_t>(out - payload_.data()));
-    Add(BaseAccount{account_id, nullptr, static_cast<uint32_t>(payload_.size() - at), static_cast<uint32_t>(run.size()),
-                    digest});
+    encoded_.resize(static_cast<size_t>(out - encoded_.data()));
+    const size_t size = encoded_.size() - at;
+    if (!pieces_.empty() && pieces_.back().mapped == nullptr) {
+      pieces_.back().size += size;
+    } else {
+      pieces_.push_back(Piece{nullptr, at, size});
+    }
+    Add(BaseAccount{account_id, nullptr, static_cast<uint32_t>(size), static_cast<uint32_t>(run.size()), digest});
   }
   // An account of the base, as it is.
   void Copy(const BaseAccount& a) {
-    payload_.insert(payload_.end(), a.bytes, a.bytes + a.size);
+    if (!pieces_.empty() && pieces_.back().mapped != nullptr &&
+        pieces_.back().mapped + pieces_.back().size == a.bytes) {
+      pieces_.back().size += a.size;  // the next account of the same base block
+    } else {
+      pieces_.push_back(Piece{a.bytes, 0, a.size});
+    }
     Add(a);
   }
 
  private:
+  struct Piece {
+    const unsigned char* mapped;  // in the base; null: at `offset` in encoded_
+    size_t offset;
+    size_t size;
+  };
+  const void* Data(const Piece& p) const { return p.mapped != nullptr ? static_cast<const void*>(p.mapped) : encoded_.data() + p.offset; }
   void Add(const BaseAccount& a) {
     const size_t at = directory_.size();
     directory_.resize(at + kMaxDirectoryEntry);
@@ -278,31 +298,38 @@ class BlockWriter {
     previous_account_ = a.account_id;
     ++accounts_;
     invoices_ += a.count;
+    payload_ += a.size;
     if (invoices_ >= kInvoiceBlock) Flush();
   }
   void Flush() {
     if (accounts_ == 0) return;
+    if (payload_ > UINT32_MAX) too_large_ = true;  // a block's payload size is 32-bit
     StreamHash hash;
     hash.Update(directory_.data(), directory_.size());
-    hash.Update(payload_.data(), payload_.size());
+    for (const Piece& p : pieces_) hash.Update(Data(p), p.size);
     w_.Put(accounts_);
     w_.Put(invoices_);
     w_.Put(static_cast<uint32_t>(directory_.size()));
-    w_.Put(static_cast<uint32_t>(payload_.size()));
+    w_.Put(static_cast<uint32_t>(payload_));
     w_.Put(hash.Final());
     w_.Unhashed(directory_.data(), directory_.size());
-    w_.Unhashed(payload_.data(), payload_.size());
+    for (const Piece& p : pieces_) w_.Unhashed(Data(p), p.size);
     directory_.clear();
-    payload_.clear();
+    encoded_.clear();
+    pieces_.clear();
     accounts_ = 0;
     invoices_ = 0;
+    payload_ = 0;
     previous_account_ = 0;
   }
   Writer& w_;
   const DayNumber as_of_;
-  std::vector<char> directory_, payload_;
+  std::vector<char> directory_, encoded_;
+  std::vector<Piece> pieces_;  // the payload, in order
   uint32_t accounts_ = 0, invoices_ = 0;
+  uint64_t payload_ = 0;
   int64_t previous_account_ = 0;
+  bool too_large_ = false;
 };
 
 }  // namespace
@@ -397,6 +424,7 @@ class StateCodec {
         blocks.Copy(base->account(o));
         remap[o] = next_ordinal++;
       }
+      if (!blocks.Close()) return Status::InvalidArgument("SaveState: an account has too many invoices for a block");
     }
     if (base != nullptr && base->invoices() > 0) {
       min_id = std::min(min_id, base->min_invoice_id());
@@ -582,6 +610,8 @@ class StateCodec {
       l.skus_.TryInsert(s.item_id, SkuEntry{{s.item_id, s.retail_cents}, 0, 0, 0, s.file, {}});
     }));
     LL_RETURN_IF_ERROR(ReadInvoices(r, *base));
+    // The invoices decoded will have ids across the base's range: index them directly from the start.
+    if (base->invoices() > 0) l.invoices_.Reserve(static_cast<size_t>(base->invoices()), base->max_invoice_id());
     LL_RETURN_IF_ERROR(r.Array<OrphanRecord>([&](const OrphanRecord& o) {
       LineGroup g;
       g.file = o.file;

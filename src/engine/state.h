@@ -2,7 +2,8 @@
 // invoice's line-item sums and owning file, the orphan groups and pending line items, plus where the state stands
 // (the as-of date of the run that wrote it, the newest landing sequence applied) and the line logs that hold its
 // line items (engine/line_log.h). A run loads the state of the run before it, applies only later files and saves
-// a new state; states are immutable files, written to a temporary name, fsynced and renamed.
+// a new state; states are immutable files, written to a temporary name, fsynced and renamed. Invoices are kept by
+// account, so that a run reads only the accounts it needs and copies the others into its own state as they were.
 #pragma once
 
 #include <array>
@@ -25,14 +26,16 @@ struct StateInfo {
 
 // Writes `ledger` (after Finish) and `info` to `path` (through a temporary name; without fsync: the caller makes
 // the file durable before relying on it). `invoice_order` is InvoiceOrder(ledger) (engine/invoice_order.h): the
-// invoices are saved in that order, so the next run loads them sorted.
+// invoices are saved in that order. Base accounts the ledger did not decode are copied with their digest, which
+// must still hold as of info.as_of (Ledger::DecodeDue(info.as_of) sees to that).
 Status SaveState(const Ledger& ledger, const std::vector<uint32_t>& invoice_order, const StateInfo& info,
                  const std::string& path);
 
 // Reads only the header of the state at `path`.
 Result<StateInfo> ReadStateInfo(const std::string& path);
 
-// Loads the state at `path` into an empty `ledger`.
+// Loads the state at `path` into an empty `ledger`: every account, sku, orphan group and pending line, and the
+// invoices as Ledger::base(), decoded account by account when needed (those of unknown accounts at once).
 Result<StateInfo> LoadState(const std::string& path, Ledger& ledger);
 
 }  // namespace ledgerlake::engine

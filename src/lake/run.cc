@@ -401,10 +401,17 @@ Result<RunReport> Run(const Lake& lake, const RunOptions& options) {
     return report;
   }
 
-  // Load, parents first, then compute; the Ledger is dropped before writing so its memory is not held twice.
+  // Load, parents first, then compute. The state is saved on a thread of its own meanwhile: a complete run waits
+  // for it and drops the Ledger before writing, so that its memory is not held twice; an incremental run, whose
+  // Ledger holds only what it decoded, lets it go on while writing (the jthread joins on any way out).
   std::vector<contract::Reject> rejects;
   std::vector<engine::PendingRow> pending;
   engine::FeatureSet features;
+  engine::StateInfo info;
+  std::vector<uint32_t> order;
+  Status saved;
+  double save_seconds = 0;
+  std::jthread saver;
   {
     const std::string log_name = options.token + ".lines";
     auto line_log = engine::LineLogWriter::Create(lake.state_dir() + "/" + log_name);
@@ -413,7 +420,7 @@ Result<RunReport> Run(const Lake& lake, const RunOptions& options) {
     LL_RETURN_IF_ERROR(LoadTables(files, ledger, rejects, engine::RowFilter(), options, "", report.stages));
     ledger.LogLinesTo(nullptr);
     LL_RETURN_IF_ERROR((*line_log)->Close());
-    engine::StateInfo info{options.as_of, report.bookmarks, base.line_logs};
+    info = engine::StateInfo{options.as_of, report.bookmarks, base.line_logs};
     if ((*line_log)->lines() > 0) {
       info.line_logs.push_back(log_name);
     } else {
@@ -457,26 +464,26 @@ Result<RunReport> Run(const Lake& lake, const RunOptions& options) {
     for (const std::string& name : info.line_logs) report.line_logs.push_back(lake.state_dir() + "/" + name);
     // Both go through the invoices in (account, date, invoice) order: merged into the base's order when
     // incremental, sorted otherwise.
-    const std::vector<uint32_t> order = engine::InvoiceOrder(ledger);
+    order = engine::InvoiceOrder(ledger);
     const double order_seconds = Seconds(start);
-    Status saved;
-    double save_seconds = 0;
-    std::thread saver([&] {
+    saver = std::jthread([&] {
       const auto save_start = Clock::now();
       saved = engine::SaveState(ledger, order, info, report.state_file);
       save_seconds = Seconds(save_start);
     });
     features = options.base_state ? engine::ComputeDelta(ledger, order, options.as_of, base.as_of)
                                   : engine::ComputeFeatures(ledger, order, options.as_of);
-    saver.join();
-    LL_RETURN_IF_ERROR(saved);
     report.warnings = features.warnings;
     report.deleted = features.deleted.size();
     report.stages.push_back({"features", Seconds(start)});
-    // Parts of the stage above, for the record: the invoice order, and the state saved alongside the rest.
-    report.stages.push_back({"  of which invoice order", order_seconds});
-    report.stages.push_back({"  alongside: save state", save_seconds});
-    ledger = engine::Ledger();  // its memory is not held while writing
+    report.stages.push_back({"  of which invoice order", order_seconds});  // a part of the stage, for the record
+    if (report.complete) {
+      saver.join();
+      LL_RETURN_IF_ERROR(saved);
+      report.stages.push_back({"  alongside: save state", save_seconds});
+      ledger = engine::Ledger();
+      order = {};
+    }
   }
 
   // Write every dataset's file of partition D.
@@ -490,6 +497,11 @@ Result<RunReport> Run(const Lake& lake, const RunOptions& options) {
                     report.complete ? features.invoices : if_rows, rejects, pending, features.deleted};
   LL_RETURN_IF_ERROR(WriteOutputs(lake, options, *db, out, files, *landed, options.token, false, report.datasets));
   report.stages.push_back({"write", Seconds(start)});
+  if (saver.joinable()) {
+    saver.join();
+    LL_RETURN_IF_ERROR(saved);
+    report.stages.push_back({"alongside: save state", save_seconds});
+  }
   report.total_seconds = Seconds(run_start);
   return report;
 }

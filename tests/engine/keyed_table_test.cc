@@ -91,42 +91,5 @@ TEST(KeyedTableTest, ShuffledKeysWithAReservedBoundAreAllFound) {
   EXPECT_EQ(table.Find(static_cast<int64_t>(keys.size()) * 2 + 1), nullptr);
 }
 
-// A state's invoices are appended in account order and indexed at once: every key, dense or not, is found at
-// its position afterwards, lookups of absent keys miss, and a key appended twice is reported.
-TEST(KeyedTableTest, AppendedKeysIndexedAtOnceAreAllFound) {
-  for (uint64_t seed = 1; seed <= 5; ++seed) {
-    std::mt19937_64 rng(seed);
-    std::vector<int64_t> keys;
-    for (int64_t k = 0; k < 300000; k += 1 + static_cast<int64_t>(rng() % 3)) keys.push_back(k);
-    keys.push_back(-12);
-    keys.push_back(int64_t{1} << 45);
-    std::shuffle(keys.begin(), keys.end(), rng);
-    KeyedTable<Item> table;
-    table.TryInsert(keys[0], Item{keys[0], 0});  // a key indexed before the bulk
-    const uint32_t first = table.Extend(keys.size() - 1);
-    ASSERT_EQ(first, 1u);
-    for (size_t i = keys.size() - 1; i >= 1; --i) {  // filled in any order
-      table.SetAppended(static_cast<uint32_t>(i), keys[i], Item{keys[i], static_cast<int64_t>(i)});
-    }
-    TaskPool pool(2);
-    ASSERT_TRUE(table.IndexAppended(seed % 2 == 0 ? &pool : nullptr));  // on two threads, and on one
-    ASSERT_EQ(table.size(), keys.size());
-    for (size_t i = 0; i < keys.size(); ++i) ASSERT_EQ(table.PositionOf(keys[i]), i) << keys[i];
-    EXPECT_EQ(table.Find(300001), nullptr);
-    EXPECT_EQ(table.Find(-11), nullptr);
-    EXPECT_FALSE(table.TryInsert(keys[5], Item{}).second);
-
-    table.SetAppended(table.Extend(1), keys[7], Item{});
-    EXPECT_FALSE(table.IndexAppended());
-    // A repeat among many, found by whichever thread writes its region.
-    const uint32_t more = table.Extend(100000);
-    for (uint32_t i = 0; i < 100000; ++i) {
-      const int64_t key = i == 77777 ? keys[9] : 400000 + static_cast<int64_t>(i);
-      table.SetAppended(more + i, key, Item{key, 0});
-    }
-    EXPECT_FALSE(table.IndexAppended(&pool));
-  }
-}
-
 }  // namespace
 }  // namespace ledgerlake::engine
