@@ -38,6 +38,7 @@ class KeyedTable {
     }
     entries_.push_back(entry);
     max_key_ = std::max(max_key_, key);
+    min_key_ = std::min(min_key_, key);
     return {&entries_[position], true};
   }
   Entry* Find(int64_t key) {
@@ -76,6 +77,7 @@ class KeyedTable {
   size_t size() const { return entries_.size(); }
   // The largest key present (INT64_MIN when empty): what a later Reserve(n, max_key) needs to know.
   int64_t max_key() const { return max_key_; }
+  int64_t min_key() const { return min_key_; }  // the smallest (INT64_MAX when empty)
   // Calls f(entry) for every entry, in first-insertion order.
   template <typename F>
   void ForEach(F&& f) const {
@@ -110,6 +112,7 @@ class KeyedTable {
   absl::flat_hash_map<int64_t, uint32_t> sparse_;  // every other key -> position
   SegmentedVector<Entry> entries_;
   int64_t max_key_ = INT64_MIN;
+  int64_t min_key_ = INT64_MAX;
 };
 
 }  // namespace ledgerlake::engine

@@ -40,7 +40,8 @@ struct SkuRecord {
 // account order, in blocks of whole accounts holding about kInvoiceBlock invoices each:
 // [accounts u32][invoices u32][directory bytes u32][payload bytes u32][checksum of directory and payload u64]
 // [directory: per account, varints: account_id (from the previous one of the block), invoices, payload bytes,
-// AccountDigest as of the state's D][payload: per account, its invoices (InvoiceCoder)]. The blocks check and
+// AccountDigest as of the state's D][payload: per account, its invoices (InvoiceCoder)], after the count of
+// invoices (u64) and up to an end mark (a header of zeros). The blocks check and
 // parse side by side; an account's invoices are decoded only when a run needs them. The file's checksum covers
 // the block headers, not their bodies.
 constexpr uint32_t kInvoiceBlock = 1 << 14;
@@ -251,9 +252,12 @@ uint64_t HashOf(const unsigned char* p, size_t n) {
 class BlockWriter {
  public:
   BlockWriter(Writer& w, DayNumber as_of) : w_(w), as_of_(as_of) {}
-  // Writes the last block; false if an account took more bytes than a block can hold.
+  // Writes the last block and the end mark (a header of zeros); false if an account took more bytes than a block
+  // can hold.
   bool Close() {
     Flush();
+    for (uint32_t zero : {0u, 0u, 0u, 0u}) w_.Put(zero);
+    w_.Put(uint64_t{0});
     return !too_large_;
   }
   // An account whose invoices (in order) are `run`, with its digest.
@@ -343,13 +347,8 @@ class StateCodec {
       return Status::InvalidArgument("SaveState: the state would go back before its base's D");
     }
     const auto& invoices = l.invoices_;
-    for (size_t i = 1; i < order.size(); ++i) {
-      if (!InvoiceOrderLess(invoices.AtPosition(order[i - 1]).row, invoices.AtPosition(order[i]).row)) {
-        return Status::InvalidArgument("SaveState: the invoices are not in (account, date, invoice) order");
-      }
-    }
     // Base accounts not decoded are copied; their digest must still hold as of the new D.
-    uint64_t total_invoices = order.size(), total_accounts = 0;
+    uint64_t total_invoices = order.size();
     if (base != nullptr) {
       for (uint32_t o = 0; o < base->size(); ++o) {
         if (l.decoded(o)) continue;
@@ -357,12 +356,6 @@ class StateCodec {
           return Status::InvalidArgument("SaveState: a base account whose rows change by D was not decoded");
         }
         total_invoices += base->account(o).count;
-        ++total_accounts;
-      }
-    }
-    for (size_t i = 0; i < order.size(); ++i) {
-      if (i == 0 || invoices.AtPosition(order[i]).row.account_id != invoices.AtPosition(order[i - 1]).row.account_id) {
-        ++total_accounts;
       }
     }
 
@@ -383,13 +376,20 @@ class StateCodec {
     }
 
     // The accounts in order: the base's not decoded, merged with the runs of `order`. Each gets its new ordinal;
-    // the index is then built from the base's (for copied accounts) and from the entries (for the rest).
+    // the index is filled from the entries as they are written, and from the base's (renumbered) for copied
+    // accounts.
     w.Put(total_invoices);
-    w.Put(total_accounts);
+    int64_t min_id = invoices.min_key(), max_id = invoices.max_key();
+    if (base != nullptr && base->invoices() > 0) {
+      min_id = std::min(min_id, base->min_invoice_id());
+      max_id = std::max(max_id, base->max_invoice_id());
+    }
+    const bool dense = total_invoices == 0 ||
+                       (min_id >= 0 && static_cast<uint64_t>(max_id) < kDenseSlotsPerInvoice * total_invoices + 1024);
+    std::vector<uint32_t> slots;  // dense: by id, ordinal + 1
+    std::vector<std::pair<int64_t, uint32_t>> records;  // sparse: (id, ordinal)
+    if (dense && total_invoices > 0) slots.assign(static_cast<size_t>(max_id) + 1, 0);
     std::vector<uint32_t> remap(base != nullptr ? base->size() : 0, BaseInvoices::kNone);
-    std::vector<std::pair<int64_t, uint32_t>> encoded;  // (invoice id, new ordinal)
-    encoded.reserve(order.size());
-    int64_t min_id = INT64_MAX, max_id = INT64_MIN;
     {
       BlockWriter blocks(w, info.as_of);
       uint32_t next_ordinal = 0, o = 0;
@@ -400,12 +400,29 @@ class StateCodec {
           remap[o] = next_ordinal++;
         }
       };
+      // After a complete run, the order visits entries scattered in memory, and their index slots at random:
+      // both are fetched ahead.
+      constexpr size_t kAhead = 16;
+      auto prefetch = [&](size_t i) {
+        if (i + 2 * kAhead < order.size()) __builtin_prefetch(&invoices.AtPosition(order[i + 2 * kAhead]));
+        if (dense && i + kAhead < order.size()) {
+          __builtin_prefetch(&slots[static_cast<size_t>(invoices.AtPosition(order[i + kAhead]).row.invoice_id)], 1);
+        }
+      };
       std::vector<const InvoiceEntry*> run;
+      const InvoiceEntry* previous = nullptr;
       for (size_t i = 0; i < order.size();) {
         const int64_t account_id = invoices.AtPosition(order[i]).row.account_id;
         run.clear();
-        for (; i < order.size() && invoices.AtPosition(order[i]).row.account_id == account_id; ++i) {
-          run.push_back(&invoices.AtPosition(order[i]));
+        for (; i < order.size(); ++i) {
+          prefetch(i);
+          const InvoiceEntry& e = invoices.AtPosition(order[i]);
+          if (previous != nullptr && !InvoiceOrderLess(previous->row, e.row)) {
+            return Status::InvalidArgument("SaveState: the invoices are not in (account, date, invoice) order");
+          }
+          if (e.row.account_id != account_id) break;
+          run.push_back(&e);
+          previous = &e;
         }
         copy_until(account_id);
         if (base != nullptr && o < base->size() && base->account(o).account_id == account_id && !l.decoded(o)) {
@@ -413,9 +430,11 @@ class StateCodec {
         }
         blocks.Encode(account_id, run, DigestOf(run, l.accounts_.Find(account_id), info.as_of));
         for (const InvoiceEntry* e : run) {
-          encoded.emplace_back(e->row.invoice_id, next_ordinal);
-          min_id = std::min(min_id, e->row.invoice_id);
-          max_id = std::max(max_id, e->row.invoice_id);
+          if (dense) {
+            slots[static_cast<size_t>(e->row.invoice_id)] = next_ordinal + 1;
+          } else {
+            records.emplace_back(e->row.invoice_id, next_ordinal);
+          }
         }
         ++next_ordinal;
       }
@@ -426,11 +445,27 @@ class StateCodec {
       }
       if (!blocks.Close()) return Status::InvalidArgument("SaveState: an account has too many invoices for a block");
     }
-    if (base != nullptr && base->invoices() > 0) {
-      min_id = std::min(min_id, base->min_invoice_id());
-      max_id = std::max(max_id, base->max_invoice_id());
+    if (base != nullptr) {
+      base->ForEachInvoice([&](int64_t id, uint32_t ordinal) {
+        if (ordinal >= remap.size() || remap[ordinal] == BaseInvoices::kNone) return;
+        if (dense) {
+          slots[static_cast<size_t>(id)] = remap[ordinal] + 1;
+        } else {
+          records.emplace_back(id, remap[ordinal]);
+        }
+      });
     }
-    WriteIndex(base, remap, encoded, min_id, max_id, total_invoices, w);
+    if (dense) {
+      PutIndex(kDenseIndex, min_id, max_id, slots.size(), slots.data(), slots.size() * sizeof(uint32_t), w);
+    } else {
+      std::sort(records.begin(), records.end());
+      std::vector<char> body(records.size() * BaseInvoices::kSparseRecord);
+      for (size_t i = 0; i < records.size(); ++i) {
+        std::memcpy(body.data() + BaseInvoices::kSparseRecord * i, &records[i].first, 8);
+        std::memcpy(body.data() + BaseInvoices::kSparseRecord * i + 8, &records[i].second, 4);
+      }
+      PutIndex(kSparseIndex, min_id, max_id, records.size(), body.data(), body.size(), w);
+    }
     {
       Writer::Array<OrphanRecord> a(w, l.orphan_groups_.size());
       // In key order, so that equal states are equal files.
@@ -446,38 +481,6 @@ class StateCodec {
     return Status::OK();
   }
 
-  // The index from invoice id to (new) account ordinal: the base's entries of copied accounts, renumbered, and
-  // `encoded`'s.
-  static void WriteIndex(const BaseInvoices* base, const std::vector<uint32_t>& remap,
-                         std::vector<std::pair<int64_t, uint32_t>>& encoded, int64_t min_id, int64_t max_id,
-                         uint64_t total, Writer& w) {
-    const bool dense = total == 0 || (min_id >= 0 && static_cast<uint64_t>(max_id) < kDenseSlotsPerInvoice * total + 1024);
-    if (dense) {
-      const uint64_t slots = total == 0 ? 0 : static_cast<uint64_t>(max_id) + 1;
-      std::vector<uint32_t> body(slots, 0);
-      if (base != nullptr) {
-        base->ForEachInvoice([&](int64_t id, uint32_t ordinal) {
-          if (ordinal < remap.size() && remap[ordinal] != BaseInvoices::kNone) body[static_cast<size_t>(id)] = remap[ordinal] + 1;
-        });
-      }
-      for (const auto& [id, ordinal] : encoded) body[static_cast<size_t>(id)] = ordinal + 1;
-      PutIndex(kDenseIndex, min_id, max_id, slots, body.data(), body.size() * sizeof(uint32_t), w);
-      return;
-    }
-    if (base != nullptr) {
-      base->ForEachInvoice([&](int64_t id, uint32_t ordinal) {
-        if (ordinal < remap.size() && remap[ordinal] != BaseInvoices::kNone) encoded.emplace_back(id, remap[ordinal]);
-      });
-    }
-    std::sort(encoded.begin(), encoded.end());
-    std::vector<char> body(encoded.size() * 12);
-    for (size_t i = 0; i < encoded.size(); ++i) {
-      std::memcpy(body.data() + 12 * i, &encoded[i].first, 8);
-      std::memcpy(body.data() + 12 * i + 8, &encoded[i].second, 4);
-    }
-    PutIndex(kSparseIndex, min_id, max_id, encoded.size(), body.data(), body.size(), w);
-  }
-
   static void PutIndex(uint8_t kind, int64_t min_id, int64_t max_id, uint64_t slots, const void* body, size_t bytes,
                        Writer& w) {
     w.Put(kind);
@@ -491,10 +494,9 @@ class StateCodec {
   // The invoice blocks and index: their headers read in turn, their bodies checked and their directories parsed
   // side by side; the invoices stay encoded (BaseInvoices).
   static Status ReadInvoices(Reader& r, BaseInvoices& b) {
-    uint64_t total_invoices = 0, total_accounts = 0;
+    uint64_t total_invoices = 0;
     LL_RETURN_IF_ERROR(r.Get(&total_invoices));
-    LL_RETURN_IF_ERROR(r.Get(&total_accounts));
-    if (total_accounts > total_invoices || total_invoices >= UINT32_MAX) return Damaged("the invoice blocks do not add up");
+    if (total_invoices >= UINT32_MAX) return Damaged("the invoice blocks do not add up");
     struct Block {
       uint32_t accounts = 0, invoices = 0, directory = 0, payload = 0;
       uint64_t checksum = 0;
@@ -503,22 +505,30 @@ class StateCodec {
       bool ok = false;
     };
     std::vector<Block> blocks;
-    for (uint64_t accounts = 0, invoices = 0; accounts < total_accounts;) {
-      Block& block = blocks.emplace_back();
+    uint64_t total_accounts = 0;
+    for (uint64_t invoices = 0;;) {
+      Block block;
       LL_RETURN_IF_ERROR(r.Get(&block.accounts));
       LL_RETURN_IF_ERROR(r.Get(&block.invoices));
       LL_RETURN_IF_ERROR(r.Get(&block.directory));
       LL_RETURN_IF_ERROR(r.Get(&block.payload));
       LL_RETURN_IF_ERROR(r.Get(&block.checksum));
-      if (block.accounts == 0 || block.accounts > total_accounts - accounts || block.invoices < block.accounts ||
-          block.invoices > total_invoices - invoices || block.directory > block.accounts * kMaxDirectoryEntry ||
+      if (block.accounts == 0) {  // the end mark
+        if (invoices != total_invoices || block.invoices != 0 || block.directory != 0 || block.payload != 0) {
+          return Damaged("the invoice blocks do not add up");
+        }
+        break;
+      }
+      if (block.invoices < block.accounts || block.invoices > total_invoices - invoices ||
+          block.directory > block.accounts * kMaxDirectoryEntry ||
           block.payload > uint64_t{block.invoices} * InvoiceCoder::kMaxBytes) {
         return Damaged("the invoice blocks do not add up");
       }
       LL_RETURN_IF_ERROR(r.Unhashed(size_t{block.directory} + block.payload, &block.body));
-      block.first = static_cast<uint32_t>(accounts);
-      accounts += block.accounts;
+      block.first = static_cast<uint32_t>(total_accounts);
+      total_accounts += block.accounts;
       invoices += block.invoices;
+      blocks.push_back(block);
     }
     uint8_t kind = 0;
     uint64_t slots = 0, index_checksum = 0;
