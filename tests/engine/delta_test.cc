@@ -151,6 +151,21 @@ class DeltaTest : public ::testing::Test {
   std::string dir_;
 };
 
+// Applies `feeds` as a run does, logging its line items to `log`; moves the bookmarks past their files.
+void ApplyLogged(Ledger& l, const std::vector<Feed>& feeds, const std::string& log,
+                 std::array<uint32_t, contract::kTableCount>& bookmarks) {
+  auto writer = LineLogWriter::Create(log);
+  ASSERT_TRUE(writer.ok());
+  l.LogLinesTo(writer->get());
+  uint32_t line_file = UINT32_MAX;
+  for (const Feed& f : feeds) {
+    Apply(l, f, line_file);
+    bookmarks[static_cast<size_t>(f.table)] = std::max(bookmarks[static_cast<size_t>(f.table)], f.file);
+  }
+  ASSERT_TRUE((*writer)->Close().ok());
+  l.LogLinesTo(nullptr);
+}
+
 // Every row as of `day` of the ledger `feeds` make, built from scratch as a full refresh loads them: table by
 // table, in landing order.
 FeatureSet FromScratch(std::vector<Feed> feeds, DayNumber day) {
@@ -182,15 +197,7 @@ TEST_F(DeltaTest, TheDeltaIsExactlyTheRowsThatDifferFromTheBase) {
     std::array<uint32_t, contract::kTableCount> bookmarks{};
     {
       Ledger base;
-      auto writer = LineLogWriter::Create(logs.back());
-      ASSERT_TRUE(writer.ok());
-      base.LogLinesTo(writer->get());
-      uint32_t line_file = UINT32_MAX;
-      for (const Feed& f : feeds) {
-        Apply(base, f, line_file);
-        bookmarks[static_cast<size_t>(f.table)] = std::max(bookmarks[static_cast<size_t>(f.table)], f.file);
-      }
-      ASSERT_TRUE((*writer)->Close().ok());
+      ApplyLogged(base, feeds, logs.back(), bookmarks);
       base.Finish();
       StateInfo info;
       info.as_of = base_day;
@@ -210,16 +217,7 @@ TEST_F(DeltaTest, TheDeltaIsExactlyTheRowsThatDifferFromTheBase) {
       now.StartIncremental(bookmarks);
       const std::vector<std::string> base_logs = logs;
       logs.push_back(dir_ + "/s" + std::to_string(step) + ".lines");
-      auto writer = LineLogWriter::Create(logs.back());
-      ASSERT_TRUE(writer.ok());
-      now.LogLinesTo(writer->get());
-      uint32_t line_file = UINT32_MAX;
-      for (const Feed& f : delta_feeds) {
-        Apply(now, f, line_file);
-        bookmarks[static_cast<size_t>(f.table)] = std::max(bookmarks[static_cast<size_t>(f.table)], f.file);
-      }
-      ASSERT_TRUE((*writer)->Close().ok());
-      now.LogLinesTo(nullptr);
+      ApplyLogged(now, delta_feeds, logs.back(), bookmarks);
       ASSERT_TRUE(now.Reprice(base_logs).ok());
       now.DecodeDue(day);
       now.Finish();
