@@ -25,11 +25,11 @@ inline constexpr DayNumber kNever = std::numeric_limits<DayNumber>::max();
 // DigestOf computes it). While D moves on to any day before next_change, the account's rows stay the same and
 // so does its digest.
 struct AccountDigest {
-  int32_t issued = 0;           // invoices issued on or before D
-  DayNumber first = 0;          // the first and last of those dates (when issued > 0)
+  int32_t issued = 0;   // invoices issued on or before D
+  DayNumber first = 0;  // the first and last of those dates (when issued > 0)
   DayNumber last = 0;
-  uint32_t before_joining = 0;  // of those, how many were issued before the account joined (acct_age < 0)
-  uint32_t out_of_range = 0;    // of those, how many have a total that does not fit DECIMAL(18,2)
+  uint32_t before_joining = 0;     // of those, how many were issued before the account joined (acct_age < 0)
+  uint32_t out_of_range = 0;       // of those, how many have a total that does not fit DECIMAL(18,2)
   DayNumber next_change = kNever;  // the first day after D on which D moving on changes one of its rows
   bool operator==(const AccountDigest&) const = default;
 };
@@ -52,7 +52,8 @@ class InvoiceCoder {
   // Writes `e` at `out` (room for kMaxBytes); returns the end of what it wrote.
   char* Put(const InvoiceEntry& e, char* out) {
     const contract::InvoiceRow& r = e.row;
-    out = PutSignedVarint(out, static_cast<int64_t>(static_cast<uint64_t>(r.invoice_id) - static_cast<uint64_t>(invoice_id_)));
+    out = PutSignedVarint(
+        out, static_cast<int64_t>(static_cast<uint64_t>(r.invoice_id) - static_cast<uint64_t>(invoice_id_)));
     out = PutSignedVarint(out, int64_t{r.date_issued} - date_issued_);
     out = PutVarint(out, static_cast<uint64_t>(r.payment) | (uint64_t{e.extra.overflow} << 2));
     if (r.payment == contract::Payment::kPaid) out = PutSignedVarint(out, int64_t{r.payment_date} - r.date_issued);
@@ -157,7 +158,7 @@ class BaseInvoices {
   }
 
  private:
-  friend class StateCodec;  // engine/state.cc builds it from a state file
+  friend class StateCodec;                     // engine/state.cc builds it from a state file
   static constexpr size_t kSparseRecord = 12;  // int64 invoice_id, uint32 ordinal: sorted by invoice_id
 
   static uint32_t Load32(const unsigned char* p) {

@@ -178,7 +178,8 @@ AccountFeatures AccountRowsOf(const KeyedTable<AccountEntry>& accounts, const st
   accounts.ForEach([&](const AccountEntry& e) {
     if (e.row.joining_date <= as_of) existing.emplace_back(e.row.account_id, e.row.joining_date);
   });
-  if (!std::is_sorted(existing.begin(), existing.end())) std::sort(existing.begin(), existing.end());  // often in id order
+  // Accounts often land in id order.
+  if (!std::is_sorted(existing.begin(), existing.end())) std::sort(existing.begin(), existing.end());
   AccountFeatures acc;
   auto s = summaries.begin();
   for (const auto& [id, joining_date] : existing) {

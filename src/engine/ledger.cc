@@ -20,7 +20,8 @@ void Ledger::DecodeBase(uint32_t ordinal) {
   const auto first = static_cast<uint32_t>(invoices_.size());
   const bool ok = base_->Decode(ordinal, [&](const InvoiceEntry& e) {
     if (!invoices_.TryInsert(e.row.invoice_id, e).second && base_status_.ok()) {
-      base_status_ = Status::Corruption("invoice " + std::to_string(e.row.invoice_id) + " is in the state twice (a damaged state)");
+      base_status_ = Status::Corruption("invoice " + std::to_string(e.row.invoice_id) +
+                                        " is in the state twice (a damaged state)");
     }
   });
   if (!ok && base_status_.ok()) {

@@ -147,7 +147,7 @@ class Ledger {
   // when this run touches the account (any row of it or of its invoices, a price its line items use) or asks
   // for it. Null for a Ledger built from extracts alone.
   const BaseInvoices* base() const { return base_.get(); }
-  // Whether base account `ordinal`'s invoices are in invoices().
+  // Whether base account `ordinal` (below base()->size()) has its invoices in invoices().
   bool decoded(uint32_t ordinal) const { return decoded_[ordinal] != 0; }
   // The base accounts decoded so far, each a run of consecutive positions of invoices() holding the account's
   // invoices in (date_issued, invoice_id) order, as the state had them (this run may have changed some since).

@@ -57,7 +57,8 @@ constexpr size_t kMaxDirectoryEntry = 9 * kMaxVarintBytes;
 
 char* PutDirectoryEntry(char* out, int64_t previous_account, const BaseAccount& a, DayNumber as_of) {
   const AccountDigest& d = a.digest;
-  out = PutSignedVarint(out, static_cast<int64_t>(static_cast<uint64_t>(a.account_id) - static_cast<uint64_t>(previous_account)));
+  out = PutSignedVarint(
+      out, static_cast<int64_t>(static_cast<uint64_t>(a.account_id) - static_cast<uint64_t>(previous_account)));
   out = PutVarint(out, a.count);
   out = PutVarint(out, a.size);
   out = PutVarint(out, static_cast<uint32_t>(d.issued));
@@ -293,7 +294,9 @@ class BlockWriter {
     size_t offset;
     size_t size;
   };
-  const void* Data(const Piece& p) const { return p.mapped != nullptr ? static_cast<const void*>(p.mapped) : encoded_.data() + p.offset; }
+  const void* Data(const Piece& p) const {
+    return p.mapped != nullptr ? static_cast<const void*>(p.mapped) : encoded_.data() + p.offset;
+  }
   void Add(const BaseAccount& a) {
     const size_t at = directory_.size();
     directory_.resize(at + kMaxDirectoryEntry);
@@ -386,7 +389,7 @@ class StateCodec {
     }
     const bool dense = total_invoices == 0 ||
                        (min_id >= 0 && static_cast<uint64_t>(max_id) < kDenseSlotsPerInvoice * total_invoices + 1024);
-    std::vector<uint32_t> slots;  // dense: by id, ordinal + 1
+    std::vector<uint32_t> slots;                        // dense: by id, ordinal + 1
     std::vector<std::pair<int64_t, uint32_t>> records;  // sparse: (id, ordinal)
     if (dense && total_invoices > 0) slots.assign(static_cast<size_t>(max_id) + 1, 0);
     std::vector<uint32_t> remap(base != nullptr ? base->size() : 0, BaseInvoices::kNone);
@@ -578,13 +581,17 @@ class StateCodec {
       if (!block.ok) return Damaged("an invoice block fails its checksum or does not parse");
     }
     for (size_t a = 1; a < b.accounts_.size(); ++a) {
-      if (b.accounts_[a - 1].account_id >= b.accounts_[a].account_id) return Damaged("the invoice blocks do not add up");
+      if (b.accounts_[a - 1].account_id >= b.accounts_[a].account_id) {
+        return Damaged("the invoice blocks do not add up");
+      }
     }
     // A direct array of account ordinals when the ids allow (as for the index).
     if (!b.accounts_.empty() && b.accounts_.front().account_id >= 0 &&
         static_cast<uint64_t>(b.accounts_.back().account_id) < kDenseSlotsPerInvoice * b.accounts_.size() + 1024) {
       b.account_slots_.assign(static_cast<size_t>(b.accounts_.back().account_id) + 1, 0);
-      for (uint32_t a = 0; a < b.accounts_.size(); ++a) b.account_slots_[static_cast<size_t>(b.accounts_[a].account_id)] = a + 1;
+      for (uint32_t a = 0; a < b.accounts_.size(); ++a) {
+        b.account_slots_[static_cast<size_t>(b.accounts_[a].account_id)] = a + 1;
+      }
     }
     return Status::OK();
   }
@@ -610,7 +617,9 @@ class StateCodec {
     LL_RETURN_IF_ERROR(ReadHeader(r, info));
     base->as_of_ = info.as_of;
     int64_t max_key = 0;
-    auto reserve = [&](auto& table) { return [&](uint64_t count) { table.Reserve(static_cast<size_t>(count), max_key); }; };
+    auto reserve = [&](auto& table) {
+      return [&](uint64_t count) { table.Reserve(static_cast<size_t>(count), max_key); };
+    };
     LL_RETURN_IF_ERROR(r.Get(&max_key));
     LL_RETURN_IF_ERROR(r.Array<AccountRecord>(reserve(l.accounts_), [&](const AccountRecord& a) {
       l.accounts_.TryInsert(a.account_id, AccountEntry{{a.account_id, a.joining_date}, 0, 0, 0, a.file, {}});
