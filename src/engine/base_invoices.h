@@ -12,6 +12,7 @@
 #include <memory>
 #include <vector>
 
+#include "engine/invoice_order.h"
 #include "engine/ledger.h"
 #include "util/date.h"
 #include "util/mapped_file.h"
@@ -147,10 +148,7 @@ class BaseInvoices {
     InvoiceEntry e, previous;
     for (uint32_t i = 0; i < a.count; ++i) {
       if (!coder.Get(p, end, a.account_id, e)) return false;
-      if (i > 0 && (e.row.date_issued < previous.row.date_issued ||
-                    (e.row.date_issued == previous.row.date_issued && e.row.invoice_id <= previous.row.invoice_id))) {
-        return false;
-      }
+      if (i > 0 && !InvoiceOrderLess(previous.row, e.row)) return false;
       f(static_cast<const InvoiceEntry&>(e));
       previous = e;
     }

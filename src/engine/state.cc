@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <span>
 #include <type_traits>
 
@@ -396,8 +397,9 @@ class StateCodec {
     {
       BlockWriter blocks(w, info.as_of);
       uint32_t next_ordinal = 0, o = 0;
-      auto copy_until = [&](int64_t account_id) {  // copies the base accounts before `account_id`
-        for (; base != nullptr && o < base->size() && base->account(o).account_id < account_id; ++o) {
+      // Copies the base accounts before `account_id` (all that are left without one).
+      auto copy_until = [&](std::optional<int64_t> account_id) {
+        for (; base != nullptr && o < base->size() && (!account_id || base->account(o).account_id < *account_id); ++o) {
           if (l.decoded(o)) continue;
           blocks.Copy(base->account(o));
           remap[o] = next_ordinal++;
@@ -441,11 +443,7 @@ class StateCodec {
         }
         ++next_ordinal;
       }
-      for (; base != nullptr && o < base->size(); ++o) {  // the rest
-        if (l.decoded(o)) continue;
-        blocks.Copy(base->account(o));
-        remap[o] = next_ordinal++;
-      }
+      copy_until(std::nullopt);
       if (!blocks.Close()) return Status::InvalidArgument("SaveState: an account has too many invoices for a block");
     }
     if (base != nullptr) {
