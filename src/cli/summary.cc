@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
+#include <vector>
 
 namespace ledgerlake::cli {
 
@@ -36,14 +37,22 @@ std::string RunSummaryText(const lake::RunReport& r) {
   }
   out += fmt::format("\n{:<26} {:>9}\n", "stage", "seconds");
   for (const lake::StageTime& s : r.stages) out += fmt::format("{:<26} {:>9.3f}\n", s.name, s.seconds);
+  std::vector<std::string> warnings;
   if (r.warnings.invoices_before_joining > 0) {
-    out += fmt::format("\nwarning: {} invoices were issued before their account joined (negative acct_age)\n",
-                       r.warnings.invoices_before_joining);
+    warnings.push_back(fmt::format("{} invoices were issued before their account joined (negative acct_age)",
+                                   r.warnings.invoices_before_joining));
   }
   if (r.warnings.totals_out_of_range > 0) {
-    out += fmt::format("warning: {} invoice totals do not fit DECIMAL(18,2) and are NULL\n",
-                       r.warnings.totals_out_of_range);
+    warnings.push_back(
+        fmt::format("{} invoice totals do not fit DECIMAL(18,2) and are NULL", r.warnings.totals_out_of_range));
   }
+  if (r.repeated_line_items > 0) {
+    warnings.push_back(fmt::format(
+        "{} line items repeat an earlier line of their invoice in the same file exactly; each is kept as a line of "
+        "its own (a double export would show here)",
+        r.repeated_line_items));
+  }
+  for (size_t i = 0; i < warnings.size(); ++i) out += (i == 0 ? "\nwarning: " : "warning: ") + warnings[i] + "\n";
   return out;
 }
 
@@ -83,7 +92,8 @@ std::string RunSummaryJson(const lake::RunReport& r) {
   for (const lake::StageTime& s : r.stages) stages[s.name] = s.seconds;
   j["stages_seconds"] = stages;
   j["warnings"] = {{"invoices_before_joining", r.warnings.invoices_before_joining},
-                   {"totals_out_of_range", r.warnings.totals_out_of_range}};
+                   {"totals_out_of_range", r.warnings.totals_out_of_range},
+                   {"repeated_line_items", r.repeated_line_items}};
   j["seconds"] = r.total_seconds;
   return j.dump(2) + "\n";
 }

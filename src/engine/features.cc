@@ -37,28 +37,28 @@ struct Row {
 
 bool TotalFits(const LineGroup& g) { return !g.overflow && g.cents < kDecimal18Limit && g.cents > -kDecimal18Limit; }
 
+// is_late as of D (docs/features.md). Point in time: a payment dated after D is not known as of D, so such an
+// invoice is unpaid at D, like one without a payment date.
 void SetIsLate(const contract::InvoiceRow& row, DayNumber as_of, int32_t* late, uint8_t* valid) {
-  switch (row.payment) {
-    case contract::Payment::kPaid:
-      *late = row.payment_date - row.date_issued > kOnTimeDays ? 1 : 0;
-      *valid = 1;
-      return;
-    case contract::Payment::kUnpaid: {
-      const bool overdue = as_of - row.date_issued > kOnTimeDays;  // unpaid and overdue; else not known yet
-      *late = overdue ? 1 : 0;
-      *valid = overdue ? 1 : 0;
-      return;
-    }
-    case contract::Payment::kNoColumn:
-      *late = 0;
-      *valid = 0;
-      return;
+  if (row.payment == contract::Payment::kNoColumn) {
+    *late = 0;
+    *valid = 0;
+    return;
   }
+  if (row.payment == contract::Payment::kPaid && row.payment_date <= as_of) {
+    *late = row.payment_date - row.date_issued > kOnTimeDays ? 1 : 0;
+    *valid = 1;
+    return;
+  }
+  const bool overdue = as_of - row.date_issued > kOnTimeDays;  // unpaid at D and overdue; else not known yet
+  *late = overdue ? 1 : 0;
+  *valid = overdue ? 1 : 0;
 }
 
-// Whether an invoice's is_late differs between snapshot dates `a` and `b` (only an unpaid invoice's can).
+// Whether an invoice's is_late differs between snapshot dates `a` and `b` (only D moving on changes it: an unpaid
+// invoice turning overdue, or a payment dated between the two becoming known).
 bool IsLateDiffers(const contract::InvoiceRow& row, DayNumber a, DayNumber b) {
-  if (row.payment != contract::Payment::kUnpaid) return false;
+  if (row.payment == contract::Payment::kNoColumn) return false;
   int32_t late_a = 0, late_b = 0;
   uint8_t valid_a = 0, valid_b = 0;
   SetIsLate(row, a, &late_a, &valid_a);
@@ -381,9 +381,13 @@ AccountDigest DigestOf(std::span<const InvoiceEntry* const> run, const AccountEn
       d.next_change = std::min(d.next_change, date);
       break;
     }
-    if (e->row.payment == contract::Payment::kUnpaid) {  // turns overdue the day D - date_issued > 30
+    // Unpaid at D (no payment, or one dated after D): is_late changes the day D - date_issued > 30, and the day
+    // the payment becomes known.
+    const bool paid_by_d = e->row.payment == contract::Payment::kPaid && e->row.payment_date <= as_of;
+    if (e->row.payment != contract::Payment::kNoColumn && !paid_by_d) {
       const int64_t overdue = int64_t{date} + kOnTimeDays + 1;
       if (overdue > as_of && overdue < kNever) d.next_change = std::min(d.next_change, static_cast<DayNumber>(overdue));
+      if (e->row.payment == contract::Payment::kPaid) d.next_change = std::min(d.next_change, e->row.payment_date);
     }
     if (d.issued++ == 0) d.first = date;
     d.last = date;

@@ -2,8 +2,10 @@
 // order, and the fate of every row read (data-contract.md): accepted, rejected, duplicate or pending.
 // Merge rules: accounts, skus and invoices are upserted per key (the most recently landed extract wins);
 // within one file an exact repeat of the current row is a duplicate and a different row with the same key
-// demotes the earlier one to a duplicate_key reject; the line items of an invoice are replaced as a group by the
-// most recently landed extract holding any of them. Parents are loaded before children (accounts, skus,
+// demotes the earlier one to a duplicate_key reject; line items have no key, so every valid one is a line (an
+// exact repeat of an earlier line of its invoice in the same file is a second line of the same item, counted
+// only as a warning); the line items of an invoice are replaced as a group by the most recently landed extract
+// holding any of them. Parents are loaded before children (accounts, skus,
 // invoices, line items), so a line item is priced the moment it is read and only per-invoice sums are kept.
 //
 // File ids are landing sequences, so a Ledger can carry on across runs: engine/state.h saves it after a run and
@@ -163,7 +165,7 @@ class Ledger {
   void DecodeAll();
   // Not OK when a base account failed to decode (a damaged state): nothing computed from this Ledger is right.
   const Status& base_status() const { return base_status_; }
-  // Every accepted line item (not its exact repeats) goes to `log` too, so a later run can reprice it.
+  // Every accepted line item goes to `log` too, so a later run can reprice it.
   void LogLinesTo(LineLogWriter* log) { line_log_ = log; }
 
   // Called when a file of `table` starts; files arrive in landing order, tables in kAllTables order.
@@ -199,6 +201,8 @@ class Ledger {
   void Finish();
 
   const FateCounts& counts(TableId table) const { return counts_[Index(table)]; }
+  // Line items read so far that repeat an earlier line of their invoice in the same file exactly (all kept).
+  uint64_t repeated_line_items() const { return repeated_lines_; }
   const KeyedTable<AccountEntry>& accounts() const { return accounts_; }
   const KeyedTable<SkuEntry>& skus() const { return skus_; }
   // Each invoice's entry carries its line-item group in `extra`.
@@ -227,10 +231,11 @@ class Ledger {
               uint32_t file);
 
   // One line item of the current file, chained to the previous line of the same invoice in this file. Exact
-  // repeats can only be lines of the same invoice, so a repeat check walks one short chain (usually adjacent
+  // repeats can only be lines of the same invoice, so counting them walks one short chain (usually adjacent
   // in memory, as exports list an invoice's lines together) instead of probing a set of every line. The
   // content hash covers item, quantity and extra columns by value; two different lines could only be confused
-  // by a 64-bit collision between lines of one invoice in one file. Chains index at most 2^31-1 lines a file.
+  // (and a line miscounted as a repeat, never dropped) by a 64-bit collision between lines of one invoice in one
+  // file. Chains index at most 2^31-1 lines a file.
   struct __attribute__((packed, aligned(4))) LineNode {  // 12 bytes: one per line item of the largest file
     uint64_t content_hash;
     uint32_t next;
@@ -238,6 +243,7 @@ class Ledger {
   static_assert(sizeof(LineNode) == 12);
 
   std::array<FateCounts, contract::kTableCount> counts_{};
+  uint64_t repeated_lines_ = 0;
   KeyedTable<AccountEntry> accounts_;
   KeyedTable<SkuEntry> skus_;
   KeyedTable<InvoiceEntry> invoices_;

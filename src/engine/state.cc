@@ -19,11 +19,12 @@ namespace ledgerlake::engine {
 
 namespace {
 
-// Version 5: invoices are grouped by account, each account's bytes decodable (and copyable) on their own, with a
+// Version 6: invoices are grouped by account, each account's bytes decodable (and copyable) on their own, with a
 // directory of accounts and an index from invoice to account, so that a run decodes only the accounts it needs
-// (engine/base_invoices.h). A state of an older version is not read: the run rebuilds from the raw zone, as for
-// a damaged one.
-constexpr char kMagic[8] = {'L', 'L', 'S', 'T', 'A', 'T', 'E', '5'};
+// (engine/base_invoices.h). Version 6 changed no byte of the layout but what it holds: line-item sums and line
+// logs count exact repeats of a line (version 5 dropped them), and digests count a payment dated after D as not
+// known yet. A state of an older version is not read: the run rebuilds from the raw zone, as for a damaged one.
+constexpr char kMagic[8] = {'L', 'L', 'S', 'T', 'A', 'T', 'E', '6'};
 
 // Records as stored: fixed-size, native little-endian (the state never leaves the machine's lake).
 struct AccountRecord {
@@ -597,6 +598,10 @@ class StateCodec {
   static Status ReadHeader(Reader& r, StateInfo& info) {
     char magic[sizeof kMagic];
     LL_RETURN_IF_ERROR(r.Raw(magic, sizeof magic));
+    if (std::memcmp(magic, kMagic, sizeof kMagic - 1) == 0 && magic[7] != kMagic[7]) {
+      return Status::Corruption(std::string("a state of format version ") + magic[7] + ", not " + kMagic[7] +
+                                " (written by another ledgerlake)");
+    }
     if (std::memcmp(magic, kMagic, sizeof kMagic) != 0) return Status::Corruption("not a ledgerlake state file");
     int32_t as_of = 0;
     LL_RETURN_IF_ERROR(r.Get(&as_of));

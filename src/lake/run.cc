@@ -288,6 +288,7 @@ Status RunPartitioned(const Lake& lake, const RunOptions& options, const std::ve
         if (t == TableId::kSkus && bucket != 0) continue;
         report.tables[static_cast<size_t>(t)] += ledger.counts(t);
       }
+      report.repeated_line_items += ledger.repeated_line_items();
       pending = ledger.PendingRows();
       const auto start = Clock::now();
       features = engine::ComputeFeatures(ledger, options.as_of);
@@ -456,6 +457,7 @@ Result<RunReport> Run(const Lake& lake, const RunOptions& options) {
       return Status::Corruption(std::string(kBaseUnusable) + ledger.base_status().message());
     }
     for (TableId t : contract::kAllTables) report.tables[static_cast<size_t>(t)] = ledger.counts(t);
+    report.repeated_line_items = ledger.repeated_line_items();
     pending = ledger.PendingRows();
     report.pending_total = pending.size();
 

@@ -79,6 +79,7 @@ struct RunReport {
   std::string state_file;                // absolute path of the state saved; empty: none (a partitioned run)
   std::vector<std::string> line_logs;    // absolute paths of the line logs the state refers to
   std::array<engine::FateCounts, contract::kTableCount> tables{};
+  uint64_t repeated_line_items = 0;      // line items read that repeat an earlier line of their invoice exactly (kept)
   uint64_t pending_total = 0;            // rows waiting for a parent after this run (earlier runs' included)
   uint64_t deleted = 0;                  // invoices gone since the base
   std::vector<DatasetResult> datasets;

@@ -55,7 +55,7 @@ class FatesTest : public ScratchTest {
     WriteFile(dir_ + "/d1/invoice_line_items.csv",
               "invoice_id,item_id,quantity\n"
               "100,10,4\n"    // 2 accepted
-              "100,10,4\n"    // 3 duplicate
+              "100,10,4\n"    // 3 accepted: the same item again, a second line (line items have no key)
               "100,14,-1\n"   // 4 accepted: a credit line
               "101,11,1\n"    // 5 pending: sku 11 was rejected
               "555,10,1\n"    // 6 pending: invoice unknown
@@ -72,7 +72,8 @@ TEST_F(FatesTest, EveryRowHasExactlyOneFate) {
   ExpectCounts(report, "accounts", 12, 4, 7, 1, 0);
   ExpectCounts(report, "skus", 5, 2, 3, 0, 0);
   ExpectCounts(report, "invoices", 6, 3, 1, 1, 1);
-  ExpectCounts(report, "invoice_line_items", 6, 2, 1, 1, 2);
+  ExpectCounts(report, "invoice_line_items", 6, 3, 1, 0, 2);
+  EXPECT_EQ(report["warnings"]["repeated_line_items"], 1);
 
   EXPECT_EQ(LlOk({"query", "SELECT table_name, line_number, reason FROM rejects ORDER BY table_name, line_number",
                   "--format", "csv"}),
@@ -110,11 +111,11 @@ TEST_F(FatesTest, EveryRowHasExactlyOneFate) {
   EXPECT_EQ(pending[0]["missing_key"], 99);
   EXPECT_NE(pending[0]["source_file"].get<std::string>().find("/d1/invoices.csv"), std::string::npos);
 
-  // Features: 100 = 4 x 7.50 - 1 x 0.99; 101's only line is pending; 102 is pending itself.
+  // Features: 100 = 2 x 4 x 7.50 - 1 x 0.99; 101's only line is pending; 102 is pending itself.
   EXPECT_EQ(LlOk({"query", "SELECT inv_id, acct_id, inv_total, inv_items, is_late FROM invoice_features ORDER BY inv_id",
                   "--format", "csv"}),
             "inv_id,acct_id,inv_total,inv_items,is_late\n"
-            "100,1,29.01,3,0\n"
+            "100,1,59.01,7,0\n"
             "101,1,0.00,0,1\n"
             "104,6,0.00,0,0\n");
 }
@@ -134,7 +135,7 @@ TEST_F(FatesTest, LaterDeliveriesUpsertReplaceGroupsAndReleasePending) {
   ExpectCounts(report, "accounts", 13, 5, 7, 1, 0);
   ExpectCounts(report, "invoices", 7, 5, 1, 1, 0);  // 102 released: account 99 arrived
   // 100's group is replaced by the delta (its first-delivery lines are superseded, still accepted); 555 waits.
-  ExpectCounts(report, "invoice_line_items", 8, 4, 1, 1, 2);  // 101 still waits for sku 11
+  ExpectCounts(report, "invoice_line_items", 8, 5, 1, 0, 2);  // 101 still waits for sku 11
   EXPECT_EQ(LlOk({"query", "SELECT table_name, invoice_id, missing_table, missing_key FROM pending ORDER BY 1, 2",
                   "--format", "csv"}),
             "table_name,invoice_id,missing_table,missing_key\n"

@@ -95,6 +95,7 @@ std::vector<Feed> Delivery(std::mt19937_64& rng, uint32_t first, DayNumber today
     for (int j = 0, m = static_cast<int>(uniform(1, 3)); j < m; ++j) {
       out.push_back({TableId::kLineItems, first + 3, invoice, uniform(1, skus + 1), uniform(-2, 9)});
     }
+    if (chance(0.2)) out.push_back(out.back());  // the same line again: a second line of the same item
   }
   return out;
 }

@@ -1,9 +1,20 @@
-// Feature kernels against features.md, one edge case per test, with rows fed straight into the Ledger.
+// Feature kernels against docs/features.md: the worked example from its files, then one edge case per test, with
+// rows fed straight into the Ledger.
 #include "engine/features.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <charconv>
+#include <fstream>
+#include <optional>
+#include <sstream>
+
+#include "contract/values.h"
 #include "engine/ledger.h"
+#include "engine/line_log.h"
+#include "engine/loader.h"
 
 namespace ledgerlake::engine {
 namespace {
@@ -35,6 +46,7 @@ class LedgerBuilder {
     ledger_.Add(contract::ValidRow<contract::LineItemRow>{{invoice, item, qty}, LineHash(invoice, item, qty), Loc()}, file);
     return *this;
   }
+  void Finish() { ledger_.Finish(); }
   FeatureSet Compute(const char* as_of) {
     ledger_.Finish();
     return ComputeFeatures(ledger_, D(as_of));
@@ -61,47 +73,72 @@ size_t RowOf(const InvoiceFeatures& f, int64_t invoice) {
   return 0;
 }
 
-TEST(FeaturesTest, WorkedExampleOfFeaturesMd) {
-  LedgerBuilder b;
-  b.Account(1, "2023-02-28").Account(2, "2024-02-29").Account(3, "2024-11-01");
-  b.Sku(10, 750).Sku(11, 5999);
-  b.Invoice(100, 1, "2024-01-10", "2024-02-05").Invoice(101, 1, "2024-05-09", "2024-06-08");
-  b.Invoice(102, 1, "2024-05-09", "2024-06-10").Invoice(103, 1, "2024-09-06").Invoice(104, 2, "2024-11-01");
-  b.Invoice(105, 2, "2024-12-01", "2024-12-05");
-  b.Line(100, 10, 4).Line(100, 11, 1).Line(101, 11, 3).Line(102, 10, 10).Line(103, 10, 1).Line(103, 11, 2).Line(105, 10, 1);
-  const FeatureSet f = b.Compute("2024-11-24");
-  const InvoiceFeatures& inv = f.invoices;
-  ASSERT_EQ(inv.size(), 5u);  // 105 is after D
-  struct Expect {
-    int64_t id, acct, total, items;
-    int32_t age, n120, cum, late;
-    bool late_known;
-  };
-  const Expect expected[] = {{100, 1, 8999, 5, 316, 0, 1, 0, true},   {101, 1, 17997, 3, 436, 1, 2, 0, true},
-                             {102, 1, 7500, 10, 436, 1, 3, 1, true},  {103, 1, 12748, 3, 556, 2, 4, 1, true},
-                             {104, 2, 0, 0, 246, 0, 1, 0, false}};
-  for (const Expect& e : expected) {
-    const size_t i = RowOf(inv, e.id);
-    EXPECT_EQ(inv.account_id[i], e.acct);
-    EXPECT_EQ(inv.total_cents[i], e.total) << e.id;
-    EXPECT_EQ(inv.items[i], e.items) << e.id;
-    EXPECT_EQ(inv.account_age[i], e.age) << e.id;
-    EXPECT_EQ(inv.num_inv_120d[i], e.n120) << e.id;
-    EXPECT_EQ(inv.cum_tot_inv_acct[i], e.cum) << e.id;
-    EXPECT_EQ(inv.is_late_valid[i] != 0, e.late_known) << e.id;
-    if (e.late_known) {
-      EXPECT_EQ(inv.is_late[i], e.late) << e.id;
-    }
+std::string ReadText(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// A value as DuckDB's CSV output writes it (the form of the expected files): NULL empty, money with two places,
+// a double in its shortest form with at least one decimal.
+std::string Cents(int64_t cents, bool valid) {
+  if (!valid) return "";
+  char buf[32];
+  contract::FormatCents(cents, buf, sizeof buf);
+  return buf;
+}
+std::string Double(double v, bool valid) {
+  if (!valid) return "";
+  char buf[64];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  std::string s(buf, r.ptr);
+  return s.find_first_of(".e") == std::string::npos ? s + ".0" : s;
+}
+std::string Opt(int64_t v, bool valid) { return valid ? std::to_string(v) : ""; }
+
+// The worked example of docs/features.md, from its files (tests/data/cases/worked_example) through the loader
+// into the kernels, against the expected datasets stored beside them.
+TEST(FeaturesTest, WorkedExampleOfTheFeatureContract) {
+  const std::string dir = std::string(LEDGERLAKE_TESTDATA) + "/cases/worked_example/";
+  std::vector<SourceFile> files;
+  uint32_t seq = 0;
+  for (TableId t : contract::kAllTables) {
+    const std::string name = std::string(contract::TableName(t)) + ".csv";
+    files.push_back(SourceFile{dir + name, name, t, ++seq});
   }
+  Ledger ledger;
+  std::vector<contract::Reject> rejects;
+  for (TableId t : contract::kAllTables) ASSERT_TRUE(LoadTable(t, files, ledger, rejects).ok());
+  ledger.Finish();
+  EXPECT_TRUE(rejects.empty());
+  const FeatureSet f = ComputeFeatures(ledger, D("2024-11-24"));
+
+  std::string invoices = "inv_id,acct_id,inv_total,inv_items,acct_age,num_inv_120d,cum_tot_inv_acct,is_late\n";
+  std::string account_invoices = "account_id,invoice_id,date_issued,feature_invoice_spending\n";
+  const InvoiceFeatures& inv = f.invoices;
+  std::vector<size_t> by_id(inv.size());
+  for (size_t i = 0; i < by_id.size(); ++i) by_id[i] = i;
+  std::sort(by_id.begin(), by_id.end(), [&](size_t a, size_t b) { return inv.invoice_id[a] < inv.invoice_id[b]; });
+  for (const size_t i : by_id) {
+    const std::string total = Cents(inv.total_cents[i], inv.total_valid[i] != 0);
+    invoices += fmt::format("{},{},{},{},{},{},{},{}\n", inv.invoice_id[i], inv.account_id[i], total, inv.items[i],
+                            inv.account_age[i], inv.num_inv_120d[i], inv.cum_tot_inv_acct[i],
+                            Opt(inv.is_late[i], inv.is_late_valid[i] != 0));
+    account_invoices += fmt::format("{},{},{},{}\n", inv.account_id[i], inv.invoice_id[i],
+                                    FormatIsoDate(inv.date_issued[i]), total);
+  }
+  std::string accounts =
+      "account_id,feature_account_age_day,feature_account_age_year,feature_customer_age_over_one_year,"
+      "feature_total_invoices,feature_avg_invoice_interval_day\n";
   const AccountFeatures& a = f.accounts;
-  ASSERT_EQ(a.size(), 3u);
-  EXPECT_EQ(a.account_id, (std::vector<int64_t>{1, 2, 3}));
-  EXPECT_EQ(a.age_day, (std::vector<int32_t>{635, 269, 23}));
-  EXPECT_EQ(a.age_year, (std::vector<int32_t>{1, 0, 0}));
-  EXPECT_EQ(a.over_one_year, (std::vector<int32_t>{1, 0, 0}));
-  EXPECT_EQ(a.total_invoices, (std::vector<int32_t>{4, 1, 0}));
-  EXPECT_EQ(a.avg_interval_valid, (std::vector<uint8_t>{1, 0, 0}));
-  EXPECT_DOUBLE_EQ(a.avg_interval_day[0], 80.0);
+  for (size_t i = 0; i < a.size(); ++i) {
+    accounts += fmt::format("{},{},{},{},{},{}\n", a.account_id[i], a.age_day[i], a.age_year[i], a.over_one_year[i],
+                            a.total_invoices[i], Double(a.avg_interval_day[i], a.avg_interval_valid[i] != 0));
+  }
+  EXPECT_EQ(invoices, ReadText(dir + "expected_invoice_features.csv"));
+  EXPECT_EQ(account_invoices, ReadText(dir + "expected_account_invoice_features.csv"));
+  EXPECT_EQ(accounts, ReadText(dir + "expected_account_features.csv"));
 }
 
 TEST(FeaturesTest, WindowBoundaryIsInclusiveAt120DaysAndExcludesSameDay) {
@@ -133,6 +170,47 @@ TEST(FeaturesTest, ThirtyDaysIsOnTimeThirtyOneIsLateUnpaidDependsOnD) {
   EXPECT_EQ(inv.is_late_valid[RowOf(inv, 4)], 1);
   EXPECT_EQ(inv.is_late[RowOf(inv, 4)], 1);
   EXPECT_EQ(inv.is_late[RowOf(inv, 5)], 0);
+}
+
+// Labels are point in time: a payment dated after D is not known as of D, so the invoice is unpaid at D.
+TEST(FeaturesTest, APaymentDatedAfterDIsNotKnownAsOfD) {
+  auto late = [](const char* as_of, const char* issued, const char* paid) -> std::optional<int32_t> {
+    LedgerBuilder b;
+    b.Account(1, "2020-01-01").Invoice(1, 1, issued, paid);
+    const FeatureSet f = b.Compute(as_of);
+    if (f.invoices.is_late_valid[0] == 0) return std::nullopt;
+    return f.invoices.is_late[0];
+  };
+  // Issued 2024-11-01, paid 2024-12-20 (49 days: late).
+  EXPECT_EQ(late("2024-11-24", "2024-11-01", "2024-12-20"), std::nullopt);  // unpaid at D, 23 days old
+  EXPECT_EQ(late("2024-12-01", "2024-11-01", "2024-12-20"), std::nullopt);  // 30 days: not due yet
+  EXPECT_EQ(late("2024-12-02", "2024-11-01", "2024-12-20"), 1);             // unpaid at D and overdue
+  EXPECT_EQ(late("2024-12-20", "2024-11-01", "2024-12-20"), 1);             // paid on D, late
+  // Issued 2024-11-20, paid 2024-11-30 (10 days: on time): unknown until the payment is.
+  EXPECT_EQ(late("2024-11-24", "2024-11-20", "2024-11-30"), std::nullopt);
+  EXPECT_EQ(late("2024-11-29", "2024-11-20", "2024-11-30"), std::nullopt);
+  EXPECT_EQ(late("2024-11-30", "2024-11-20", "2024-11-30"), 0);
+  // Paid after exactly 30 days: not late on the day it is paid, not known the day before.
+  EXPECT_EQ(late("2024-10-30", "2024-10-01", "2024-10-31"), std::nullopt);
+  EXPECT_EQ(late("2024-10-31", "2024-10-01", "2024-10-31"), 0);
+}
+
+// The digest a state keeps of an account says when D moving on next changes its rows: for an invoice paid after
+// D, both the day it turns overdue and the day its payment becomes known.
+TEST(FeaturesTest, ADigestNamesTheDayAPaymentBecomesKnown) {
+  LedgerBuilder b;
+  b.Account(1, "2020-01-01");
+  b.Invoice(1, 1, "2024-11-20", "2024-11-30");  // overdue on 2024-12-21, paid 2024-11-30
+  b.Invoice(2, 1, "2024-10-01", "2024-12-20");  // overdue since 2024-11-01, paid 2024-12-20
+  b.Finish();
+  const InvoiceEntry* e1 = &b.ledger().invoices().at(2);
+  const InvoiceEntry* e2 = &b.ledger().invoices().at(1);
+  const InvoiceEntry* run[] = {e1, e2};  // (date, id) order
+  const AccountDigest d = DigestOf(run, b.ledger().accounts().Find(1), D("2024-11-24"));
+  EXPECT_EQ(d.next_change, D("2024-11-30"));
+  EXPECT_EQ(d.issued, 2);
+  EXPECT_EQ(DigestOf(run, b.ledger().accounts().Find(1), D("2024-11-30")).next_change, D("2024-12-20"));
+  EXPECT_EQ(DigestOf(run, b.ledger().accounts().Find(1), D("2024-12-20")).next_change, kNever);
 }
 
 TEST(FeaturesTest, NoPaymentColumnMeansNullEvenWhenOld) {
@@ -213,6 +291,36 @@ TEST(LedgerTest, SameFileDuplicatesAndDuplicateKeys) {
   EXPECT_EQ(demoted[0].location.offset, 0u);  // the row of line 2, at offset 0
   EXPECT_EQ(demoted[0].winner_line, 4u);
   EXPECT_EQ(l.accounts().at(1).row.joining_date, 300);
+}
+
+// Line items have no key: a row repeating an earlier line of its invoice exactly is a second line of the same
+// item. It is accepted, counts in the totals, goes to the line log, and is counted as a repeat (a warning).
+TEST(LedgerTest, RepeatedLineItemsAreLinesAndAreCounted) {
+  const std::string log_path = ::testing::TempDir() + "/repeated.lines";
+  auto log = LineLogWriter::Create(log_path);
+  ASSERT_TRUE(log.ok());
+  LedgerBuilder b;
+  b.ledger().LogLinesTo(log->get());
+  b.Account(1, "2020-01-01").Sku(10, 750).Sku(11, 5999);
+  b.Invoice(1, 1, "2024-01-01").Invoice(2, 1, "2024-01-02");
+  b.Line(1, 10, 2).Line(1, 10, 2).Line(1, 11, 1);  // 2 x 2 x 7.50 + 59.99
+  b.Line(2, 11, 1).Line(2, 11, 1).Line(2, 11, 1);  // 3 x 59.99
+  b.Line(2, 10, 1, 4).Line(2, 10, 1, 4);           // a later file replaces 2's group, its repeat counts too
+  b.ledger().LogLinesTo(nullptr);
+  ASSERT_TRUE((*log)->Close().ok());
+  const FeatureSet f = b.Compute("2024-11-24");
+  EXPECT_EQ(f.invoices.total_cents[RowOf(f.invoices, 1)], 8999);
+  EXPECT_EQ(f.invoices.items[RowOf(f.invoices, 1)], 5);
+  EXPECT_EQ(f.invoices.total_cents[RowOf(f.invoices, 2)], 1500);
+  EXPECT_EQ(f.invoices.items[RowOf(f.invoices, 2)], 2);
+  const FateCounts& c = b.ledger().counts(TableId::kLineItems);
+  EXPECT_EQ(c.read, 8u);
+  EXPECT_EQ(c.accepted, 8u);
+  EXPECT_EQ(c.duplicate, 0u);
+  EXPECT_EQ(b.ledger().repeated_line_items(), 4u);
+  int logged = 0;
+  ASSERT_TRUE(ReadLineLog(log_path, [&](const LoggedLine&) { ++logged; }).ok());
+  EXPECT_EQ(logged, 8);  // every line, repeats included: a later price change reprices them all
 }
 
 TEST(LedgerTest, LineItemGroupsAreReplacedByTheLatestExtract) {
