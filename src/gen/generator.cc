@@ -35,6 +35,7 @@ constexpr int32_t kMaxDaysBeforeJoining = 90;
 constexpr double kPaid = 0.85;
 constexpr int32_t kMaxPaymentDelay = 60;
 constexpr double kCreditLines = 0.01;
+constexpr double kRepeatedLine = 0.02;  // invoices whose last line appears twice (one item bought on two lines)
 
 // A field value composed on the stack; silently truncates past its capacity (never reached by our words).
 class ShortText {
@@ -312,23 +313,30 @@ void InvoicesBlock(const Plan& plan, int64_t block, std::vector<BlockPart>& part
 
     const int n_items = 1 + static_cast<int>(rng.Below(static_cast<uint64_t>(items_cap)));
     int64_t chosen[kMaxItemsPerInvoice];
-    lines.Reserve(kMaxItemsPerInvoice * kLineBound);
-    for (int i = 0; i < n_items; ++i) {
-      int64_t sku = PickSku(rng, o.skus);
-      while (std::find(chosen, chosen + i, sku) != chosen + i) sku = sku % o.skus + 1;  // distinct per invoice
-      chosen[i] = sku;
-      // Mostly small quantities, up to 20; a few credit lines.
-      const int64_t quantity = rng.Chance(kCreditLines)
-                                   ? -rng.Between(1, 5)
-                                   : 1 + static_cast<int64_t>(20.0 * rng.Uniform() * rng.Uniform());
+    lines.Reserve((kMaxItemsPerInvoice + 1) * kLineBound);
+    auto put_line = [&](int64_t sku, int64_t quantity) {
       lines.Uint(static_cast<uint64_t>(first + k));
       lines.Char(',');
       lines.Uint(static_cast<uint64_t>(sku));
       lines.Char(',');
       lines.Int(quantity);
       lines.Char('\n');
+    };
+    int64_t quantity = 0;
+    for (int i = 0; i < n_items; ++i) {
+      int64_t sku = PickSku(rng, o.skus);
+      while (std::find(chosen, chosen + i, sku) != chosen + i) sku = sku % o.skus + 1;  // distinct per invoice
+      chosen[i] = sku;
+      // Mostly small quantities, up to 20; a few credit lines.
+      quantity = rng.Chance(kCreditLines) ? -rng.Between(1, 5)
+                                          : 1 + static_cast<int64_t>(20.0 * rng.Uniform() * rng.Uniform());
+      put_line(sku, quantity);
     }
     line_rows += static_cast<uint64_t>(n_items);
+    if (rng.Chance(kRepeatedLine)) {  // the same item again, on a line of its own: a line, not a duplicate
+      put_line(chosen[n_items - 1], quantity);
+      ++line_rows;
+    }
   }
 
   // Exports are rarely sorted: write the block's invoices in a random order.

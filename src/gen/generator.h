@@ -34,7 +34,8 @@ struct GeneratedFile {
 
 // Writes accounts, skus, invoices and invoice_line_items (.csv or .csv.gz) into options.out_dir, replacing files
 // of the same name; each file appears under its final name only once complete. IDs are 1..accounts,
-// 1..skus and 1..invoices; every invoice has 1 to 6 line items with distinct skus. The same options give
+// 1..skus and 1..invoices; every invoice has 1 to 6 line items with distinct skus, and about 2% of invoices have
+// their last line twice, exactly (one item bought on two lines: both are lines). The same options give
 // byte-identical files whatever the thread count. Fails with InvalidArgument for impossible options (e.g.
 // invoices without any account or sku, first_day after last_day) and IOError when a file cannot be written.
 Result<std::vector<GeneratedFile>> Generate(const GenerateOptions& options);

@@ -227,14 +227,16 @@ TEST_F(GeneratorTest, IdsAreDenseAndUnique) {
   }
 }
 
-TEST_F(GeneratorTest, LineItemsReferenceExistingRowsWithOneToSixDistinctSkus) {
+TEST_F(GeneratorTest, LineItemsReferenceExistingRowsWithOneToSixDistinctSkusAndSomeRepeatedLines) {
   std::map<int64_t, std::set<int64_t>> items;
+  std::map<int64_t, std::vector<std::string>> lines;  // per invoice, "item,quantity" in file order
   int64_t negative = 0;
   for (const Record& r : Rows("invoice_line_items")) {
     const int64_t invoice = ToInt(r[0]), sku = ToInt(r[1]), quantity = ToInt(r[2]);
     ASSERT_TRUE(invoice >= 1 && invoice <= 40000) << invoice;
     ASSERT_TRUE(sku >= 1 && sku <= 200) << sku;
-    ASSERT_TRUE(items[invoice].insert(sku).second) << "sku " << sku << " twice in invoice " << invoice;
+    items[invoice].insert(sku);
+    lines[invoice].push_back(r[1] + "," + r[2]);
     ASSERT_NE(quantity, 0);
     ASSERT_LE(quantity, 20);
     ASSERT_GE(quantity, -5);
@@ -242,8 +244,19 @@ TEST_F(GeneratorTest, LineItemsReferenceExistingRowsWithOneToSixDistinctSkus) {
   }
   EXPECT_EQ(items.size(), 40000u) << "every invoice has line items";
   std::set<size_t> sizes;
-  for (const auto& [invoice, skus] : items) sizes.insert(skus.size());
+  int64_t repeated = 0;
+  for (const auto& [invoice, skus] : items) {
+    sizes.insert(skus.size());
+    const std::vector<std::string>& l = lines[invoice];
+    // Distinct skus, except that the last line may appear twice, exactly (one item bought on two lines).
+    if (l.size() == skus.size()) continue;
+    ASSERT_EQ(l.size(), skus.size() + 1) << "invoice " << invoice;
+    ASSERT_EQ(l[l.size() - 1], l[l.size() - 2]) << "invoice " << invoice;
+    ++repeated;
+  }
   EXPECT_EQ(sizes, (std::set<size_t>{1, 2, 3, 4, 5, 6}));
+  EXPECT_GT(repeated, 40000 * 0.01);  // ~2% of invoices
+  EXPECT_LT(repeated, 40000 * 0.03);
   const double share = static_cast<double>(negative) / static_cast<double>(Rows("invoice_line_items").size());
   EXPECT_GT(share, 0.005);  // ~1% credit lines
   EXPECT_LT(share, 0.02);
@@ -390,7 +403,8 @@ TEST(GeneratorEdgeCases, FewSkusStillGiveDistinctItems) {
   std::vector<Record> lines = ParseCsv(ReadFile(dir.path() / "invoice_line_items.csv"));
   std::set<std::pair<std::string, std::string>> seen;
   for (size_t i = 1; i < lines.size(); ++i) {
-    ASSERT_TRUE(seen.insert({lines[i][0], lines[i][1]}).second);
+    const bool repeat = i > 1 && lines[i] == lines[i - 1];  // the last line again, exactly
+    ASSERT_TRUE(seen.insert({lines[i][0], lines[i][1]}).second || repeat) << "line " << i;
     ASSERT_TRUE(lines[i][1] == "1" || lines[i][1] == "2");
   }
 }
