@@ -189,7 +189,7 @@ for ((i = 1; i <= runs; i++)); do
   measure ledgerlake : "$ll" --lake "$lake" run --as-of "$as_of" --full-refresh --json
   measure duckdb fresh_duck_out env --chdir="$duck_cwd" "$duck" "${duck_opts[@]}" \
     --set "DATA_DIR=$data" --set "AS_OF=$as_of" --set "OUT_DIR=$duck_out" \
-    "$root/tests/reference/features.sql" "$here/duckdb_features.sql"
+    "$root/tests/reference/clean_delivery.sql" "$root/tests/reference/features.sql" "$here/duckdb_features.sql"
 done
 load_end="$(cut -d' ' -f1-3 /proc/loadavg)"
 

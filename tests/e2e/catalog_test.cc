@@ -19,8 +19,8 @@ class CatalogCliTest : public ScratchTest {
  protected:
   void IngestWorkedExample() {
     LlOk({"init"});
-    LlOk({"ingest", TestData("worked_example/accounts.csv"), TestData("worked_example/skus.csv"),
-          TestData("worked_example/invoices.csv"), TestData("worked_example/invoice_line_items.csv")});
+    LlOk({"ingest", TestData("cases/worked_example/accounts.csv"), TestData("cases/worked_example/skus.csv"),
+          TestData("cases/worked_example/invoices.csv"), TestData("cases/worked_example/invoice_line_items.csv")});
   }
   json Json(const std::vector<std::string>& args) {
     const std::string out = LlOk(args);
@@ -50,7 +50,7 @@ TEST_F(CatalogCliTest, TablesAndDescribeAfterIngest) {
   IngestWorkedExample();
   const json tables = Json({"catalog", "tables", "--json"});
   ASSERT_EQ(tables.size(), 4u);
-  // Contract order; rows are the records of tests/data/worked_example.
+  // Contract order; rows are the records of tests/data/cases/worked_example.
   const std::vector<std::pair<std::string, int>> expected = {
       {"accounts", 3}, {"skus", 2}, {"invoices", 6}, {"invoice_line_items", 7}};
   for (size_t i = 0; i < expected.size(); ++i) {

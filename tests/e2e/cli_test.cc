@@ -19,46 +19,17 @@ class CliTest : public ScratchTest {
  protected:
   void IngestWorkedExample() {
     LlOk({"init"});
-    LlOk({"ingest", TestData("worked_example/accounts.csv"), TestData("worked_example/skus.csv"),
-          TestData("worked_example/invoices.csv"), TestData("worked_example/invoice_line_items.csv")});
+    LlOk({"ingest", TestData("cases/worked_example/accounts.csv"), TestData("cases/worked_example/skus.csv"),
+          TestData("cases/worked_example/invoices.csv"), TestData("cases/worked_example/invoice_line_items.csv")});
   }
   std::string Csv(const std::string& sql) { return LlOk({"query", sql, "--format", "csv"}); }
 };
 
-TEST_F(CliTest, WorkedExampleEndToEnd) {
+// The worked example's rows are checked by tests/data/cases/worked_example; here, what an analyst's engine sees of
+// the files: the contract's column types, in the Hive layout.
+TEST_F(CliTest, DatasetsHaveTheContractsTypesInTheHiveLayout) {
   IngestWorkedExample();
-  const json report = json::parse(LlOk({"run", "--as-of", "2024-11-24", "--json"}));
-  EXPECT_EQ(report["tables"]["accounts"]["accepted"], 3);
-  EXPECT_EQ(report["tables"]["skus"]["accepted"], 2);
-  EXPECT_EQ(report["tables"]["invoices"]["accepted"], 6);
-  EXPECT_EQ(report["tables"]["invoice_line_items"]["accepted"], 7);
-  for (const char* t : {"accounts", "skus", "invoices", "invoice_line_items"}) {
-    EXPECT_EQ(report["tables"][t]["rejected"], 0) << t;
-    EXPECT_EQ(report["tables"][t]["pending"], 0) << t;
-    EXPECT_EQ(report["tables"][t]["duplicate"], 0) << t;
-  }
-
-  // Expected tables copied from features.md (invoice 105 is after D and does not exist yet).
-  EXPECT_EQ(Csv("SELECT * FROM invoice_features ORDER BY inv_id"),
-            "inv_id,acct_id,inv_total,inv_items,acct_age,num_inv_120d,cum_tot_inv_acct,is_late\n"
-            "100,1,89.99,5,316,0,1,0\n"
-            "101,1,179.97,3,436,1,2,0\n"
-            "102,1,75.00,10,436,1,3,1\n"
-            "103,1,127.48,3,556,2,4,1\n"
-            "104,2,0.00,0,246,0,1,\n");
-  EXPECT_EQ(Csv("SELECT * FROM account_features ORDER BY account_id"),
-            "account_id,feature_account_age_day,feature_account_age_year,feature_customer_age_over_one_year,"
-            "feature_total_invoices,feature_avg_invoice_interval_day\n"
-            "1,635,1,1,4,80.0\n"
-            "2,269,0,0,1,\n"
-            "3,23,0,0,0,\n");
-  EXPECT_EQ(Csv("SELECT * FROM account_invoice_features ORDER BY invoice_id"),
-            "account_id,invoice_id,date_issued,feature_invoice_spending\n"
-            "1,100,2024-01-10,89.99\n"
-            "1,101,2024-05-09,179.97\n"
-            "1,102,2024-05-09,75.00\n"
-            "1,103,2024-09-06,127.48\n"
-            "2,104,2024-11-01,0.00\n");
+  LlOk({"run", "--as-of", "2024-11-24"});
   // The contract's column types, as an analyst's engine sees them in the Parquet files.
   EXPECT_EQ(Csv("SELECT string_agg(column_type, ' ') AS types FROM (DESCRIBE SELECT * FROM invoice_features)"),
             "types\n\"BIGINT BIGINT DECIMAL(18,2) BIGINT INTEGER INTEGER INTEGER INTEGER\"\n");

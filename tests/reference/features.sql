@@ -3,59 +3,24 @@
 -- compared with (tests), and DuckDB's side of the benchmark (bench/duckdb_features.sql appends its Parquet
 -- export to this script).
 --
--- Input: the four CSV files of ONE clean delivery in ${DATA_DIR}, each <table>.csv or <table>.csv.gz (read as
--- <table>.csv*, so nothing else of that name may sit there), and the snapshot date D as ${AS_OF} (YYYY-MM-DD).
--- Both placeholders are substituted textually before running.
+-- Input: the merged source tables, made by one of the reference loaders run first in the same connection:
+-- tests/reference/clean_delivery.sql (one clean delivery) or tests/reference/landed_files.sql (any sequence of
+-- landed extracts, dirty ones included, with the contract's reject and upsert rules):
+--   ref_accounts(account_id, joining_date), ref_skus(item_id, item_retail_price),
+--   ref_invoices(invoice_id, account_id, date_issued, payment_date, has_payment_column),
+--   ref_line_items(invoice_id, item_id, quantity)
+-- and the snapshot date D as ${AS_OF} (YYYY-MM-DD), substituted textually before running.
 -- Output: tables ref_account_features, ref_account_invoice_features and ref_invoice_features, with exactly the
 -- column names, order and types of the contract. Intermediate tables are TEMP and also named ref_*.
---
--- "Clean" means no malformed rows and one row per key, so none of the contract's reject or upsert rules apply.
--- What does apply: an exact repeat row is counted once (a duplicate), and rows whose parent is unknown
--- (an invoice of an unknown account, a line item of an unknown invoice or sku) are pending: in no dataset.
+-- Rows whose parent is unknown (an invoice of an unknown account, a line item of an unknown invoice or sku) are
+-- pending: in no dataset.
 
--- The snapshot, and whether the invoices carry a payment column at all (is_late is NULL throughout otherwise).
-CREATE OR REPLACE TEMP TABLE ref_params AS
-SELECT
-  DATE '${AS_OF}' AS as_of,
-  EXISTS (
-    SELECT 1
-    FROM (DESCRIBE SELECT * FROM read_csv('${DATA_DIR}/invoices.csv*', header = true, all_varchar = true))
-    WHERE column_name IN ('payment_dates', 'payment_date')
-  ) AS has_payment_column;
-
--- The delivery, typed. Columns are matched by header name; only those the features use are typed and kept
--- (the others are read as text, so nothing is left to type sniffing).
-CREATE OR REPLACE TEMP TABLE ref_accounts AS
-SELECT DISTINCT account_id, joining_date
-FROM read_csv('${DATA_DIR}/accounts.csv*', header = true, all_varchar = true,
-              types = {'account_id': 'BIGINT', 'joining_date': 'DATE'});
-
-CREATE OR REPLACE TEMP TABLE ref_skus AS
-SELECT DISTINCT item_id, item_retail_price
-FROM read_csv('${DATA_DIR}/skus.csv*', header = true, all_varchar = true,
-              types = {'item_id': 'BIGINT', 'item_retail_price': 'DECIMAL(18,2)'});
-
--- The payment column is optional and accepted as payment_dates or payment_date: a zero-row stub, unioned by
--- name, supplies whichever of the two the file lacks (as NULL).
-CREATE OR REPLACE TEMP TABLE ref_invoices AS
-SELECT DISTINCT invoice_id, account_id, date_issued,
-       CAST(coalesce(payment_dates, payment_date) AS DATE) AS payment_date
-FROM (
-  SELECT NULL::VARCHAR AS payment_dates, NULL::VARCHAR AS payment_date WHERE false
-  UNION ALL BY NAME
-  SELECT * FROM read_csv('${DATA_DIR}/invoices.csv*', header = true, all_varchar = true,
-                         types = {'invoice_id': 'BIGINT', 'account_id': 'BIGINT', 'date_issued': 'DATE'})
-);
-
-CREATE OR REPLACE TEMP TABLE ref_line_items AS
-SELECT DISTINCT invoice_id, item_id, quantity
-FROM read_csv('${DATA_DIR}/invoice_line_items.csv*', header = true, all_varchar = true,
-              types = {'invoice_id': 'BIGINT', 'item_id': 'BIGINT', 'quantity': 'BIGINT'});
+CREATE OR REPLACE TEMP TABLE ref_params AS SELECT DATE '${AS_OF}' AS as_of;
 
 -- The invoices that exist as of D: issued on or before D, of a known account. The account may join after D:
 -- its invoices are still reported (with a negative acct_age), it only has no account_features row yet.
 CREATE OR REPLACE TEMP TABLE ref_invoices_as_of AS
-SELECT i.invoice_id, i.account_id, i.date_issued, i.payment_date, a.joining_date
+SELECT i.invoice_id, i.account_id, i.date_issued, i.payment_date, i.has_payment_column, a.joining_date
 FROM ref_invoices i
 JOIN ref_accounts a USING (account_id)
 WHERE i.date_issued <= (SELECT as_of FROM ref_params);
@@ -127,10 +92,12 @@ SELECT
   CAST(row_number() OVER (PARTITION BY i.account_id ORDER BY i.date_issued, i.invoice_id) AS INTEGER)
     AS cum_tot_inv_acct,
   CAST(CASE
-         WHEN NOT p.has_payment_column THEN NULL
-         WHEN i.payment_date IS NOT NULL THEN i.payment_date - i.date_issued > 30  -- 30 days is still on time
-         WHEN p.as_of - i.date_issued > 30 THEN true                               -- unpaid and overdue
-         ELSE NULL                                                                 -- unpaid, not due yet
+         WHEN NOT i.has_payment_column THEN NULL
+         -- paid by D: 30 days is still on time
+         WHEN i.payment_date <= p.as_of THEN i.payment_date - i.date_issued > 30
+         -- unpaid at D (no payment date, or one after D, which nobody knows as of D): late once overdue
+         WHEN p.as_of - i.date_issued > 30 THEN true
+         ELSE NULL                                                                 -- not due yet
        END AS INTEGER) AS is_late
 FROM ref_invoices_as_of i
 LEFT JOIN ref_invoice_totals t USING (invoice_id)
