@@ -52,21 +52,67 @@ TEST_F(CliTest, QueryFormats) {
   EXPECT_EQ(rows[0]["inv_id"], 100);
   EXPECT_DOUBLE_EQ(rows[0]["inv_total"].get<double>(), 89.99);
   EXPECT_TRUE(rows[1]["is_late"].is_null());
-  const std::string table = LlOk({"query", "SELECT count(*) AS n FROM invoice_features"});
-  EXPECT_NE(table.find("n"), std::string::npos);
-  EXPECT_NE(table.find("5"), std::string::npos);
+  // The table format is the default: a box, numbers right-aligned, NULL spelled out, a row count.
+  EXPECT_EQ(LlOk({"query", "SELECT inv_id, inv_total, is_late FROM invoice_features WHERE inv_id IN (100, 104) ORDER BY 1"}),
+            "+--------+-----------+---------+\n"
+            "| inv_id | inv_total | is_late |\n"
+            "+--------+-----------+---------+\n"
+            "|    100 |     89.99 |       0 |\n"
+            "|    104 |      0.00 |    NULL |\n"
+            "+--------+-----------+---------+\n"
+            "2 rows\n");
+  EXPECT_EQ(LlOk({"query", "SELECT inv_id, is_late FROM invoice_features WHERE inv_id IN (100, 104) ORDER BY 1",
+                  "--format", "csv"}),
+            "inv_id,is_late\n100,0\n104,\n");
 }
 
+// Parquet files of a partition directory.
+std::vector<std::string> PartitionFiles(const std::string& dir) {
+  std::vector<std::string> files;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    if (e.path().extension() == ".parquet") files.push_back(e.path().filename().string());
+  }
+  return files;
+}
+
+// A run of a day that already has partitions replaces them: with new extracts (an incremental re-run of the day,
+// from the state of the day before) and with --full-refresh (complete partitions). Each time the day's partition
+// holds one new file, the old one is gone, the catalog names the new run, and the views show the new rows.
 TEST_F(CliTest, RerunningTheSameDateReplacesThePartition) {
   IngestWorkedExample();
   LlOk({"run", "--as-of", "2024-11-24"});
-  LlOk({"run", "--as-of", "2024-11-24"});
   const std::string part = lake_ + "/processed/invoice_features/ingest_year=2024/ingest_month=11/ingest_day=24";
-  size_t files = 0;
-  for (const auto& e : fs::directory_iterator(part)) files += e.path().extension() == ".parquet" ? 1 : 0;
-  EXPECT_EQ(files, 1u);
-  EXPECT_TRUE(fs::is_empty(lake_ + "/tmp"));
+  const std::vector<std::string> first = PartitionFiles(part);
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_EQ(Csv("SELECT is_late FROM invoice_features WHERE inv_id = 103"), "is_late\n1\n");
+
+  // Invoice 103 re-sent, paid on time: the day is run again (from nothing: there is no day before it) and its
+  // partitions replaced.
+  WriteFile(dir_ + "/fix/invoices.csv", "invoice_id,account_id,date_issued,payment_dates\n103,1,2024-09-06,2024-09-20\n");
+  LlOk({"ingest", dir_ + "/fix/invoices.csv"});
+  const json rerun = json::parse(LlOk({"run", "--as-of", "2024-11-24", "--json"}));
+  EXPECT_EQ(rerun["files_read"], 5);
+  EXPECT_EQ(rerun["kind"], "complete");
+  const std::vector<std::string> second = PartitionFiles(part);
+  ASSERT_EQ(second.size(), 1u);
+  EXPECT_NE(second[0], first[0]) << "the partition was not rewritten";
+  EXPECT_EQ(Csv("SELECT is_late FROM invoice_features WHERE inv_id = 103"), "is_late\n0\n");
   EXPECT_EQ(Csv("SELECT count(*) AS n FROM invoice_features"), "n\n5\n");
+  const json parts = json::parse(LlOk({"catalog", "partitions", "invoice_features", "--json"}));
+  ASSERT_EQ(parts.size(), 1u);
+  const json runs = json::parse(LlOk({"catalog", "runs", "--json"}));
+  EXPECT_EQ(parts[0]["run_id"], runs.back()["run_id"]);
+  EXPECT_EQ(runs.size(), 2u);
+  EXPECT_EQ(parts[0]["files"][0]["name"], second[0]);
+
+  // --full-refresh replaces the day again, with complete partitions of the same rows.
+  LlOk({"run", "--as-of", "2024-11-24", "--full-refresh"});
+  const std::vector<std::string> third = PartitionFiles(part);
+  ASSERT_EQ(third.size(), 1u);
+  EXPECT_NE(third[0], second[0]);
+  EXPECT_EQ(Csv("SELECT is_late FROM invoice_features WHERE inv_id = 103"), "is_late\n0\n");
+  EXPECT_EQ(Csv("SELECT count(*) AS n FROM invoice_features"), "n\n5\n");
+  EXPECT_TRUE(fs::is_empty(lake_ + "/tmp"));
   // A later date is a new partition, and queries see the newest one.
   LlOk({"run", "--as-of", "2024-12-01"});
   EXPECT_EQ(Csv("SELECT count(*) AS n FROM invoice_features"), "n\n6\n");

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -43,17 +45,20 @@ TEST(TaskPoolTest, NestedLoopsFinish) {
 TEST(TaskPoolTest, IterationsRunOnMoreThanOneThread) {
   TaskPool pool(2);
   std::mutex mu;
+  std::condition_variable cv;
   std::set<std::thread::id> ids;
-  std::atomic<int> arrived{0};
-  // Two iterations that wait for each other can only finish if they run at the same time.
+  int arrived = 0;
+  bool met = false;
+  // Two iterations that wait for each other meet only if they run at the same time. A pool that ran them one
+  // after the other makes the first give up after the deadline, and the test fail (instead of hanging).
   pool.ParallelFor(2, [&](size_t) {
-    {
-      std::lock_guard<std::mutex> lock(mu);
-      ids.insert(std::this_thread::get_id());
-    }
-    arrived++;
-    while (arrived.load() < 2) std::this_thread::yield();
+    std::unique_lock<std::mutex> lock(mu);
+    ids.insert(std::this_thread::get_id());
+    ++arrived;
+    cv.notify_all();
+    if (cv.wait_for(lock, std::chrono::seconds(10), [&] { return arrived == 2; })) met = true;
   });
+  EXPECT_TRUE(met) << "the two iterations never ran at the same time";
   EXPECT_EQ(ids.size(), 2u);
 }
 
