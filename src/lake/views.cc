@@ -24,6 +24,22 @@ std::string ColumnNames(std::string_view sql_columns) {
   return out;
 }
 
+// "CAST(NULL AS type) AS name, ..." for a DatasetSpec's column list: the columns of an empty dataset.
+std::string TypedNulls(std::string_view sql_columns) {
+  std::string out;
+  size_t pos = 0;
+  while (pos < sql_columns.size()) {
+    size_t end = sql_columns.find(", ", pos);
+    if (end == std::string_view::npos) end = sql_columns.size();
+    const std::string_view col = sql_columns.substr(pos, end - pos);
+    const size_t space = col.find(' ');
+    out += (out.empty() ? "" : ", ") + std::string("CAST(NULL AS ") + std::string(col.substr(space + 1)) + ") AS " +
+           std::string(col.substr(0, space));
+    pos = end + 2;
+  }
+  return out;
+}
+
 // read_parquet over the files of `parts`, with the partition's day as column _day when `with_day`.
 std::string ReadParts(const std::vector<const ViewPartition*>& parts, bool hive) {
   std::string list;
@@ -64,10 +80,12 @@ Status CreateViews(const Lake& lake, duck::Connection& conn, const std::vector<V
     const std::string name(ds.name);
     const std::string columns = ColumnNames(ds.sql_columns);
     const auto all = visible(ds.name);
-    if (all.empty()) {
-      LL_RETURN_IF_ERROR(conn.Execute("CREATE OR REPLACE TABLE " + name + " (" + std::string(ds.sql_columns) + ")"));
-      LL_RETURN_IF_ERROR(conn.Execute("CREATE OR REPLACE TABLE " + name + "_history (" + std::string(ds.sql_columns) +
-                                      ", ingest_year BIGINT, ingest_month BIGINT, ingest_day BIGINT)"));
+    if (all.empty()) {  // views too (not tables), so that the views can be made again on the same connection
+      const std::string nulls = TypedNulls(ds.sql_columns);
+      LL_RETURN_IF_ERROR(conn.Execute("CREATE OR REPLACE VIEW " + name + " AS SELECT " + nulls + " LIMIT 0"));
+      LL_RETURN_IF_ERROR(conn.Execute("CREATE OR REPLACE VIEW " + name + "_history AS SELECT " + nulls +
+                                      ", CAST(NULL AS BIGINT) AS ingest_year, CAST(NULL AS BIGINT) AS ingest_month, "
+                                      "CAST(NULL AS BIGINT) AS ingest_day LIMIT 0"));
       continue;
     }
     LL_RETURN_IF_ERROR(conn.Execute("CREATE OR REPLACE VIEW " + name + "_history AS SELECT " + columns +

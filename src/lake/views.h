@@ -6,7 +6,8 @@
 //   - rejects: every partition's rows from that complete partition up to A;
 //   - <dataset>_history: every partition's rows up to A with ingest_year, ingest_month, ingest_day;
 //   - raw_<table>: the landed extracts of each raw table as text.
-// Before the first run every dataset is an empty, correctly typed table.
+// Before the first run every dataset is empty, with the contract's column types. The views can be made again on
+// the same connection (as of another day, after another run).
 #pragma once
 
 #include <optional>

@@ -1,6 +1,6 @@
 // A run killed at any moment (SIGKILL) leaves the catalog and every visible partition as they were, or (killed
 // after its commit) exactly as the run leaves them; never a mix. The next run completes and removes the dead
-// run's files.
+// run's files, and its features equal the reference SQL's over the files landed.
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -9,6 +9,7 @@
 #include <random>
 
 #include "e2e/harness.h"
+#include "e2e/reference.h"
 
 namespace ledgerlake::e2e {
 namespace {
@@ -69,6 +70,13 @@ TEST_F(CrashTest, KilledRunsLeaveTheViewsAsTheyWereOrAsTheRunLeavesThem) {
   LlOk({"init"});
   LlOk({"ingest", dir_ + "/x"});
   const std::string empty = Digest(lake_);
+  std::vector<Extract> landed;
+  auto landed_delivery = [&](const std::string& dir) {
+    for (const char* t : {"accounts", "skus", "invoices", "invoice_line_items"}) {
+      landed.push_back(Extract{dir + "/" + t + ".csv", t});
+    }
+  };
+  landed_delivery(dir_ + "/x");
 
   // Each scenario: the lake before, the run that gets killed, and the same run completed on a copy of the lake.
   auto scenario = [&](const std::string& as_of, const std::vector<std::string>& extra, int rounds) {
@@ -104,9 +112,11 @@ TEST_F(CrashTest, KilledRunsLeaveTheViewsAsTheyWereOrAsTheRunLeavesThem) {
     for (size_t at = parts.find("\"name\""); at != std::string::npos; at = parts.find("\"name\"", at + 1)) ++listed;
     EXPECT_EQ(ParquetFiles(lake_), listed) << as_of;
     EXPECT_TRUE(fs::is_empty(lake_ + "/tmp"));
+    ExpectSameRows(LakeFeatures(lake_), ReferenceFeatures(landed, as_of, dir_), "after killed runs as of " + as_of);
   };
   scenario("2024-11-24", {}, 10);                         // the first run: complete partitions
   LlOk({"ingest", dir_ + "/y"});                          // upserts, new invoices, new line groups
+  landed_delivery(dir_ + "/y");
   scenario("2024-11-25", {}, 10);                         // an incremental run
   scenario("2024-11-25", {"--full-refresh"}, 6);          // a full refresh replacing the day: the same result
   scenario("2024-11-26", {"--partitions", "4"}, 6);        // a run in 4 passes (files per pass, a spill in tmp/)
