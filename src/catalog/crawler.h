@@ -23,7 +23,7 @@ namespace ledgerlake::catalog {
 
 // What the crawler saw in one column of one file.
 //
-// Contract columns are typed by the contract first: a text column of data-contract.md is text whatever its
+// Contract columns are typed by the contract first: a text column of docs/data-contract.md is text whatever its
 // values look like; an integer, decimal or date column is typed over the values that parse as the contract type
 // (integer; integer or decimal(<=2); date or timestamp), the others being per-row rejects for the validator.
 // Only when more than half of its non-empty values fail the contract's parser is the column typed over all its

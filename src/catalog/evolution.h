@@ -3,7 +3,7 @@
 //
 // The rules, per table, file by file in landing order:
 // - A file is *breaking* when it violates the contract at the schema level: a required column of
-//   data-contract.md is missing, or more than half of the non-empty values of an integer, decimal or date column
+//   docs/data-contract.md is missing, or more than half of the non-empty values of an integer, decimal or date column
 //   of the contract do not parse as that type (a column systematically of another type, such as joining_date
 //   written DD/MM/YYYY). Fewer bad values are per-row rejects, the validator's business, not a schema change.
 // - The table's *current* schema is its latest non-breaking version. A version's columns are the union of its

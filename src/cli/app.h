@@ -1,4 +1,4 @@
-// The ledgerlake command line (product.md's interface): parses arguments with CLI11, calls lake/, catalog/,
+// The ledgerlake command line (docs/cli.md): parses arguments with CLI11, calls lake/, catalog/,
 // gen/ and duck/, prints results. Exit status: 0 success, 1 failure (one line on stderr), 2 usage error.
 #pragma once
 

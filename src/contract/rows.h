@@ -1,5 +1,5 @@
 // What a raw row becomes: a typed row of one of the four tables, or a Reject with its reason code
-// (data-contract.md, "What happens to each row"). Shared by the validator (contract/) and the engine.
+// (docs/data-contract.md, "What happens to each row"). Shared by the validator (contract/) and the engine.
 #pragma once
 
 #include <cstdint>

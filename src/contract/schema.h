@@ -1,4 +1,4 @@
-// The four raw tables of data-contract.md: their names, columns, which are required, and how a file's header
+// The four raw tables of docs/data-contract.md: their names, columns, which are required, and how a file's header
 // maps onto them. Used by lake/ (deciding a file's table at ingest) and by the validator.
 #pragma once
 

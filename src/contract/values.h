@@ -1,4 +1,4 @@
-// Typed parsing of field text per data-contract.md: 64-bit integers, decimals with at most 2 places as integer
+// Typed parsing of field text per docs/data-contract.md: 64-bit integers, decimals with at most 2 places as integer
 // cents, ISO dates (a timestamp is taken as its date). Hand-written and allocation-free: the validator calls
 // these for every field of every row. Surrounding spaces and tabs are ignored; anything else is an error.
 #pragma once

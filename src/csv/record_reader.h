@@ -1,5 +1,5 @@
 // Streaming RFC 4180 record reader for raw extracts: the one place that knows the CSV dialect of
-// data-contract.md. Written by hand (not a library) because it is the hot path and because the contract
+// docs/data-contract.md. Written by hand (not a library) because it is the hot path and because the contract
 // needs exact line numbers, raw record text and resynchronisation after broken records.
 // Used by contract/ (typed validation), lake/ (header sniffing at ingest) and tests.
 #pragma once

@@ -1,4 +1,4 @@
-// UTF-8 validation for the record reader (every record is checked, data-contract.md `invalid_utf8`) and for
+// UTF-8 validation for the record reader (every record is checked, docs/data-contract.md `invalid_utf8`) and for
 // anyone else who needs to check text bytes. Hand-written: a table-free validator with an ASCII fast path.
 #pragma once
 

@@ -1,4 +1,4 @@
-// The three feature datasets of features.md, computed from a finished Ledger as of a snapshot date D, as
+// The three feature datasets of docs/features.md, computed from a finished Ledger as of a snapshot date D, as
 // columns ready to hand to the Parquet writer. Invoice rows come out ordered by (account, date_issued,
 // invoice_id); account rows by account_id.
 #pragma once

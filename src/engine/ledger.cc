@@ -204,7 +204,7 @@ void Ledger::Add(const ValidRow<contract::LineItemRow>& row, uint32_t file) {
     g.file = file;
   } else {
     // A row that repeats an earlier line of its invoice in this file exactly is a second line of the same item
-    // (line items have no key: data-contract.md), accepted like any other; only counted, so that a double export
+    // (line items have no key: docs/data-contract.md), accepted like any other; only counted, so that a double export
     // shows in the run's warnings.
     for (uint32_t n = g.line_head; n != LineGroup::kNoLine; n = file_lines_[n].next) {
       if (file_lines_[n].content_hash == row.content_hash) {

@@ -1,5 +1,5 @@
 // Ledger: the merged state of the four raw tables after every landed extract has been applied in landing
-// order, and the fate of every row read (data-contract.md): accepted, rejected, duplicate or pending.
+// order, and the fate of every row read (docs/data-contract.md): accepted, rejected, duplicate or pending.
 // Merge rules: accounts, skus and invoices are upserted per key (the most recently landed extract wins);
 // within one file an exact repeat of the current row is a duplicate and a different row with the same key
 // demotes the earlier one to a duplicate_key reject; line items have no key, so every valid one is a line (an

@@ -1,4 +1,4 @@
-// Synthetic raw extracts: writes the four tables of data-contract.md as one clean, consistent CSV delivery of any
+// Synthetic raw extracts: writes the four tables of docs/data-contract.md as one clean, consistent CSV delivery of any
 // size, for tests, demos and benchmarks. Used by cli/ (`ledgerlake generate`) and the end-to-end tests.
 // The data looks like a real export (quoted multi-line addresses, doubled quotes, skewed account activity,
 // unpaid invoices, credit lines) but contains no invalid rows, so every row should be accepted.

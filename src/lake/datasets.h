@@ -1,4 +1,4 @@
-// The datasets a run writes, by name, with their contract schemas (features.md) as DuckDB column lists. Shared
+// The datasets a run writes, by name, with their contract schemas (docs/features.md) as DuckDB column lists. Shared
 // by the run (writing) and the query views (reading, and typing empty datasets before the first run).
 #pragma once
 
@@ -24,7 +24,7 @@ inline constexpr std::array<DatasetSpec, 6> kDatasets = {{
      "num_inv_120d INTEGER, cum_tot_inv_acct INTEGER, is_late INTEGER"},
     {"rejects",
      "table_name VARCHAR, source_file VARCHAR, line_number BIGINT, reason VARCHAR, detail VARCHAR, record VARCHAR"},
-    // Rows waiting for a parent (data-contract.md "pending"): retried by every run, listed by `catalog pending`.
+    // Rows waiting for a parent (docs/data-contract.md "pending"): retried by every run, listed by `catalog pending`.
     {"pending",
      "table_name VARCHAR, source_file VARCHAR, invoice_id BIGINT, item_id BIGINT, missing_table VARCHAR, "
      "missing_key BIGINT"},

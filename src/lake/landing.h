@@ -1,6 +1,6 @@
 // Landing: copying extracts into the lake's raw zone, immutable and content-addressed (the seed's upload
 // script and raw bucket). Each landed file gets a global landing sequence number: "most recently landed" in
-// data-contract.md means the highest sequence. Used by `ingest` (Land) and `run` (ListLanded).
+// docs/data-contract.md means the highest sequence. Used by `ingest` (Land) and `run` (ListLanded).
 #pragma once
 
 #include <cstdint>

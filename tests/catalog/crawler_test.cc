@@ -104,7 +104,7 @@ TEST(CrawlerTest, NonIsoDatesAreTextWithTheirFormat) {
 }
 
 TEST(CrawlerTest, ContractColumnsAreTypedByTheContract) {
-  // data-contract.md: contact_phone is text even when every value looks like a number; joining_date is a date.
+  // docs/data-contract.md: contact_phone is text even when every value looks like a number; joining_date is a date.
   const FileProfile f = Crawl(TableId::kAccounts,
                               "account_id,contact_phone,joining_date,gender\n"
                               "1,0400000001,2024-01-01,F\n"
@@ -164,7 +164,7 @@ TEST(CrawlerTest, CountsValuesThatDoNotParseAsTheContractType) {
   EXPECT_EQ(m.failure_format, "DD/MM/YYYY");
   EXPECT_EQ(m.schema.type, ColumnType::kText);
 
-  // Decimals with 3 places are not contract decimals (data-contract.md: more places are rejected, not rounded).
+  // Decimals with 3 places are not contract decimals (docs/data-contract.md: more places are rejected, not rounded).
   const FileProfile prices = Crawl(TableId::kSkus, "item_id,item_retail_price\n1,1.005\n2,2.125\n");
   EXPECT_EQ(Col(prices, "item_retail_price").contract_failures, 2u);
   EXPECT_EQ(Col(prices, "item_retail_price").schema.TypeText(), "decimal(3)");

@@ -1,5 +1,5 @@
 // Schema versions and change classification (catalog/evolution.h): which file makes a new version, of which kind,
-// and which joins an existing one. Expected kinds follow the rules of data-contract.md: extra columns are never an
+// and which joins an existing one. Expected kinds follow the rules of docs/data-contract.md: extra columns are never an
 // error, required columns and the contract's types are.
 #include "catalog/evolution.h"
 

@@ -1,6 +1,6 @@
 // Helpers for the csv/ tests: read a whole input through RecordReader into plain values, check the tiling
 // invariant of record_reader.h, and an independent, deliberately naive reference parser of the dialect
-// (data-contract.md + the resynchronisation rule of record_reader.h) for differential fuzzing.
+// (docs/data-contract.md + the resynchronisation rule of record_reader.h) for differential fuzzing.
 #pragma once
 
 #include <gtest/gtest.h>

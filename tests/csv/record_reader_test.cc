@@ -1,4 +1,4 @@
-// Dialect cases of data-contract.md, one by one, with expected values written from the contract. Each input is
+// Dialect cases of docs/data-contract.md, one by one, with expected values written from the contract. Each input is
 // also read with tiny buffers and batches (every record straddling a buffer end) and must give the same result.
 #include "csv/record_reader.h"
 

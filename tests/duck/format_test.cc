@@ -27,7 +27,7 @@ class FormatTest : public DuckTest {
   }
 };
 
-// The features.md worked example's shape: integers, a decimal, a date, a double, a string, and NULLs.
+// The docs/features.md worked example's shape: integers, a decimal, a date, a double, a string, and NULLs.
 constexpr const char* kInvoices =
     "SELECT * FROM (VALUES (100, 'Acme', 89.99::DECIMAL(18,2), DATE '2024-11-24', 80.0::DOUBLE),"
     " (104, NULL, 0.00::DECIMAL(18,2), NULL, NULL), (1000, 'Zürich', -12.34, DATE '1969-12-31', -0.5))"

@@ -63,7 +63,7 @@ TEST_F(CatalogCliTest, TablesAndDescribeAfterIngest) {
 
   const json accounts = Json({"catalog", "describe", "accounts", "--json"});
   ASSERT_EQ(accounts["columns"].size(), 7u);
-  // data-contract.md: account_id integer and joining_date date, both required; the rest text.
+  // docs/data-contract.md: account_id integer and joining_date date, both required; the rest text.
   EXPECT_EQ(Column(accounts, "account_id")["type"], "integer");
   EXPECT_EQ(Column(accounts, "account_id")["required"], true);
   EXPECT_EQ(Column(accounts, "joining_date")["type"], "date");
@@ -127,7 +127,7 @@ TEST_F(CatalogCliTest, RunsAndPartitionsAreRecorded) {
     EXPECT_EQ(p["files"][0]["bytes"], fs::file_size(lake_ + "/" + p["path"].get<std::string>() + "/" +
                                                     p["files"][0]["name"].get<std::string>()));
   }
-  // features.md worked example: 5 invoices exist on 2024-11-24.
+  // docs/features.md worked example: 5 invoices exist on 2024-11-24.
   const json only = Json({"catalog", "partitions", "invoice_features", "--json"});
   ASSERT_EQ(only.size(), 1u);
   EXPECT_EQ(only[0]["rows"], 5);

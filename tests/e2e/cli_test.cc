@@ -1,4 +1,4 @@
-// The binary as a user drives it: the worked example of features.md end to end, the command interface and its
+// The binary as a user drives it: the worked example of docs/features.md end to end, the command interface and its
 // exit codes, landing rules, atomic partition replacement.
 #include <fcntl.h>
 #include <sys/file.h>

@@ -1,4 +1,4 @@
-// Dirty data through the binary: every row's fate (data-contract.md) with exact counts, the rejects dataset,
+// Dirty data through the binary: every row's fate (docs/data-contract.md) with exact counts, the rejects dataset,
 // and a second delivery that upserts, replaces line-item groups and releases pending rows.
 #include <nlohmann/json.hpp>
 

@@ -119,7 +119,7 @@ std::map<int64_t, RowValues> Rows(const InvoiceFeatures& f) {
   return rows;
 }
 
-// Which datasets a row differs in (features.md's columns of each).
+// Which datasets a row differs in (docs/features.md's columns of each).
 uint8_t Differs(const RowValues& x, const RowValues& y) {
   uint8_t d = 0;
   const auto [acct_x, date_x, cents_x, valid_x, items_x, age_x, n120_x, cum_x, late_x, lv_x] = x;

@@ -1,5 +1,5 @@
 // Tests of the synthetic extract generator: determinism, the exact headers, and that the data is the clean,
-// consistent and realistic delivery data-contract.md describes. The files are parsed with a tiny RFC 4180
+// consistent and realistic delivery docs/data-contract.md describes. The files are parsed with a tiny RFC 4180
 // splitter local to this file (not csv/, so the generator is checked independently of the reader).
 #include "gen/generator.h"
 

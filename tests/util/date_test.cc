@@ -9,7 +9,7 @@ DayNumber D(const char* s) { return *ParseIsoDate(s); }
 
 TEST(DateTest, EpochAndRoundTrip) {
   EXPECT_EQ(D("1970-01-01"), 0);
-  EXPECT_EQ(D("2024-11-24") - D("2023-02-28"), 635);  // features.md worked example, account 1
+  EXPECT_EQ(D("2024-11-24") - D("2023-02-28"), 635);  // docs/features.md worked example, account 1
   for (DayNumber d = -719000; d < 2900000; d += 17) {  // years 0..9999
     EXPECT_EQ(ParseIsoDate(FormatIsoDate(d)).value(), d);
   }
