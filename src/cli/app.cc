@@ -214,10 +214,9 @@ Status RemoveUnreferenced(const lake::Lake& lake, catalog::Catalog& cat) {
     const catalog::CommittedRun& r = (*runs)[i];
     if (r.state.empty()) continue;
     const std::string state = lake.root() + "/" + r.state;
+    keep.insert(state);  // even unreadable: the run that finds it so says why before it rebuilds
     auto logs = lake::StateLineLogs(lake, state);
-    if (!logs.ok()) continue;  // a state that cannot be read is no base: the next run starts from nothing
-    keep.insert(state);
-    keep.insert(logs->begin(), logs->end());
+    if (logs.ok()) keep.insert(logs->begin(), logs->end());
   }
   lake::RemoveUnreferenced(lake, keep);
   return Status::OK();
@@ -323,11 +322,11 @@ int CmdRun(const std::string& lake_dir, const std::string& as_of_text, bool json
   std::optional<std::string> base_state;
   if (base != nullptr && !base->state.empty()) {
     const std::string path = lake->root() + "/" + base->state;
-    if (lake::StateLineLogs(*lake, path).ok()) {
+    if (const auto logs = lake::StateLineLogs(*lake, path); logs.ok()) {
       base_state = path;
     } else {
-      std::fprintf(stderr, "ledgerlake: the state of the run as of %s cannot be read; rebuilding from the raw zone\n",
-                   FormatIsoDate(base->day).c_str());
+      std::fprintf(stderr, "ledgerlake: the state of the run as of %s cannot be read (%s); rebuilding from the raw zone\n",
+                   FormatIsoDate(base->day).c_str(), logs.status().message().c_str());
     }
   }
 
