@@ -241,7 +241,8 @@ std::string NewestRunFates(const std::string& lake) {
 
 // Every table's rows read are the sum of their fates (docs/data-contract.md).
 void ExpectFatesAddUp(const std::string& fates) {
-  for (const auto& [table, c] : nlohmann::json::parse(fates).items()) {
+  const nlohmann::json tables = nlohmann::json::parse(fates);
+  for (const auto& [table, c] : tables.items()) {
     EXPECT_EQ(c.at("read").get<int64_t>(), c.at("accepted").get<int64_t>() + c.at("rejected").get<int64_t>() +
                                                c.at("duplicate").get<int64_t>() + c.at("pending").get<int64_t>())
         << table << ": " << fates;
