@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <ctime>
+#include <filesystem>
 #include <unordered_map>
 
 #include "catalog/migrations.h"
@@ -67,6 +68,18 @@ Result<Catalog> Catalog::Open(const lake::Lake& lake) {
   auto db = sqlite::Database::Open(PathOf(lake));
   if (!db.ok()) return db.status();
   LL_RETURN_IF_ERROR(Migrate(*db));
+  return Catalog(std::move(*db), lake.root());
+}
+
+Result<Catalog> Catalog::OpenForReading(const lake::Lake& lake) {
+  const std::string path = PathOf(lake);
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return Status::NotFound("the lake has no catalog (" + path + ")");
+  sqlite::OpenOptions options;
+  options.read_only = true;
+  auto db = sqlite::Database::Open(path, options);
+  if (!db.ok()) return db.status();
+  LL_RETURN_IF_ERROR(CheckFormat(*db));
   return Catalog(std::move(*db), lake.root());
 }
 

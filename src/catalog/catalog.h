@@ -91,6 +91,10 @@ class Catalog {
   // Opens <lake>/catalog.db, creating it and its tables (or migrating an older one) when needed. Fails when the
   // file is not a catalog or was written by a newer ledgerlake.
   static Result<Catalog> Open(const lake::Lake& lake);
+  // Opens the catalog for reading only, changing nothing on disk (for queries, and for users who may only read
+  // the lake). NotFound when there is no catalog.db; nothing is registered (no Sync), so files landed by a
+  // process that crashed before registering them are not listed until a writer opens the catalog.
+  static Result<Catalog> OpenForReading(const lake::Lake& lake);
   static std::string PathOf(const lake::Lake& lake) { return lake.root() + "/catalog.db"; }
 
   // Registers every landed file not yet in the catalog, in landing order (crawling each). Fails, naming the file,

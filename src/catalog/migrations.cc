@@ -135,6 +135,19 @@ Result<int> UserVersion(sqlite::Database& db) {
 
 }  // namespace
 
+Status CheckFormat(sqlite::Database& db) {
+  auto version = UserVersion(db);
+  if (!version.ok()) return version.status();
+  if (*version == kCatalogFormat) return Status::OK();
+  if (*version > kCatalogFormat) {
+    return Status::InvalidArgument("the catalog " + db.path() + " has a newer format (" + std::to_string(*version) +
+                                   "); upgrade ledgerlake");
+  }
+  return Status::InvalidArgument("the catalog " + db.path() + " has an older format (" + std::to_string(*version) +
+                                 ") that this user cannot upgrade: run any ledgerlake command that writes (e.g. "
+                                 "`ledgerlake catalog tables`) as the lake's owner first");
+}
+
 Status Migrate(sqlite::Database& db) {
   auto before = UserVersion(db);
   if (!before.ok()) return before.status();

@@ -13,4 +13,8 @@ inline constexpr int kCatalogFormat = 2;
 // was written by a newer ledgerlake (user_version above kCatalogFormat).
 Status Migrate(sqlite::Database& db);
 
+// For a reader that may not write: OK when the database is at kCatalogFormat; otherwise a message saying which
+// ledgerlake command (or upgrade) would bring it there.
+Status CheckFormat(sqlite::Database& db);
+
 }  // namespace ledgerlake::catalog

@@ -4,17 +4,59 @@
 
 namespace ledgerlake::catalog::sqlite {
 
-Result<Database> Database::Open(const std::string& path, const OpenOptions& options) {
+namespace {
+
+// Opens `name` (a path, or a file: URI) with `flags`; the message names `path`.
+Result<sqlite3*> OpenHandle(const std::string& name, const std::string& path, int flags) {
   sqlite3* db = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+  const int rc = sqlite3_open_v2(name.c_str(), &db, flags, nullptr);
   if (rc != SQLITE_OK) {
     std::string msg = "cannot open the catalog " + path + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
     sqlite3_close(db);  // a handle is returned even on failure
     return Status::IOError(std::move(msg));
   }
-  Database out(db, path);
-  sqlite3_extended_result_codes(db, 1);
-  sqlite3_busy_timeout(db, options.busy_timeout_ms);
+  return db;
+}
+
+// The path as a file: URI (percent-encoding what a URI cannot hold as is).
+std::string FileUri(const std::string& path) {
+  std::string uri = "file:";
+  for (const char c : path) {
+    if (c == '%' || c == '?' || c == '#') {
+      static constexpr char kHex[] = "0123456789ABCDEF";
+      uri += '%';
+      uri += kHex[(static_cast<unsigned char>(c) >> 4) & 0xF];
+      uri += kHex[static_cast<unsigned char>(c) & 0xF];
+    } else {
+      uri += c;
+    }
+  }
+  return uri;
+}
+
+}  // namespace
+
+Result<Database> Database::Open(const std::string& path, const OpenOptions& options) {
+  if (options.read_only) {
+    auto db = OpenHandle(path, path, SQLITE_OPEN_READONLY);
+    if (!db.ok()) return db.status();
+    Database out(*db, path);
+    sqlite3_extended_result_codes(*db, 1);
+    sqlite3_busy_timeout(*db, options.busy_timeout_ms);
+    // Reading needs the WAL index; without the right to create it, read the file as it stands.
+    if (out.Execute("SELECT count(*) FROM sqlite_master").ok()) return out;
+    auto immutable = OpenHandle(FileUri(path) + "?immutable=1", path, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI);
+    if (!immutable.ok()) return immutable.status();
+    Database fallback(*immutable, path);
+    sqlite3_extended_result_codes(*immutable, 1);
+    LL_RETURN_IF_ERROR(fallback.Execute("SELECT count(*) FROM sqlite_master"));
+    return fallback;
+  }
+  auto db = OpenHandle(path, path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  if (!db.ok()) return db.status();
+  Database out(*db, path);
+  sqlite3_extended_result_codes(*db, 1);
+  sqlite3_busy_timeout(*db, options.busy_timeout_ms);
   LL_RETURN_IF_ERROR(out.Execute("PRAGMA foreign_keys = ON"));
   if (options.wal) {
     // journal_mode answers with the mode in effect; anything but "wal" means the file system refused it.

@@ -17,6 +17,10 @@ namespace ledgerlake::catalog::sqlite {
 struct OpenOptions {
   int busy_timeout_ms = 60000;  // how long a writer waits for another process's write transaction
   bool wal = true;              // journal_mode=WAL: readers never block the writer, nor the writer them
+  // Open an existing database for reading only (nothing is created or written; `wal` is ignored). When the file
+  // system would not let SQLite keep its WAL index (a lake this user may only read, with no -shm file), the file
+  // is read as immutable instead: correct while no writer is committing meanwhile.
+  bool read_only = false;
 };
 
 class Statement;

@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <chrono>
+#include <filesystem>
 #include <cstdio>
 #include <iostream>
 #include <map>
@@ -98,6 +99,30 @@ Result<catalog::Catalog> OpenCatalog(const lake::Lake& lake,
   if (!cat.ok()) return cat.status();
   LL_RETURN_IF_ERROR(cat->Sync(lake, profiled));
   return cat;
+}
+
+// Whether the lake holds any partition file (committed or not).
+bool HasProcessedFiles(const lake::Lake& lake) {
+  std::error_code ec;
+  for (auto it = std::filesystem::recursive_directory_iterator(lake.processed_dir(), ec);
+       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+    if (it->path().extension() == ".parquet") return true;
+  }
+  return false;
+}
+
+// Whether this process may write the lake's catalog (else it only reads: OpenForReading).
+bool MayWriteCatalog(const lake::Lake& lake) {
+  const std::string path = catalog::Catalog::PathOf(lake);
+  if (::access(lake.root().c_str(), W_OK) != 0) return false;
+  return ::access(path.c_str(), F_OK) != 0 || ::access(path.c_str(), W_OK) == 0;
+}
+
+// The catalog for the commands that only show it: registered up to date when this user may write the lake,
+// else read as it stands.
+Result<catalog::Catalog> OpenCatalogToShow(const lake::Lake& lake) {
+  if (MayWriteCatalog(lake)) return OpenCatalog(lake);
+  return catalog::Catalog::OpenForReading(lake);
 }
 
 // Prints the schema changes the files just landed caused: new compatible versions as notes, breaking changes as
@@ -240,6 +265,11 @@ int CmdRun(const std::string& lake_dir, const std::string& as_of_text, bool json
   if (!lake.ok()) return Fail(lake.status());
   auto lock = LockLake(*lake);
   if (!lock.ok()) return Fail(lock.status());
+  if (!std::filesystem::exists(catalog::Catalog::PathOf(*lake)) && HasProcessedFiles(*lake)) {
+    std::fprintf(stderr, "ledgerlake: the catalog was missing: the run history and which partitions were committed "
+                         "are lost; this run rebuilds the datasets from the raw zone (earlier days' partitions are "
+                         "dropped)\n");
+  }
   auto cat = OpenCatalog(*lake);
   if (!cat.ok()) return Fail(cat.status());
   Status st = RemoveUnreferenced(*lake, *cat);  // what a run that died left behind
@@ -370,22 +400,52 @@ int CmdRun(const std::string& lake_dir, const std::string& as_of_text, bool json
   return 0;
 }
 
-// DuckDB with the lake's views (as of `as_of`, else the newest run) on one connection.
+// The committed partitions, read without writing anything (queries; users who may only read the lake). A lake
+// without a catalog has none, unless it holds partition files: then its catalog was lost, and that is an error.
+Result<std::vector<lake::ViewPartition>> PartitionsToRead(const lake::Lake& lake) {
+  auto cat = catalog::Catalog::OpenForReading(lake);
+  if (cat.ok()) return CommittedPartitions(lake, *cat);
+  if (cat.status().code() != Status::Code::kNotFound) return cat.status();
+  if (HasProcessedFiles(lake)) {
+    return Status::NotFound("the catalog " + catalog::Catalog::PathOf(lake) +
+                            " is missing, but the lake holds partitions: which files are committed is lost with it. "
+                            "`ledgerlake run --full-refresh` rebuilds the datasets from the raw zone (earlier days' "
+                            "partitions are dropped)");
+  }
+  return std::vector<lake::ViewPartition>();
+}
+
+// DuckDB with the lake's views (as of `as_of`, else the newest run) on one connection, and the lease that keeps
+// the files they read from being deleted (declared first: released last).
 struct QuerySession {
+  lake::ReadLease lease;
   duck::Database db;
   duck::Connection conn;
+  std::vector<lake::ViewPartition> partitions;
 };
 Result<QuerySession> OpenQuerySession(const lake::Lake& lake, std::optional<DayNumber> as_of) {
-  auto cat = catalog::Catalog::Open(lake);
-  if (!cat.ok()) return cat.status();
-  auto partitions = CommittedPartitions(lake, *cat);
+  lake::ReadLease lease = lake::ReadLease::Acquire(lake);  // before the catalog is read
+  auto partitions = PartitionsToRead(lake);
   if (!partitions.ok()) return partitions.status();
   auto db = duck::Database::Open(duck::DatabaseOptions{});
   if (!db.ok()) return db.status();
   auto conn = duck::Connection::Open(*db);
   if (!conn.ok()) return conn.status();
   LL_RETURN_IF_ERROR(lake::CreateViews(lake, *conn, *partitions, as_of));
-  return QuerySession{std::move(*db), std::move(*conn)};
+  return QuerySession{std::move(lease), std::move(*db), std::move(*conn), std::move(*partitions)};
+}
+
+// What a query as of `as_of` (the newest run when absent) would see nothing of, said once on stderr: no run has
+// committed partitions yet, or none on or before that day.
+void NoteEmptyViews(const std::vector<lake::ViewPartition>& partitions, std::optional<DayNumber> as_of) {
+  std::optional<DayNumber> first;
+  for (const lake::ViewPartition& p : partitions) first = first ? std::min(*first, p.day) : p.day;
+  if (!first) {
+    std::fprintf(stderr, "ledgerlake: no run has committed datasets yet: every dataset is empty\n");
+  } else if (as_of && *as_of < *first) {
+    std::fprintf(stderr, "ledgerlake: no run on or before %s (the first is as of %s): every dataset is empty\n",
+                 FormatIsoDate(*as_of).c_str(), FormatIsoDate(*first).c_str());
+  }
 }
 
 int CmdQuery(const std::string& lake_dir, const std::string& sql, const std::string& format_name,
@@ -396,6 +456,7 @@ int CmdQuery(const std::string& lake_dir, const std::string& sql, const std::str
   if (!lake.ok()) return Fail(lake.status());
   auto session = OpenQuerySession(*lake, *as_of);
   if (!session.ok()) return Fail(session.status());
+  NoteEmptyViews(session->partitions, *as_of);
   auto result = session->conn.Query(sql);
   if (!result.ok()) return Fail(result.status());
   const duck::OutputFormat format = format_name == "csv"    ? duck::OutputFormat::kCsv
@@ -470,7 +531,8 @@ int CmdPending(const lake::Lake& lake, bool json) {
 int CmdCatalog(const std::string& lake_dir, CatalogView view, const std::string& name, bool json) {
   auto lake = lake::Lake::Open(lake_dir);
   if (!lake.ok()) return Fail(lake.status());
-  auto cat = OpenCatalog(*lake);
+  if (view == CatalogView::kPending) return CmdPending(*lake, json);
+  auto cat = OpenCatalogToShow(*lake);
   if (!cat.ok()) return Fail(cat.status());
   switch (view) {
     case CatalogView::kTables: {

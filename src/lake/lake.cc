@@ -32,6 +32,9 @@ std::string Lake::partition_dir(std::string_view dataset, DayNumber day) const {
 Result<Lake> Lake::Init(const std::string& root) {
   std::error_code ec;
   if (fs::exists(root + kMarker, ec)) return Lake(root);
+  if (fs::exists(root, ec) && !fs::is_directory(root, ec)) {
+    return Status::InvalidArgument("cannot create a lake at " + root + ": it is a file, not a directory");
+  }
   if (fs::exists(root, ec) && !fs::is_empty(root, ec)) {
     return Status::InvalidArgument("cannot create a lake in " + root + ": the directory is not empty");
   }
@@ -40,6 +43,11 @@ Result<Lake> Lake::Init(const std::string& root) {
     if (ec) return Status::IOError("cannot create " + root + sub + ": " + ec.message());
   }
   nlohmann::json marker = {{"format", kFormatVersion}, {"created_unix", static_cast<int64_t>(std::time(nullptr))}};
+  for (const char* file : {"/LOCK", "/READERS"}) {  // readers may lack the right to create them later
+    const int fd = ::open((root + file).c_str(), O_RDONLY | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) return Status::IOError(Errno("cannot create " + root + file));
+    ::close(fd);
+  }
   LL_RETURN_IF_ERROR(WriteFileAtomic(root + kMarker, marker.dump(2) + "\n", root + "/tmp"));
   return Lake(root);
 }
@@ -94,6 +102,47 @@ Result<LakeLock> LakeLock::TryAcquire(const Lake& lake) {
 
 LakeLock::~LakeLock() {
   if (fd_ >= 0) ::close(fd_);  // closing releases the flock
+}
+
+ReadLease ReadLease::Acquire(const Lake& lake) {
+  const std::string path = lake.root() + "/READERS";
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) fd = ::open(path.c_str(), O_RDONLY | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return ReadLease(-1);
+  while (::flock(fd, LOCK_SH) != 0) {
+    if (errno != EINTR) {
+      ::close(fd);
+      return ReadLease(-1);
+    }
+  }
+  return ReadLease(fd);
+}
+
+ReadLease& ReadLease::operator=(ReadLease&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = std::exchange(other.fd_, -1);
+  }
+  return *this;
+}
+
+ReadLease::~ReadLease() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+std::optional<ReadersGone> ReadersGone::TryAcquire(const Lake& lake) {
+  const std::string path = lake.root() + "/READERS";
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return std::nullopt;
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    ::close(fd);
+    return std::nullopt;
+  }
+  return ReadersGone(fd);
+}
+
+ReadersGone::~ReadersGone() {
+  if (fd_ >= 0) ::close(fd_);
 }
 
 Status FsyncPath(const std::string& path) {

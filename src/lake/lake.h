@@ -5,11 +5,14 @@
 //   <root>/state/<token>.state, .lines   the merged state after a run, and its line logs (engine/state.h)
 //   <root>/tmp/                       staging for landing; never read by queries
 //   <root>/LOCK                       flock'ed by ingest and run
+//   <root>/READERS                    flock'ed shared by every query while it reads (ReadLease)
 //   <root>/catalog.db                 the catalog (catalog/catalog.h): an index over raw/ and processed/ and the run
 //                                     history; never read by this layer
 #pragma once
 
+#include <optional>
 #include <string>
+#include <utility>
 
 #include "util/date.h"
 #include "util/status.h"
@@ -54,6 +57,42 @@ class LakeLock {
 
  private:
   explicit LakeLock(int fd) : fd_(fd) {}
+  int fd_;
+};
+
+// A reader's lease on the files the catalog lists: a shared flock on <root>/READERS, taken before the reader
+// reads the catalog and held until it has read the files. A commit replaces a day's files with new ones at once,
+// but a query that read the catalog before the commit still reads the old ones: writers delete superseded files
+// only when no lease is held (ReadersGone), so such a query sees the old partition whole, never a missing file.
+class ReadLease {
+ public:
+  // Never fails: in a lake that predates READERS and that this user may not write, there is nothing to lease
+  // (and no writer of this ledgerlake has run there since), so the lease is empty.
+  static ReadLease Acquire(const Lake& lake);
+  ReadLease(ReadLease&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  ReadLease& operator=(ReadLease&& other) noexcept;
+  ReadLease(const ReadLease&) = delete;
+  ReadLease& operator=(const ReadLease&) = delete;
+  ~ReadLease();
+  bool held() const { return fd_ >= 0; }
+
+ private:
+  explicit ReadLease(int fd) : fd_(fd) {}
+  int fd_;
+};
+
+// For a writer holding the lake lock: an exclusive flock on READERS when no reader holds a lease right now (the
+// files no committed partition lists may then be deleted while it is held), else nullopt.
+class ReadersGone {
+ public:
+  static std::optional<ReadersGone> TryAcquire(const Lake& lake);
+  ReadersGone(ReadersGone&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  ReadersGone& operator=(ReadersGone&&) = delete;
+  ReadersGone(const ReadersGone&) = delete;
+  ~ReadersGone();
+
+ private:
+  explicit ReadersGone(int fd) : fd_(fd) {}
   int fd_;
 };
 

@@ -21,9 +21,12 @@ Status PublishFile(const std::string& tmp, const std::string& path) {
   return FsyncPath(fs::path(path).parent_path().string());
 }
 
-void RemoveUnreferenced(const Lake& lake, const std::set<std::string>& keep) {
+size_t RemoveUnreferenced(const Lake& lake, const std::set<std::string>& keep) {
   std::error_code ec;
+  size_t deferred = 0;
+  const std::optional<ReadersGone> no_readers = ReadersGone::TryAcquire(lake);
   for (const std::string& zone : {lake.processed_dir(), lake.state_dir()}) {
+    const bool readers_may_need = zone == lake.processed_dir() && !no_readers;
     std::vector<fs::path> files, dirs;
     for (auto it = fs::recursive_directory_iterator(zone, ec); !ec && it != fs::recursive_directory_iterator();
          it.increment(ec)) {
@@ -33,6 +36,10 @@ void RemoveUnreferenced(const Lake& lake, const std::set<std::string>& keep) {
         files.push_back(it->path());
       }
     }
+    if (readers_may_need) {
+      deferred += files.size();
+      continue;
+    }
     for (const fs::path& f : files) fs::remove(f, ec);
     // Deepest first, so that a day's directory goes before its month's.
     for (auto d = dirs.rbegin(); d != dirs.rend(); ++d) {
@@ -40,6 +47,7 @@ void RemoveUnreferenced(const Lake& lake, const std::set<std::string>& keep) {
     }
   }
   for (const auto& entry : fs::directory_iterator(lake.tmp_dir(), ec)) fs::remove_all(entry.path(), ec);
+  return deferred;
 }
 
 }  // namespace ledgerlake::lake

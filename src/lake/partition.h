@@ -18,8 +18,10 @@ std::string PartitionFile(const Lake& lake, std::string_view dataset, DayNumber 
 // Makes `tmp` (written next to it) durable and renames it to `path`.
 Status PublishFile(const std::string& tmp, const std::string& path);
 
-// Deletes every file under processed/ and state/ that is not in `keep` (absolute paths), and partition
-// directories left empty, and everything under tmp/. Call with the lake lock held, after the catalog's commit.
-void RemoveUnreferenced(const Lake& lake, const std::set<std::string>& keep);
+// Deletes every file under state/ that is not in `keep` (absolute paths), and everything under tmp/; and, when no
+// query holds a ReadLease (lake.h), every file under processed/ not in `keep` and partition directories left
+// empty. While queries run, superseded partition files stay for a later call to delete. Call with the lake lock
+// held, after the catalog's commit. Returns the number of files under processed/ left for later.
+size_t RemoveUnreferenced(const Lake& lake, const std::set<std::string>& keep);
 
 }  // namespace ledgerlake::lake

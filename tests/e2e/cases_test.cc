@@ -46,11 +46,6 @@ std::vector<fs::path> Steps(const fs::path& dir) {
   return steps;
 }
 
-std::string Trimmed(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ' || s.back() == '\r')) s.pop_back();
-  return s;
-}
-
 std::vector<std::string> Words(const std::string& line) {
   std::vector<std::string> out;
   std::stringstream in(line);
@@ -153,8 +148,8 @@ std::string ModeName(Mode m) {
 INSTANTIATE_TEST_SUITE_P(Cases, CasesTest,
                          ::testing::Combine(::testing::ValuesIn(CaseNames()),
                                             ::testing::Values(Mode::kAsWritten, Mode::kFullRefresh, Mode::kThreePasses)),
-                         [](const auto& info) {
-                           std::string n = std::get<0>(info.param) + "_" + ModeName(std::get<1>(info.param));
+                         [](const auto& param_info) {
+                           std::string n = std::get<0>(param_info.param) + "_" + ModeName(std::get<1>(param_info.param));
                            std::replace_if(n.begin(), n.end(), [](char c) { return !std::isalnum(static_cast<unsigned char>(c)); }, '_');
                            return n;
                          });

@@ -4,6 +4,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <atomic>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -46,11 +47,23 @@ void WriteGzip(const std::string& path, const std::string& content) {
   gzclose(f);
 }
 
-CommandResult RunLedgerlake(const std::string& lake, const std::vector<std::string>& args) {
-  static int counter = 0;
+namespace {
+CommandResult Run(const std::string& prefix, const std::string& lake, const std::vector<std::string>& args);
+}  // namespace
+
+CommandResult RunLedgerlake(const std::string& lake, const std::vector<std::string>& args) { return Run("", lake, args); }
+
+CommandResult RunLedgerlakeAsReader(const std::string& lake, const std::vector<std::string>& args) {
+  // root may write anything: become nobody, who may only read a lake root made.
+  return Run(::geteuid() == 0 ? "setpriv --reuid=65534 --regid=65534 --clear-groups " : "", lake, args);
+}
+
+namespace {
+CommandResult Run(const std::string& prefix, const std::string& lake, const std::vector<std::string>& args) {
+  static std::atomic<int> counter{0};  // tests may run commands from several threads
   const std::string base = fs::temp_directory_path().string() + "/ll-e2e-" + std::to_string(::getpid()) + "-" +
                            std::to_string(counter++);
-  std::string cmd = ShellQuote(LEDGERLAKE_BIN);
+  std::string cmd = prefix + ShellQuote(LEDGERLAKE_BIN);
   if (!lake.empty()) cmd += " --lake " + ShellQuote(lake);
   for (const std::string& a : args) cmd += " " + ShellQuote(a);
   cmd += " >" + base + ".out 2>" + base + ".err </dev/null";
@@ -63,6 +76,7 @@ CommandResult RunLedgerlake(const std::string& lake, const std::vector<std::stri
   fs::remove(base + ".err");
   return r;
 }
+}  // namespace
 
 void ScratchTest::SetUp() {
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();

@@ -18,6 +18,10 @@ struct CommandResult {
 // Runs `ledgerlake <args>` (args are shell-quoted here) with the lake at `lake`.
 CommandResult RunLedgerlake(const std::string& lake, const std::vector<std::string>& args);
 
+// The same as a user who may read the lake but not write it: as root, the command runs as nobody (the lake must be
+// readable by others); otherwise as this user, and the caller makes the lake read-only (chmod) first.
+CommandResult RunLedgerlakeAsReader(const std::string& lake, const std::vector<std::string>& args);
+
 std::string ReadFile(const std::string& path);
 void WriteFile(const std::string& path, const std::string& content);
 void WriteGzip(const std::string& path, const std::string& content);

@@ -47,7 +47,9 @@ class ViewsTest : public ::testing::Test {
       if (ds.name == dataset) columns = ds.sql_columns;
     }
     ASSERT_TRUE(conn_->Execute("CREATE OR REPLACE TEMP TABLE t (" + columns + ")").ok());
-    if (!values.empty()) ASSERT_TRUE(conn_->Execute("INSERT INTO t VALUES " + values).ok());
+    if (!values.empty()) {
+      ASSERT_TRUE(conn_->Execute("INSERT INTO t VALUES " + values).ok());
+    }
     const Status st = conn_->Execute("COPY t TO " + duck::SqlStringLiteral(dir + "/" + file) + " (FORMAT parquet)");
     ASSERT_TRUE(st.ok()) << st.message();
     partitions_.push_back(ViewPartition{dataset, d, complete, {dir + "/" + file}});

@@ -1,0 +1,155 @@
+// A lake that survives its readers and its users: queries during commits that replace the same day, a lake its
+// user may only read, a lost catalog, queries before any run, and commands used the wrong way.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
+
+#include "e2e/harness.h"
+
+namespace ledgerlake::e2e {
+namespace {
+
+namespace fs = std::filesystem;
+
+class RobustnessTest : public ScratchTest {
+ protected:
+  void WorkedExample() {
+    LlOk({"init"});
+    for (const char* t : {"accounts", "skus", "invoices", "invoice_line_items"}) {
+      LlOk({"ingest", TestData(std::string("cases/worked_example/") + t + ".csv")});
+    }
+  }
+  std::string Csv(const std::string& sql) { return LlOk({"query", sql, "--format", "csv"}); }
+};
+
+// Twenty readers query while the same day is refreshed again and again (each time with a new price, so every
+// commit changes the totals): no query fails, and each sees one commit whole (its two datasets agree).
+TEST_F(RobustnessTest, ReadersDuringSameDayRefreshesSeeTheOldPartitionOrTheNew) {
+  LlOk({"generate", "--out", dir_ + "/x", "--accounts", "2000", "--invoices", "20000", "--seed", "9"});
+  LlOk({"init"});
+  LlOk({"ingest", dir_ + "/x"});
+  LlOk({"run", "--as-of", "2024-11-24"});
+  const std::string sql =
+      "SELECT (SELECT sum(inv_total) FROM invoice_features) = "
+      "(SELECT sum(feature_invoice_spending) FROM account_invoice_features) AS whole, "
+      "(SELECT count(*) FROM account_features) > 0 AS accounts";
+  std::atomic<bool> writing{true};
+  std::atomic<int> queries{0}, failures{0}, torn{0};
+  std::mutex mu;
+  std::string first_failure;
+  std::vector<std::thread> readers;
+  for (int r = 0; r < 20; ++r) {
+    readers.emplace_back([&] {
+      while (writing.load()) {
+        const CommandResult q = RunLedgerlake(lake_, {"query", sql, "--format", "csv"});
+        ++queries;
+        if (q.exit_code != 0) {
+          ++failures;
+          std::lock_guard<std::mutex> lock(mu);
+          if (first_failure.empty()) first_failure = q.err;
+        } else if (q.out != "whole,accounts\ntrue,true\n") {
+          ++torn;
+          std::lock_guard<std::mutex> lock(mu);
+          if (first_failure.empty()) first_failure = q.out;
+        }
+      }
+    });
+  }
+  for (int i = 0; i < 6; ++i) {
+    WriteFile(dir_ + "/p" + std::to_string(i) + "/skus.csv",
+              "item_id,item_retail_price\n1," + std::to_string(10 + i) + ".00\n");
+    LlOk({"ingest", dir_ + "/p" + std::to_string(i) + "/skus.csv"});
+    LlOk({"run", "--as-of", "2024-11-24", "--full-refresh"});
+  }
+  writing = false;
+  for (std::thread& t : readers) t.join();
+  EXPECT_EQ(failures.load(), 0) << first_failure;
+  EXPECT_EQ(torn.load(), 0) << first_failure;
+  EXPECT_GT(queries.load(), 20);
+  // Superseded files wait for the readers; once none is left, the next writer removes them.
+  LlOk({"run", "--as-of", "2024-11-25"});
+  size_t files = 0;
+  for (const auto& e : fs::recursive_directory_iterator(lake_ + "/processed/invoice_features")) {
+    files += e.path().extension() == ".parquet" ? 1 : 0;
+  }
+  EXPECT_EQ(files, 2u) << "one file per day once the readers are gone";
+  EXPECT_EQ(Csv("SELECT sum(inv_total) = (SELECT sum(feature_invoice_spending) FROM account_invoice_features) AS ok "
+                "FROM invoice_features"),
+            "ok\ntrue\n");
+}
+
+// Analysts usually may only read a shared lake: query and catalog work, and write nothing.
+TEST_F(RobustnessTest, AUserWhoMayOnlyReadCanQueryAndShowTheCatalog) {
+  WorkedExample();
+  LlOk({"run", "--as-of", "2024-11-24"});
+  if (::geteuid() != 0) ASSERT_EQ(std::system(("chmod -R a-w '" + lake_ + "'").c_str()), 0);
+  const auto before = fs::last_write_time(lake_ + "/catalog.db");
+  CommandResult r = RunLedgerlakeAsReader(lake_, {"query", "SELECT count(*) AS n FROM invoice_features", "--format", "csv"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "n\n5\n");
+  r = RunLedgerlakeAsReader(lake_, {"query", "SELECT inv_id FROM invoice_features WHERE is_late = 1 ORDER BY 1",
+                                    "--format", "csv", "--as-of", "2024-11-24"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "inv_id\n102\n103\n");
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"catalog", "runs"}, {"catalog", "tables"}, {"catalog", "partitions"}, {"catalog", "pending"},
+           {"catalog", "describe", "invoices"}}) {
+    r = RunLedgerlakeAsReader(lake_, args);
+    EXPECT_EQ(r.exit_code, 0) << args[1] << ": " << r.err;
+    EXPECT_FALSE(r.out.empty()) << args[1];
+  }
+  // A writer's command fails clearly.
+  r = RunLedgerlakeAsReader(lake_, {"run", "--as-of", "2024-11-25", "--no-wait"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("ledgerlake: "), std::string::npos) << r.err;
+  EXPECT_EQ(fs::last_write_time(lake_ + "/catalog.db"), before);
+  if (::geteuid() != 0) ASSERT_EQ(std::system(("chmod -R u+w '" + lake_ + "'").c_str()), 0);
+}
+
+// A deleted catalog: queries fail clearly instead of showing nothing, and the next run rebuilds and says so.
+TEST_F(RobustnessTest, ALostCatalogIsAClearErrorUntilARunRebuilds) {
+  WorkedExample();
+  LlOk({"run", "--as-of", "2024-11-24"});
+  fs::remove(lake_ + "/catalog.db");
+  CommandResult r = Ll({"query", "SELECT count(*) FROM invoice_features"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("catalog.db is missing"), std::string::npos) << r.err;
+  r = Ll({"run", "--as-of", "2024-11-25"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("the catalog was missing"), std::string::npos) << r.err;
+  EXPECT_EQ(Csv("SELECT count(*) AS n FROM invoice_features"), "n\n5\n");
+}
+
+// Before any run, and before the first run's day, the datasets are empty, and the query says why.
+TEST_F(RobustnessTest, QueriesBeforeAnyRunSayTheDatasetsAreEmpty) {
+  WorkedExample();
+  CommandResult r = Ll({"query", "SELECT count(*) AS n FROM invoice_features", "--format", "csv"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "n\n0\n");
+  EXPECT_NE(r.err.find("no run has committed datasets yet"), std::string::npos) << r.err;
+  LlOk({"run", "--as-of", "2024-11-24"});
+  r = Ll({"query", "SELECT count(*) AS n FROM invoice_features", "--format", "csv", "--as-of", "2024-11-01"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "n\n0\n");
+  EXPECT_NE(r.err.find("no run on or before 2024-11-01 (the first is as of 2024-11-24)"), std::string::npos) << r.err;
+  r = Ll({"query", "SELECT count(*) AS n FROM invoice_features", "--format", "csv"});
+  EXPECT_EQ(r.err, "");
+}
+
+TEST_F(RobustnessTest, InitRefusesAFileAndANonEmptyDirectory) {
+  WriteFile(dir_ + "/afile", "x");
+  CommandResult r = RunLedgerlake(dir_ + "/afile", {"init"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("is a file, not a directory"), std::string::npos) << r.err;
+  WriteFile(dir_ + "/full/x", "x");
+  r = RunLedgerlake(dir_ + "/full", {"init"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("the directory is not empty"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace ledgerlake::e2e
