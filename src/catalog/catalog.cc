@@ -119,6 +119,33 @@ Status Catalog::Sync(const lake::Lake& lake, const std::unordered_map<uint64_t, 
   return Status::OK();
 }
 
+Result<std::vector<lake::LandedFile>> Catalog::LandedFiles() {
+  auto stmt = db_.Prepare(
+      "SELECT sequence, table_name, path, source, sha256, bytes, decoded_bytes, gzip, landed_unix FROM files "
+      "ORDER BY sequence");
+  if (!stmt.ok()) return stmt.status();
+  std::vector<lake::LandedFile> out;
+  for (;;) {
+    auto row = stmt->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    lake::LandedFile f;
+    f.sequence = static_cast<uint64_t>(stmt->ColumnInt(0));
+    const auto table = contract::TableFromName(stmt->ColumnText(1));
+    if (!table) return Status::Corruption("catalog " + db_.path() + ": unknown table " + stmt->ColumnText(1));
+    f.table = *table;
+    f.path = root_ + "/" + stmt->ColumnText(2);
+    f.source = stmt->ColumnText(3);
+    f.sha256 = stmt->ColumnText(4);
+    f.bytes = static_cast<uint64_t>(stmt->ColumnInt(5));
+    f.decoded_bytes = static_cast<uint64_t>(stmt->ColumnInt(6));
+    f.gzip = stmt->ColumnInt(7) != 0;
+    f.landed_unix = stmt->ColumnInt(8);
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
 Status Catalog::Recrawl(const lake::Lake& lake) {
   auto landed = lake::ListLanded(lake);
   if (!landed.ok()) return landed.status();

@@ -118,9 +118,15 @@ class Catalog {
   // Schema versions of every table (or of `table`), in table then version order.
   Result<std::vector<SchemaVersion>> Versions(std::string_view table = "");
 
+  // Every registered landed file, in landing order (paths absolute).
+  Result<std::vector<lake::LandedFile>> LandedFiles();
+
   // Stores a run and the partitions it wrote (which become the current partitions of their days); returns the
   // new run id.
   Result<int64_t> RecordRun(const RunRecord& run);
+  // A repair: the files of run `run_id`'s partition of `dataset` are now `files` (rewritten from the raw zone
+  // with the same rows), in one transaction. NotFound when the run wrote no such partition.
+  Status ReplacePartitionFiles(int64_t run_id, std::string_view dataset, const std::vector<PartitionFile>& files);
   // Every run, oldest first, each with everything it wrote (also the partitions later runs replaced).
   Result<std::vector<RunRecord>> Runs();
   // The runs that own the days with partitions, oldest day first.

@@ -82,7 +82,8 @@ Result<int64_t> Catalog::RecordRun(const RunRecord& run) {
     auto ins = db_.Prepare(
         "INSERT INTO run_partitions (run_id, dataset, day, path, rows, bytes, written_unix_ms) "
         "VALUES (?, ?, ?, ?, ?, ?, ?)");
-    auto ins_file = db_.Prepare("INSERT INTO partition_files (run_id, dataset, name, bytes) VALUES (?, ?, ?, ?)");
+    auto ins_file =
+        db_.Prepare("INSERT INTO partition_files (run_id, dataset, name, bytes, sha256) VALUES (?, ?, ?, ?, ?)");
     auto current = db_.Prepare("INSERT OR REPLACE INTO partitions (dataset, day, run_id) VALUES (?, ?, ?)");
     if (!ins.ok()) return ins.status();
     if (!ins_file.ok()) return ins_file.status();
@@ -100,7 +101,11 @@ Result<int64_t> Catalog::RecordRun(const RunRecord& run) {
       LL_RETURN_IF_ERROR(ins->Run());
       for (const PartitionFile& f : p.files) {
         ins_file->Reset();
-        ins_file->BindInt(1, id).BindText(2, p.dataset).BindText(3, f.name).BindInt(4, static_cast<int64_t>(f.bytes));
+        ins_file->BindInt(1, id)
+            .BindText(2, p.dataset)
+            .BindText(3, f.name)
+            .BindInt(4, static_cast<int64_t>(f.bytes))
+            .BindText(5, f.sha256);
         LL_RETURN_IF_ERROR(ins_file->Run());
       }
       current->Reset();
@@ -109,6 +114,41 @@ Result<int64_t> Catalog::RecordRun(const RunRecord& run) {
   }
   LL_RETURN_IF_ERROR(txn->Commit());
   return id;
+}
+
+Status Catalog::ReplacePartitionFiles(int64_t run_id, std::string_view dataset,
+                                      const std::vector<PartitionFile>& files) {
+  auto txn = sqlite::Transaction::Begin(db_);
+  if (!txn.ok()) return txn.status();
+  {
+    auto found = db_.Prepare("SELECT 1 FROM run_partitions WHERE run_id = ? AND dataset = ?");
+    if (!found.ok()) return found.status();
+    auto row = found->BindInt(1, run_id).BindText(2, dataset).Step();
+    if (!row.ok()) return row.status();
+    if (!*row) {
+      return Status::NotFound("run " + std::to_string(run_id) + " wrote no partition of " + std::string(dataset));
+    }
+  }
+  auto del = db_.Prepare("DELETE FROM partition_files WHERE run_id = ? AND dataset = ?");
+  if (!del.ok()) return del.status();
+  LL_RETURN_IF_ERROR(del->BindInt(1, run_id).BindText(2, dataset).Run());
+  auto ins = db_.Prepare("INSERT INTO partition_files (run_id, dataset, name, bytes, sha256) VALUES (?, ?, ?, ?, ?)");
+  if (!ins.ok()) return ins.status();
+  uint64_t bytes = 0;
+  for (const PartitionFile& f : files) {
+    ins->Reset();
+    LL_RETURN_IF_ERROR(ins->BindInt(1, run_id)
+                           .BindText(2, dataset)
+                           .BindText(3, f.name)
+                           .BindInt(4, static_cast<int64_t>(f.bytes))
+                           .BindText(5, f.sha256)
+                           .Run());
+    bytes += f.bytes;
+  }
+  auto upd = db_.Prepare("UPDATE run_partitions SET bytes = ? WHERE run_id = ? AND dataset = ?");
+  if (!upd.ok()) return upd.status();
+  LL_RETURN_IF_ERROR(upd->BindInt(1, static_cast<int64_t>(bytes)).BindInt(2, run_id).BindText(3, dataset).Run());
+  return txn->Commit();
 }
 
 Result<std::vector<PartitionRecord>> Catalog::LoadPartitions(bool current_only, std::string_view dataset) {
@@ -122,7 +162,8 @@ Result<std::vector<PartitionRecord>> Catalog::LoadPartitions(bool current_only, 
       SELECT r.run_id, r.dataset, r.day, r.path, r.rows, r.bytes, r.written_unix_ms, x.complete
       FROM run_partitions r JOIN runs x ON x.run_id = r.run_id
       WHERE ?1 = '' OR r.dataset = ?1 ORDER BY r.run_id, r.dataset)sql");
-  auto files = db_.Prepare("SELECT name, bytes FROM partition_files WHERE run_id = ? AND dataset = ? ORDER BY name");
+  auto files =
+      db_.Prepare("SELECT name, bytes, sha256 FROM partition_files WHERE run_id = ? AND dataset = ? ORDER BY name");
   if (!stmt.ok()) return stmt.status();
   if (!files.ok()) return files.status();
   stmt->BindText(1, dataset);
@@ -148,7 +189,7 @@ Result<std::vector<PartitionRecord>> Catalog::LoadPartitions(bool current_only, 
       auto frow = files->Step();
       if (!frow.ok()) return frow.status();
       if (!*frow) break;
-      p.files.push_back({files->ColumnText(0), static_cast<uint64_t>(files->ColumnInt(1))});
+      p.files.push_back({files->ColumnText(0), static_cast<uint64_t>(files->ColumnInt(1)), files->ColumnText(2)});
     }
     out.push_back(std::move(p));
   }

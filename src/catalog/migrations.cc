@@ -125,6 +125,11 @@ ALTER TABLE runs ADD COLUMN bookmark INTEGER NOT NULL DEFAULT 0;   -- newest lan
 ALTER TABLE runs ADD COLUMN complete INTEGER NOT NULL DEFAULT 1;   -- 0: its partitions are deltas
 )sql";
 
+// Format 3: each partition file's SHA-256 as written, so that damage to it can be told (`ledgerlake verify`).
+constexpr const char* kFormat3 = R"sql(
+ALTER TABLE partition_files ADD COLUMN sha256 TEXT NOT NULL DEFAULT '';  -- '' = not known (written before format 3)
+)sql";
+
 Result<int> UserVersion(sqlite::Database& db) {
   auto stmt = db.Prepare("PRAGMA user_version");
   if (!stmt.ok()) return stmt.status();
@@ -162,6 +167,7 @@ Status Migrate(sqlite::Database& db) {
   if (!version.ok()) return version.status();
   if (*version == 0) LL_RETURN_IF_ERROR(db.Execute(kFormat1));
   if (*version < 2) LL_RETURN_IF_ERROR(db.Execute(kFormat2));
+  if (*version < 3) LL_RETURN_IF_ERROR(db.Execute(kFormat3));
   // Later formats: if (*version < 3) ... each step upgrades one format.
   LL_RETURN_IF_ERROR(db.Execute("PRAGMA user_version = " + std::to_string(kCatalogFormat)));
   return txn->Commit();

@@ -52,7 +52,7 @@ Result<RunRecord> RecordFromReport(const lake::Lake& lake, const lake::RunReport
     p.written_unix_ms = ended_unix_ms;
     p.complete = report.complete;
     for (const lake::WrittenFile& f : d.files) {
-      p.files.push_back({fs::path(f.path).filename().string(), f.bytes});
+      p.files.push_back({fs::path(f.path).filename().string(), f.bytes, f.sha256});
       p.bytes += f.bytes;
     }
     r.bytes_written += p.bytes;

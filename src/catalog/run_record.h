@@ -23,6 +23,7 @@ struct TableFates {
 struct PartitionFile {
   std::string name;  // file name inside the partition directory
   uint64_t bytes = 0;
+  std::string sha256;  // of its bytes as written; "" for files written before catalog format 3
 };
 
 // One committed partition of a dataset (processed/<dataset>/ingest_year=/ingest_month=/ingest_day=).

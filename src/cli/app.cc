@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 #include <chrono>
 #include <filesystem>
 #include <cstdio>
@@ -15,6 +16,7 @@
 
 #include "catalog/catalog.h"
 #include "catalog/crawler.h"
+#include "catalog/verify.h"
 #include "cli/catalog_view.h"
 #include "cli/summary.h"
 #include "contract/schema.h"
@@ -22,6 +24,7 @@
 #include "duck/format.h"
 #include "engine/partitioning.h"
 #include "engine/state.h"
+#include "job/repair.h"
 #include "gen/generator.h"
 #include "lake/datasets.h"
 #include "lake/landing.h"
@@ -219,10 +222,32 @@ Result<std::vector<lake::ViewPartition>> CommittedPartitions(const lake::Lake& l
   std::vector<lake::ViewPartition> out;
   for (const catalog::PartitionRecord& p : *partitions) {
     lake::ViewPartition v{p.dataset, p.day, p.complete, {}};
-    for (const catalog::PartitionFile& f : p.files) v.files.push_back(lake.root() + "/" + p.path + "/" + f.name);
+    for (const catalog::PartitionFile& f : p.files) {
+      v.files.push_back(lake::ViewFile{lake.root() + "/" + p.path + "/" + f.name, f.bytes});
+    }
     out.push_back(std::move(v));
   }
   return out;
+}
+
+// A new token naming the files of a run or repair (unique per process and moment).
+std::string NewToken(std::string_view prefix) {
+  return std::string(prefix) + std::to_string(catalog::NowUnixMs()) + "-" + std::to_string(::getpid());
+}
+
+// Rewrites the partitions of `damaged` from the raw zone, saying what it does; false when a repair failed.
+bool Repair(const lake::Lake& lake, catalog::Catalog& cat, const std::vector<catalog::Damage>& damaged,
+            std::vector<job::RepairedPartition>* repaired, std::string* error) {
+  Progress progress;
+  auto done = job::RepairPartitions(lake, cat, damaged, NewToken("repair-"),
+                                    [&](std::string_view stage, uint64_t d, uint64_t t) { progress.Update(stage, d, t); });
+  progress.Clear();
+  if (!done.ok()) {
+    *error = done.status().message();
+    return false;
+  }
+  *repaired = std::move(*done);
+  return true;
 }
 
 // Deletes what no committed run needs: partition files of runs that died or were superseded, states and line
@@ -232,7 +257,9 @@ Status RemoveUnreferenced(const lake::Lake& lake, catalog::Catalog& cat) {
   auto partitions = CommittedPartitions(lake, cat);
   if (!partitions.ok()) return partitions.status();
   std::set<std::string> keep;
-  for (const lake::ViewPartition& p : *partitions) keep.insert(p.files.begin(), p.files.end());
+  for (const lake::ViewPartition& p : *partitions) {
+    for (const lake::ViewFile& f : p.files) keep.insert(f.path);
+  }
   auto runs = cat.CommittedRuns();
   if (!runs.ok()) return runs.status();
   for (size_t i = runs->size() >= 2 ? runs->size() - 2 : 0; i < runs->size(); ++i) {
@@ -272,6 +299,23 @@ int CmdRun(const std::string& lake_dir, const std::string& as_of_text, bool json
   }
   auto cat = OpenCatalog(*lake);
   if (!cat.ok()) return Fail(cat.status());
+  // A quick check of the committed partitions (their sizes); what is damaged is rewritten from the raw zone first.
+  auto quick = catalog::VerifyLake(*lake, *cat, catalog::VerifyDepth::kSizes, catalog::VerifyScope{false, true});
+  if (!quick.ok()) return Fail(quick.status());
+  if (!quick->damaged.empty()) {
+    for (const catalog::Damage& d : quick->damaged) {
+      std::fprintf(stderr, "ledgerlake: damaged: %s\n", catalog::DamageLine(d).c_str());
+    }
+    std::vector<job::RepairedPartition> repaired;
+    std::string error;
+    if (!Repair(*lake, *cat, quick->damaged, &repaired, &error)) {
+      return Fail(Status::IOError("damaged partitions could not be repaired: " + error));
+    }
+    for (const job::RepairedPartition& r : repaired) {
+      std::fprintf(stderr, "ledgerlake: repaired %s of %s (run %lld) from the raw zone\n", r.dataset.c_str(),
+                   FormatIsoDate(r.day).c_str(), static_cast<long long>(r.run_id));
+    }
+  }
   Status st = RemoveUnreferenced(*lake, *cat);  // what a run that died left behind
   if (!st.ok()) return Fail(st);
   auto landed = lake::ListLanded(*lake);
@@ -375,7 +419,7 @@ int CmdRun(const std::string& lake_dir, const std::string& as_of_text, bool json
   options.base_state = base_state;
   options.holds = holds;
   options.partitions = partitions;
-  options.token = "r" + std::to_string(started) + "-" + std::to_string(::getpid());
+  options.token = NewToken("r");
   options.progress = [&](std::string_view stage, uint64_t done, uint64_t total) { progress.Update(stage, done, total); };
   auto report = lake::Run(*lake, options);
   if (!report.ok() && options.base_state && report.status().message().starts_with(lake::kBaseUnusable)) {
@@ -448,6 +492,26 @@ void NoteEmptyViews(const std::vector<lake::ViewPartition>& partitions, std::opt
   }
 }
 
+// A query that failed reading a file: when the lake has damaged partition files, the error names them (DuckDB's
+// own message may name none), with the command that repairs them.
+Status NameDamagedFiles(const lake::Lake& lake, const Status& failure) {
+  const std::string& m = failure.message();
+  const bool file_trouble = failure.code() == Status::Code::kIOError || m.find("arquet") != std::string::npos ||
+                            m.find("magic bytes") != std::string::npos || m.find("TProtocol") != std::string::npos ||
+                            m.find("ecompress") != std::string::npos;
+  if (!file_trouble) return failure;
+  auto cat = catalog::Catalog::OpenForReading(lake);
+  if (!cat.ok()) return failure;
+  auto checked = catalog::VerifyLake(lake, *cat, catalog::VerifyDepth::kChecksums, catalog::VerifyScope{false, true});
+  if (!checked.ok() || checked->damaged.empty()) return failure;
+  std::string damaged = catalog::DamageLine(checked->damaged.front());
+  if (checked->damaged.size() > 1) damaged += " (and " + std::to_string(checked->damaged.size() - 1) + " more)";
+  const std::string first_line = m.substr(0, m.find('\n'));
+  const std::string message =
+      first_line + "; damaged: " + damaged + "; `ledgerlake verify --repair` rewrites damaged partitions from the raw zone";
+  return failure.code() == Status::Code::kIOError ? Status::IOError(message) : Status::InvalidArgument(message);
+}
+
 int CmdQuery(const std::string& lake_dir, const std::string& sql, const std::string& format_name,
              const std::string& as_of_text) {
   auto as_of = ParseAsOf(as_of_text);
@@ -456,15 +520,15 @@ int CmdQuery(const std::string& lake_dir, const std::string& sql, const std::str
   if (!lake.ok()) return Fail(lake.status());
   auto session = OpenQuerySession(*lake, *as_of);
   if (!session.ok()) return Fail(session.status());
-  NoteEmptyViews(session->partitions, *as_of);
   auto result = session->conn.Query(sql);
-  if (!result.ok()) return Fail(result.status());
+  if (!result.ok()) return Fail(NameDamagedFiles(*lake, result.status()));
   const duck::OutputFormat format = format_name == "csv"    ? duck::OutputFormat::kCsv
                                     : format_name == "json" ? duck::OutputFormat::kJson
                                                             : duck::OutputFormat::kTable;
   Status st = duck::FormatResult(*result, format, std::cout);
   std::cout.flush();
-  if (!st.ok()) return Fail(st);
+  if (!st.ok()) return Fail(NameDamagedFiles(*lake, st));
+  NoteEmptyViews(session->partitions, *as_of);
   return 0;
 }
 
@@ -511,6 +575,80 @@ int CmdCrawl(const std::string& lake_dir, bool json) {
   if (!breaking.ok()) return Fail(breaking.status());
   Print(json ? CrawlJson(*tables, *versions, *breaking) : CrawlText(*tables, *versions, *breaking));
   return 0;
+}
+
+int CmdVerify(const std::string& lake_dir, bool json, bool repair, bool quick) {
+  auto lake = lake::Lake::Open(lake_dir);
+  if (!lake.ok()) return Fail(lake.status());
+  std::optional<lake::LakeLock> lock;
+  if (repair) {
+    auto acquired = LockLake(*lake);
+    if (!acquired.ok()) return Fail(acquired.status());
+    lock.emplace(std::move(*acquired));
+  }
+  auto cat = repair ? OpenCatalog(*lake) : OpenCatalogToShow(*lake);
+  if (!cat.ok()) return Fail(cat.status());
+  auto checked = catalog::VerifyLake(*lake, *cat, quick ? catalog::VerifyDepth::kSizes : catalog::VerifyDepth::kChecksums);
+  if (!checked.ok()) return Fail(checked.status());
+  std::vector<job::RepairedPartition> repaired;
+  std::string repair_error;
+  bool left = false;  // damage not repaired
+  for (const catalog::Damage& d : checked->damaged) left |= d.zone == catalog::Damage::Zone::kRaw;
+  if (repair && !checked->damaged.empty()) {
+    if (!Repair(*lake, *cat, checked->damaged, &repaired, &repair_error)) left = true;
+    (void)RemoveUnreferenced(*lake, *cat);
+  } else if (!checked->damaged.empty()) {
+    left = true;
+  }
+  if (json) {
+    nlohmann::ordered_json j;
+    j["checked"] = {{"raw_files", checked->raw_files},
+                    {"partition_files", checked->partition_files},
+                    {"depth", quick ? "sizes" : "checksums"}};
+    nlohmann::ordered_json damaged = nlohmann::ordered_json::array();
+    for (const catalog::Damage& d : checked->damaged) {
+      nlohmann::ordered_json e = {{"zone", d.zone == catalog::Damage::Zone::kRaw ? "raw" : "processed"},
+                                  {"path", d.path},
+                                  {"problem", d.what}};
+      if (d.zone == catalog::Damage::Zone::kRaw) {
+        e["source"] = d.source;
+        e["sequence"] = d.sequence;
+      } else {
+        e["dataset"] = d.dataset;
+        e["day"] = FormatIsoDate(d.day);
+        e["run_id"] = d.run_id;
+      }
+      damaged.push_back(e);
+    }
+    j["damaged"] = damaged;
+    nlohmann::ordered_json fixed = nlohmann::ordered_json::array();
+    for (const job::RepairedPartition& r : repaired) {
+      fixed.push_back({{"dataset", r.dataset}, {"day", FormatIsoDate(r.day)}, {"run_id", r.run_id}, {"files", r.files}});
+    }
+    j["repaired"] = fixed;
+    if (!repair_error.empty()) j["repair_error"] = repair_error;
+    j["ok"] = !left;
+    Print(j.dump(2) + "\n");
+  } else {
+    std::printf("checked %zu landed files and %zu partition files (%s)\n", checked->raw_files,
+                checked->partition_files, quick ? "their sizes" : "their sizes and SHA-256 of every byte");
+    for (const catalog::Damage& d : checked->damaged) std::printf("damaged   %s\n", catalog::DamageLine(d).c_str());
+    for (const job::RepairedPartition& r : repaired) {
+      std::printf("repaired  %s of %s (run %lld): rewritten from the raw zone as %s\n", r.dataset.c_str(),
+                  FormatIsoDate(r.day).c_str(), static_cast<long long>(r.run_id), r.files.front().c_str());
+    }
+    for (const catalog::Damage& d : checked->damaged) {
+      if (d.zone != catalog::Damage::Zone::kRaw) continue;
+      std::printf("cannot repair %s: landed extracts are the lake's truth; restore it from %s or a backup\n",
+                  d.path.c_str(), d.source.c_str());
+    }
+    if (!repair_error.empty()) std::printf("repair failed: %s\n", repair_error.c_str());
+    if (!repair && !checked->damaged.empty()) {
+      std::printf("`ledgerlake verify --repair` rewrites damaged partitions from the raw zone\n");
+    }
+    if (checked->damaged.empty()) std::printf("no damage found\n");
+  }
+  return left ? kExitFailure : 0;
 }
 
 enum class CatalogView { kTables, kDescribe, kPartitions, kRuns, kPending };
@@ -620,6 +758,14 @@ int Main(int argc, char** argv) {
   crawl->add_flag("--json", crawl_json, "print one JSON object");
   crawl->add_flag("--no-wait", g_no_wait, "if another process is working on the lake, exit (status 1) instead of waiting");
 
+  CLI::App* verify = app.add_subcommand(
+      "verify", "check every landed and partition file against what was recorded when it was written");
+  bool verify_json = false, verify_repair = false, verify_quick = false;
+  verify->add_flag("--json", verify_json, "print one JSON object");
+  verify->add_flag("--repair", verify_repair, "rewrite damaged partitions from the raw zone");
+  verify->add_flag("--quick", verify_quick, "check sizes only (a stat per file) instead of every byte");
+  verify->add_flag("--no-wait", g_no_wait, "with --repair: if another process is working on the lake, exit (status 1)");
+
   CLI::App* cat = app.add_subcommand("catalog", "what the lake's catalog knows: tables, schemas, partitions, runs");
   cat->require_subcommand(1);
   bool cat_json = false;
@@ -669,6 +815,7 @@ int Main(int argc, char** argv) {
   if (query->parsed()) return CmdQuery(lake_dir, sql, format, query_as_of);
   if (generate->parsed()) return CmdGenerate(gen_options, first_day, last_day);
   if (crawl->parsed()) return CmdCrawl(lake_dir, crawl_json);
+  if (verify->parsed()) return CmdVerify(lake_dir, verify_json, verify_repair, verify_quick);
   if (cat_tables->parsed()) return CmdCatalog(lake_dir, CatalogView::kTables, "", cat_json);
   if (cat_describe->parsed()) return CmdCatalog(lake_dir, CatalogView::kDescribe, cat_name, cat_json);
   if (cat_partitions->parsed()) return CmdCatalog(lake_dir, CatalogView::kPartitions, cat_name, cat_json);

@@ -8,6 +8,7 @@
 #include "contract/validator.h"
 #include "csv/record_reader.h"
 #include "util/bounded_queue.h"
+#include "util/sha256.h"
 
 namespace ledgerlake::engine {
 
@@ -69,12 +70,73 @@ Status ReadRanges(const std::string& path, std::vector<DemotedRow>& rows, std::v
   return Status::OK();
 }
 
+// A ByteSource that hashes the decoded bytes it hands out (a gzip file's landed hash is of its decoded content).
+class HashingSource final : public csv::ByteSource {
+ public:
+  HashingSource(std::unique_ptr<csv::ByteSource> inner, Sha256* sha) : inner_(std::move(inner)), sha_(sha) {}
+  Status Read(char* dst, size_t n, size_t* got) override {
+    LL_RETURN_IF_ERROR(inner_->Read(dst, n, got));
+    sha_->Update(dst, *got);
+    return Status::OK();
+  }
+  uint64_t file_bytes() const override { return inner_->file_bytes(); }
+  uint64_t file_bytes_read() const override { return inner_->file_bytes_read(); }
+  bool compressed() const override { return inner_->compressed(); }
+
+ private:
+  std::unique_ptr<csv::ByteSource> inner_;
+  Sha256* sha_;
+};
+
+// Checks a landed file against the SHA-256 recorded when it was landed, while the loader reads it: a gzip file
+// through the reader's own stream, a plain one by a thread of its own reading the same bytes (from the page cache)
+// beside the parser.
+class LandedCheck {
+ public:
+  LandedCheck(const SourceFile& file, std::unique_ptr<csv::ByteSource>& source) : file_(file) {
+    if (file.sha256.empty()) return;
+    if (source->compressed()) {
+      sha_ = std::make_unique<Sha256>();
+      source = std::make_unique<HashingSource>(std::move(source), sha_.get());
+    } else {
+      hasher_ = std::thread([this] { plain_ = Sha256OfFile(file_.path); });
+    }
+  }
+  ~LandedCheck() {
+    if (hasher_.joinable()) hasher_.join();
+  }
+  // After the whole file was read: Corruption when its content is not what was landed.
+  Status Finish() {
+    if (file_.sha256.empty()) return Status::OK();
+    std::string digest;
+    if (sha_) {
+      digest = sha_->HexDigest();
+    } else {
+      hasher_.join();
+      if (!plain_.ok()) return plain_.status();
+      digest = *plain_;
+    }
+    if (digest == file_.sha256) return Status::OK();
+    return Status::Corruption(file_.path + " (landed from " + file_.source_name +
+                              ") was changed after it was landed: its content no longer matches its SHA-256. The raw "
+                              "zone is immutable: restore the file (`ledgerlake verify` lists every changed file), "
+                              "or land the corrected extract as a new file");
+  }
+
+ private:
+  const SourceFile& file_;
+  std::unique_ptr<Sha256> sha_;
+  std::thread hasher_;
+  Result<std::string> plain_ = Status::OK();
+};
+
 template <typename Row>
 Status LoadFile(TableId table, uint32_t index, const SourceFile& file, Ledger& ledger, std::vector<Reject>& rejects,
                 const ProgressFn& progress, uint64_t done_before, uint64_t total, const RowFilter& filter,
                 Spill* spill) {
   auto source = csv::ByteSource::Open(file.path);
   if (!source.ok()) return source.status();
+  LandedCheck check(file, *source);
   csv::RecordReader reader(std::move(*source));
   Status st = reader.ReadHeader();
   if (!st.ok()) return Status::Corruption(file.source_name + ": " + st.message());
@@ -175,6 +237,7 @@ Status LoadFile(TableId table, uint32_t index, const SourceFile& file, Ledger& l
   empty.Close();
   producer.join();
   LL_RETURN_IF_ERROR(produced);
+  LL_RETURN_IF_ERROR(check.Finish());
   if (routes) LL_RETURN_IF_ERROR(spill->EndFile());
 
   std::vector<DemotedRow> demoted = ledger.TakeDemoted();

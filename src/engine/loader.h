@@ -21,6 +21,9 @@ struct SourceFile {
   TableId table;
   uint32_t sequence = 0;    // its landing sequence: the Ledger's id for the file
   std::string line_map{};   // a spilled file (engine/spill.h): its line map; empty for a landed file
+  // The SHA-256 of its decoded content recorded when it was landed: the loader checks the file against it while
+  // reading (the raw zone is immutable; a file changed by hand fails the load). Empty: not checked.
+  std::string sha256{};
 };
 
 // Progress of the current table's load: decoded bytes so far and an estimate of the total.
@@ -28,7 +31,8 @@ using ProgressFn = std::function<void(TableId table, uint64_t done, uint64_t tot
 
 // Loads every file of `table` (in the order given, skipping other tables' files) into `ledger`, appending
 // rejects, in (file, line) order, to `rejects`. Fails only when a file cannot be read (I/O or gzip error) or its
-// header no longer satisfies the contract; the message names the file. Files with an empty path are skipped.
+// header no longer satisfies the contract, or its content no longer matches its recorded SHA-256 (Corruption); the
+// message names the file. Files with an empty path are skipped.
 // Only the rows `filter` keeps reach the Ledger or `rejects` (engine/partitioning.h; the default keeps all); in
 // pass 0 of a partitioned run, the rows of other buckets go to `spill`.
 Status LoadTable(TableId table, const std::vector<SourceFile>& files, Ledger& ledger,

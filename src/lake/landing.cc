@@ -1,7 +1,6 @@
 #include "lake/landing.h"
 
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -19,6 +18,7 @@
 #include "csv/byte_source.h"
 #include "csv/parts.h"
 #include "csv/record_reader.h"
+#include "util/sha256.h"
 #include "util/unique_fd.h"
 
 namespace ledgerlake::lake {
@@ -27,31 +27,6 @@ namespace fs = std::filesystem;
 using contract::TableId;
 
 namespace {
-
-// SHA-256 over a stream, through OpenSSL's EVP interface (hardware-accelerated where the CPU has SHA).
-class Sha256 {
- public:
-  Sha256() : ctx_(EVP_MD_CTX_new()) { EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr); }
-  ~Sha256() { EVP_MD_CTX_free(ctx_); }
-  Sha256(const Sha256&) = delete;
-  Sha256& operator=(const Sha256&) = delete;
-  void Update(const char* data, size_t n) { EVP_DigestUpdate(ctx_, data, n); }
-  std::string HexDigest() {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    EVP_DigestFinal_ex(ctx_, md, &len);
-    std::string hex;
-    char b[3];
-    for (unsigned int i = 0; i < len; ++i) {
-      std::snprintf(b, sizeof b, "%02x", md[i]);
-      hex += b;
-    }
-    return hex;
-  }
-
- private:
-  EVP_MD_CTX* ctx_;
-};
 
 // A ByteSource that shows every byte it hands out to a sink first (hashing and copying while the reader reads).
 class TeeSource : public csv::ByteSource {

@@ -19,6 +19,7 @@
 #include "lake/datasets.h"
 #include "lake/landing.h"
 #include "lake/partition.h"
+#include "util/sha256.h"
 
 namespace ledgerlake::lake {
 
@@ -211,6 +212,7 @@ Status WriteOutputs(const Lake& lake, const RunOptions& options, duck::Database&
   // the datasets themselves are written side by side, one connection per worker.
   std::atomic<size_t> next{0}, written{0};
   std::vector<Status> status(tables.size());
+  std::vector<std::string> checksums(tables.size());
   auto worker = [&] {
     auto conn = duck::Connection::Open(db);
     for (size_t i = next++; i < tables.size(); i = next++) {
@@ -218,7 +220,11 @@ Status WriteOutputs(const Lake& lake, const RunOptions& options, duck::Database&
       const std::string file = PartitionFile(lake, tables[i].first, options.as_of, file_token);
       const std::string tmp = fs::path(file).parent_path().string() + "/.part-" + file_token + ".tmp";
       status[i] = conn.ok() ? duck::WriteParquet(*conn, tables[i].second, tmp) : conn.status();
-      if (status[i].ok()) status[i] = PublishFile(tmp, file);
+      if (status[i].ok()) {
+        auto sha = Sha256OfFile(tmp);  // read back while the file is in the page cache
+        status[i] = sha.ok() ? PublishFile(tmp, file) : sha.status();
+        if (sha.ok()) checksums[i] = std::move(*sha);
+      }
       if (options.progress) options.progress("write", ++written, tables.size());
     }
   };
@@ -231,7 +237,7 @@ Status WriteOutputs(const Lake& lake, const RunOptions& options, duck::Database&
   for (size_t i = 0; i < tables.size(); ++i) {
     if (skip_empty && tables[i].second.rows == 0) continue;
     DatasetResult& d = results[i];
-    WrittenFile f{PartitionFile(lake, tables[i].first, options.as_of, file_token), 0};
+    WrittenFile f{PartitionFile(lake, tables[i].first, options.as_of, file_token), 0, checksums[i]};
     std::error_code ec;
     f.bytes = fs::file_size(f.path, ec);
     d.rows += tables[i].second.rows;
@@ -272,6 +278,7 @@ Status RunPartitioned(const Lake& lake, const RunOptions& options, const std::ve
         const bool spilled = (*spill)->Has(i, bucket);
         f.path = spilled ? (*spill)->CsvPath(i, bucket) : "";
         f.line_map = spilled ? (*spill)->LineMapPath(i, bucket) : "";
+        f.sha256.clear();  // pass 0 checked the landed file; a spill is not the landed bytes
       }
     }
     std::vector<contract::Reject> rejects;
@@ -361,9 +368,13 @@ Result<RunReport> Run(const Lake& lake, const RunOptions& options) {
   auto landed = ListLanded(lake);
   if (!landed.ok()) return landed.status();
 
+  if (options.apply && !std::is_sorted(options.apply->begin(), options.apply->end())) {
+    return Status::InvalidArgument("the landing sequences to apply must be sorted");
+  }
+  const std::string state_dir = options.state_dir.empty() ? lake.state_dir() : options.state_dir;
   std::error_code ec;
-  fs::create_directories(lake.state_dir(), ec);
-  if (ec) return Status::IOError("cannot create " + lake.state_dir() + ": " + ec.message());
+  fs::create_directories(state_dir, ec);
+  if (ec) return Status::IOError("cannot create " + state_dir + ": " + ec.message());
 
   duck::DatabaseOptions db_options;
   db_options.threads = options.threads;
@@ -383,8 +394,19 @@ Result<RunReport> Run(const Lake& lake, const RunOptions& options) {
   }
   report.bookmarks = base.bookmarks;
   std::vector<engine::SourceFile> files;
-  for (const LandedFile* f : FilesToApply(*landed, base.bookmarks, options.holds)) {
-    files.push_back(engine::SourceFile{f->path, f->source, f->table, static_cast<uint32_t>(f->sequence), {}});
+  std::vector<const LandedFile*> to_apply;
+  if (options.apply) {
+    for (const LandedFile& f : *landed) {
+      if (std::binary_search(options.apply->begin(), options.apply->end(), f.sequence)) to_apply.push_back(&f);
+    }
+    if (to_apply.size() != options.apply->size()) {
+      return Status::NotFound("a file the run is to apply again is no longer in the raw zone");
+    }
+  } else {
+    to_apply = FilesToApply(*landed, base.bookmarks, options.holds);
+  }
+  for (const LandedFile* f : to_apply) {
+    files.push_back(engine::SourceFile{f->path, f->source, f->table, static_cast<uint32_t>(f->sequence), {}, f->sha256});
     report.bytes_read += f->bytes;
     report.applied.push_back(f->sequence);
     uint32_t& b = report.bookmarks[static_cast<size_t>(f->table)];
@@ -415,7 +437,7 @@ Result<RunReport> Run(const Lake& lake, const RunOptions& options) {
   std::jthread saver;
   {
     const std::string log_name = options.token + ".lines";
-    auto line_log = engine::LineLogWriter::Create(lake.state_dir() + "/" + log_name);
+    auto line_log = engine::LineLogWriter::Create(state_dir + "/" + log_name);
     if (!line_log.ok()) return line_log.status();
     ledger.LogLinesTo(line_log->get());
     LL_RETURN_IF_ERROR(LoadTables(files, ledger, rejects, engine::RowFilter(), options, "", report.stages));
@@ -425,13 +447,13 @@ Result<RunReport> Run(const Lake& lake, const RunOptions& options) {
     if ((*line_log)->lines() > 0) {
       info.line_logs.push_back(log_name);
     } else {
-      fs::remove(lake.state_dir() + "/" + log_name, ec);
+      fs::remove(state_dir + "/" + log_name, ec);
     }
     line_log->reset();
     if (options.base_state) {
       const auto start = Clock::now();
       std::vector<std::string> logs;
-      for (const std::string& name : base.line_logs) logs.push_back(lake.state_dir() + "/" + name);
+      for (const std::string& name : base.line_logs) logs.push_back(state_dir + "/" + name);
       const Status repriced = ledger.Reprice(logs);
       if (!repriced.ok()) return Status::Corruption(std::string(kBaseUnusable) + repriced.message());
       report.stages.push_back({"reprice", Seconds(start)});
@@ -442,10 +464,10 @@ Result<RunReport> Run(const Lake& lake, const RunOptions& options) {
     if (info.line_logs.size() > kMaxLineLogs) {
       const auto start = Clock::now();
       const std::string compact_name = options.token + "-compact.lines";
-      auto compact = engine::LineLogWriter::Create(lake.state_dir() + "/" + compact_name);
+      auto compact = engine::LineLogWriter::Create(state_dir + "/" + compact_name);
       if (!compact.ok()) return compact.status();
       std::vector<std::string> logs;
-      for (const std::string& name : info.line_logs) logs.push_back(lake.state_dir() + "/" + name);
+      for (const std::string& name : info.line_logs) logs.push_back(state_dir + "/" + name);
       const Status copied = ledger.CompactLines(logs, **compact);
       if (!copied.ok()) return Status::Corruption(std::string(kBaseUnusable) + copied.message());
       LL_RETURN_IF_ERROR((*compact)->Close());
@@ -463,8 +485,8 @@ Result<RunReport> Run(const Lake& lake, const RunOptions& options) {
 
     // The state is saved while the features are computed.
     const auto start = Clock::now();
-    report.state_file = lake.state_dir() + "/" + options.token + ".state";
-    for (const std::string& name : info.line_logs) report.line_logs.push_back(lake.state_dir() + "/" + name);
+    report.state_file = state_dir + "/" + options.token + ".state";
+    for (const std::string& name : info.line_logs) report.line_logs.push_back(state_dir + "/" + name);
     // Both go through the invoices in (account, date, invoice) order: merged into the base's order when
     // incremental, sorted otherwise.
     order = engine::InvoiceOrder(ledger);
@@ -489,6 +511,12 @@ Result<RunReport> Run(const Lake& lake, const RunOptions& options) {
     }
   }
 
+  if (!options.write_datasets) {
+    if (saver.joinable()) saver.join();
+    LL_RETURN_IF_ERROR(saved);
+    report.total_seconds = Seconds(run_start);
+    return report;
+  }
   // Write every dataset's file of partition D.
   const auto start = Clock::now();
   engine::InvoiceFeatures aif_rows, if_rows;

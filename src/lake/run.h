@@ -43,6 +43,13 @@ struct RunOptions {
   // partition D then has one file per pass. Such a run saves no state: the run after it is complete as well.
   // 1: one pass, with state. At most engine::kMaxBuckets.
   uint32_t partitions = 1;
+  // Re-running a committed run (a repair): the landing sequences to apply, instead of the files after the base's
+  // bookmarks and before the holds.
+  std::optional<std::vector<uint64_t>> apply;
+  // Where the state and line logs are read (the base's) and written; empty: the lake's state/.
+  std::string state_dir;
+  // false: compute and save the state only, writing no dataset (the base a repair rebuilds).
+  bool write_datasets = true;
   // Called as work advances: stage name, done and total (bytes or rows). Only for display.
   std::function<void(std::string_view stage, uint64_t done, uint64_t total)> progress;
 };
@@ -50,6 +57,7 @@ struct RunOptions {
 struct WrittenFile {
   std::string path;  // absolute
   uint64_t bytes = 0;
+  std::string sha256;  // of the file's bytes: the catalog keeps it, `verify` and the views check against it
 };
 
 struct DatasetResult {

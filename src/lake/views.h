@@ -19,15 +19,25 @@
 
 namespace ledgerlake::lake {
 
+// A committed file, with the size it was written with.
+struct ViewFile {
+  std::string path;  // absolute
+  uint64_t bytes = 0;
+};
+
 // A committed partition, as the catalog lists it.
 struct ViewPartition {
   std::string dataset;
   DayNumber day = 0;
-  bool complete = true;            // a whole dataset; false: the changes since the partition before
-  std::vector<std::string> files;  // absolute paths
+  bool complete = true;          // a whole dataset; false: the changes since the partition before
+  std::vector<ViewFile> files;
 };
 
-// Creates the views on `conn`, as of `as_of` (the newest partition when absent).
+// Creates the views on `conn`, as of `as_of` (the newest partition when absent). Each view is bound on its own:
+// a view whose files are missing, of another size than written, or unreadable by DuckDB is made a view that fails,
+// when queried, with a message naming the file (and `ledgerlake verify`), so the other views and queries that do
+// not read it go on working. Fails only when the lake's raw zone cannot be listed or DuckDB refuses a statement
+// it should not.
 Status CreateViews(const Lake& lake, duck::Connection& conn, const std::vector<ViewPartition>& partitions,
                    std::optional<DayNumber> as_of = std::nullopt);
 

@@ -228,7 +228,7 @@ RunRecord OkRun(DayNumber day, const std::string& rows_tag, uint64_t rows) {
   p.dataset = "account_features";
   p.day = day;
   p.path = "processed/account_features/" + rows_tag;
-  p.files = {{"part-0.parquet", 40}};
+  p.files = {{"part-0.parquet", 40, "ab12"}};
   p.rows = rows;
   p.bytes = 40;
   p.written_unix_ms = 3500;
@@ -286,6 +286,7 @@ TEST_F(CatalogTest, RunsAndPartitionsRoundTrip) {
   EXPECT_EQ((*parts)[0].path, "processed/account_features/b");
   ASSERT_EQ((*parts)[0].files.size(), 1u);
   EXPECT_EQ((*parts)[0].files[0].name, "part-0.parquet");
+  EXPECT_EQ((*parts)[0].files[0].sha256, "ab12");
   EXPECT_EQ((*parts)[1].day, d2);
   EXPECT_EQ((*parts)[1].run_id, *id4);
   EXPECT_TRUE(cat.Partitions("rejects")->empty());
@@ -305,7 +306,7 @@ TEST_F(CatalogTest, RecordFromReportStatsThePartitionsWritten) {
   fs::create_directories(part);
   std::ofstream(part + "/part-r1.parquet") << std::string(70, 'y');
   std::ofstream(part + "/part-r0.parquet") << std::string(30, 'x');  // another run's: not this run's output
-  report.datasets.push_back({"rejects", 9, part, {{part + "/part-r1.parquet", 70}}, 70});
+  report.datasets.push_back({"rejects", 9, part, {{part + "/part-r1.parquet", 70, "cd34"}}, 70});
   report.state_file = lake_->root() + "/state/r1.state";
   report.bookmarks = {3, 1, 2, 0};
   report.complete = false;

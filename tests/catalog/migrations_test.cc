@@ -67,19 +67,25 @@ TEST_F(MigrationsTest, MigratingAgainChangesNothing) {
   EXPECT_EQ(One("SELECT count(*) FROM tables"), "1");
 }
 
-TEST_F(MigrationsTest, AFormatOneCatalogIsUpgradedKeepingItsRuns) {
-  // A catalog as format 1 left it: its runs table without the state, bookmark and complete columns.
+TEST_F(MigrationsTest, AFormatOneCatalogIsUpgradedKeepingItsRunsAndFiles) {
+  // A catalog as format 1 left it: its runs table without the state, bookmark and complete columns, and its
+  // partition files without checksums.
   ASSERT_TRUE(db_->Execute("CREATE TABLE runs (run_id INTEGER PRIMARY KEY AUTOINCREMENT, started_unix_ms INTEGER "
                            "NOT NULL, ended_unix_ms INTEGER NOT NULL, status TEXT NOT NULL, message TEXT NOT NULL, "
                            "as_of TEXT NOT NULL, full_refresh INTEGER NOT NULL, seconds REAL NOT NULL, files_read "
                            "INTEGER NOT NULL, bytes_read INTEGER NOT NULL, bytes_written INTEGER NOT NULL);"
                            "INSERT INTO runs VALUES (7, 1, 2, 'ok', '', '2024-11-24', 0, 0.5, 1, 2, 3);"
+                           "CREATE TABLE partition_files (run_id INTEGER NOT NULL, dataset TEXT NOT NULL, name "
+                           "TEXT NOT NULL, bytes INTEGER NOT NULL, PRIMARY KEY (run_id, dataset, name));"
+                           "INSERT INTO partition_files VALUES (7, 'invoice_features', 'part-r7.parquet', 99);"
                            "PRAGMA user_version = 1")
                   .ok());
   ASSERT_TRUE(Migrate(*db_).ok());
   EXPECT_EQ(One("PRAGMA user_version"), std::to_string(kCatalogFormat));
   EXPECT_EQ(One("SELECT run_id || '|' || as_of || '|' || state || '|' || bookmark || '|' || complete FROM runs"),
             "7|2024-11-24||0|1");
+  // Format 3: the checksum of files written before it is not known.
+  EXPECT_EQ(One("SELECT name || '|' || bytes || '|' || sha256 FROM partition_files"), "part-r7.parquet|99|");
 }
 
 TEST_F(MigrationsTest, ACatalogOfANewerFormatIsRefused) {

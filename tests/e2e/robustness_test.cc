@@ -86,7 +86,9 @@ TEST_F(RobustnessTest, ReadersDuringSameDayRefreshesSeeTheOldPartitionOrTheNew) 
 TEST_F(RobustnessTest, AUserWhoMayOnlyReadCanQueryAndShowTheCatalog) {
   WorkedExample();
   LlOk({"run", "--as-of", "2024-11-24"});
-  if (::geteuid() != 0) ASSERT_EQ(std::system(("chmod -R a-w '" + lake_ + "'").c_str()), 0);
+  if (::geteuid() != 0) {
+    ASSERT_EQ(std::system(("chmod -R a-w '" + lake_ + "'").c_str()), 0);
+  }
   const auto before = fs::last_write_time(lake_ + "/catalog.db");
   CommandResult r = RunLedgerlakeAsReader(lake_, {"query", "SELECT count(*) AS n FROM invoice_features", "--format", "csv"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
@@ -107,7 +109,9 @@ TEST_F(RobustnessTest, AUserWhoMayOnlyReadCanQueryAndShowTheCatalog) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("ledgerlake: "), std::string::npos) << r.err;
   EXPECT_EQ(fs::last_write_time(lake_ + "/catalog.db"), before);
-  if (::geteuid() != 0) ASSERT_EQ(std::system(("chmod -R u+w '" + lake_ + "'").c_str()), 0);
+  if (::geteuid() != 0) {
+    ASSERT_EQ(std::system(("chmod -R u+w '" + lake_ + "'").c_str()), 0);
+  }
 }
 
 // A deleted catalog: queries fail clearly instead of showing nothing, and the next run rebuilds and says so.
@@ -138,6 +142,110 @@ TEST_F(RobustnessTest, QueriesBeforeAnyRunSayTheDatasetsAreEmpty) {
   EXPECT_NE(r.err.find("no run on or before 2024-11-01 (the first is as of 2024-11-24)"), std::string::npos) << r.err;
   r = Ll({"query", "SELECT count(*) AS n FROM invoice_features", "--format", "csv"});
   EXPECT_EQ(r.err, "");
+}
+
+// Every partition of every dataset, as text: what repairs must give back exactly.
+constexpr const char* kHistory =
+    "SELECT 'i' AS d, x::VARCHAR AS r FROM invoice_features_history x "
+    "UNION ALL SELECT 'a', x::VARCHAR FROM account_invoice_features_history x "
+    "UNION ALL SELECT 'f', x::VARCHAR FROM account_features_history x "
+    "UNION ALL SELECT 'r', x::VARCHAR FROM rejects_history x "
+    "UNION ALL SELECT 'p', x::VARCHAR FROM pending_history x "
+    "UNION ALL SELECT 'del', x::VARCHAR FROM deleted_invoices_history x ORDER BY 1, 2";
+
+// The one Parquet file of a dataset's partition of a day.
+std::string PartitionFileOf(const std::string& lake, const std::string& dataset, const std::string& day) {
+  const std::string dir = lake + "/processed/" + dataset + "/ingest_year=" + day.substr(0, 4) + "/ingest_month=" +
+                          day.substr(5, 2) + "/ingest_day=" + day.substr(8, 2);
+  for (const auto& e : fs::directory_iterator(dir)) {
+    if (e.path().extension() == ".parquet") return e.path().string();
+  }
+  ADD_FAILURE() << "no file in " << dir;
+  return "";
+}
+
+// A damaged partition file (truncated, overwritten, deleted) takes down only the views that read it, and every
+// error names it; `verify` finds it, `verify --repair` rewrites it from the raw zone with the same rows, and a
+// run repairs what its quick check finds before it starts.
+TEST_F(RobustnessTest, DamagedPartitionsAreNamedFoundAndRewrittenFromTheRawZone) {
+  LlOk({"generate", "--out", dir_ + "/x", "--accounts", "300", "--invoices", "3000", "--seed", "3"});
+  LlOk({"generate", "--out", dir_ + "/y", "--accounts", "350", "--invoices", "500", "--seed", "4"});
+  LlOk({"init"});
+  LlOk({"ingest", dir_ + "/x"});
+  LlOk({"run", "--as-of", "2024-11-24"});
+  LlOk({"ingest", dir_ + "/y"});
+  LlOk({"run", "--as-of", "2024-11-26"});
+  LlOk({"run", "--as-of", "2024-12-20"});
+  const std::string history = Csv(kHistory);
+  EXPECT_NE(LlOk({"verify"}).find("no damage found"), std::string::npos);
+
+  // A delta file overwritten in the middle (same size), an old complete file truncated.
+  const std::string delta = PartitionFileOf(lake_, "invoice_features", "2024-11-26");
+  const std::string old_accounts = PartitionFileOf(lake_, "account_features", "2024-11-24");
+  std::string bytes = ReadFile(delta);
+  for (size_t i = bytes.size() / 3; i < bytes.size() / 3 + 64; ++i) bytes[i] = 'X';
+  WriteFile(delta, bytes);
+  fs::resize_file(old_accounts, 50);
+
+  EXPECT_EQ(Csv("SELECT 1 AS one"), "one\n1\n");
+  EXPECT_NE(Csv("SELECT count(*) AS n FROM account_features"), "");  // the newest snapshot is intact
+  CommandResult r = Ll({"query", "SELECT sum(inv_total) FROM invoice_features"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find(fs::path(delta).filename().string()), std::string::npos) << r.err;
+  r = Ll({"query", "SELECT count(*) FROM account_features_history"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find(fs::path(old_accounts).filename().string()), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("ledgerlake verify"), std::string::npos) << r.err;
+
+  r = Ll({"verify", "--json"});
+  EXPECT_EQ(r.exit_code, 1);
+  const auto report = nlohmann::json::parse(r.out);
+  ASSERT_EQ(report["damaged"].size(), 2u) << r.out;
+  EXPECT_EQ(report["damaged"][0]["dataset"], "account_features");
+  EXPECT_NE(report["damaged"][0]["problem"].get<std::string>().find("50 bytes"), std::string::npos);
+  EXPECT_EQ(report["damaged"][1]["dataset"], "invoice_features");
+  EXPECT_EQ(report["damaged"][1]["day"], "2024-11-26");
+  EXPECT_NE(report["damaged"][1]["problem"].get<std::string>().find("differs from what was written"), std::string::npos);
+  // The quick check (sizes) sees only the truncated one.
+  r = Ll({"verify", "--quick", "--json"});
+  EXPECT_EQ(nlohmann::json::parse(r.out)["damaged"].size(), 1u) << r.out;
+
+  r = Ll({"verify", "--repair"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("repaired  invoice_features of 2024-11-26"), std::string::npos) << r.out;
+  EXPECT_EQ(Csv(kHistory), history);
+  EXPECT_NE(LlOk({"verify"}).find("no damage found"), std::string::npos);
+  EXPECT_FALSE(fs::exists(delta)) << "the damaged file is gone";
+
+  // A deleted file: the next run's quick check finds it and repairs it before it runs.
+  fs::remove(PartitionFileOf(lake_, "invoice_features", "2024-11-24"));
+  r = Ll({"run", "--as-of", "2024-12-21"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("repaired invoice_features of 2024-11-24"), std::string::npos) << r.err;
+  EXPECT_EQ(LlOk({"query", kHistory, "--format", "csv", "--as-of", "2024-12-20"}), history);
+}
+
+// A landed extract is immutable: one changed by hand fails the run that reads it, naming it, and `verify` says so.
+TEST_F(RobustnessTest, ALandedFileChangedByHandIsRefused) {
+  WorkedExample();
+  LlOk({"run", "--as-of", "2024-11-24"});
+  std::string landed;
+  for (const auto& e : fs::directory_iterator(lake_ + "/raw/invoices")) {
+    if (e.path().extension() == ".csv") landed = e.path().string();
+  }
+  std::string text = ReadFile(landed);
+  text.replace(text.find("2024-02-05"), 10, "2024-02-06");  // same size
+  WriteFile(landed, text);
+  CommandResult r = Ll({"run", "--as-of", "2024-11-25", "--full-refresh"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find(fs::path(landed).filename().string()), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("was changed after it was landed"), std::string::npos) << r.err;
+  r = Ll({"verify"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find("its content differs from the content landed"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("cannot repair"), std::string::npos) << r.out;
+  // The views are as the last good run left them.
+  EXPECT_EQ(Csv("SELECT count(*) AS n FROM invoice_features"), "n\n5\n");
 }
 
 TEST_F(RobustnessTest, InitRefusesAFileAndANonEmptyDirectory) {
