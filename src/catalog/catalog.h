@@ -84,6 +84,7 @@ struct CommittedRun {
   std::string state;  // relative to the lake root; "" when the run kept none (older lakes)
   uint64_t bookmark = 0;
   bool complete = true;
+  std::vector<uint64_t> consumed;  // landing sequences of the files it applied, ascending
 };
 
 class Catalog {

@@ -222,6 +222,18 @@ Result<std::vector<CommittedRun>> Catalog::CommittedRuns() {
     c.complete = stmt->ColumnInt(4) != 0;
     out.push_back(std::move(c));
   }
+  auto inputs = db_.Prepare("SELECT file_sequence FROM run_inputs WHERE run_id = ? ORDER BY file_sequence");
+  if (!inputs.ok()) return inputs.status();
+  for (CommittedRun& c : out) {
+    inputs->Reset();
+    inputs->BindInt(1, c.run_id);
+    for (;;) {
+      auto row = inputs->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      c.consumed.push_back(static_cast<uint64_t>(inputs->ColumnInt(0)));
+    }
+  }
   return out;
 }
 

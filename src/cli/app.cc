@@ -30,6 +30,7 @@
 #include "lake/landing.h"
 #include "lake/partition.h"
 #include "lake/run.h"
+#include "lake/source_tables.h"
 #include "lake/views.h"
 
 namespace ledgerlake::cli {
@@ -444,11 +445,25 @@ int CmdRun(const std::string& lake_dir, const std::string& as_of_text, bool json
   return 0;
 }
 
-// The committed partitions, read without writing anything (queries; users who may only read the lake). A lake
-// without a catalog has none, unless it holds partition files: then its catalog was lost, and that is an error.
-Result<std::vector<lake::ViewPartition>> PartitionsToRead(const lake::Lake& lake) {
-  auto cat = catalog::Catalog::OpenForReading(lake);
-  if (cat.ok()) return CommittedPartitions(lake, *cat);
+// What the query views are made of (lake/views.h), read from the catalog.
+Result<lake::ViewInputs> ViewInputsOf(const lake::Lake& lake, catalog::Catalog& cat) {
+  lake::ViewInputs inputs;
+  auto partitions = CommittedPartitions(lake, cat);
+  if (!partitions.ok()) return partitions.status();
+  inputs.partitions = std::move(*partitions);
+  auto runs = cat.CommittedRuns();
+  if (!runs.ok()) return runs.status();
+  for (catalog::CommittedRun& r : *runs) inputs.runs.push_back({r.day, std::move(r.consumed)});
+  return inputs;
+}
+
+// The view inputs, read without writing anything (queries; users who may only read the lake). A lake without a
+// catalog has none, unless it holds partition files: then its catalog was lost, and that is an error.
+Result<lake::ViewInputs> ViewInputsToRead(const lake::Lake& lake) {
+  // A user who may write the lake brings an older catalog up to date first (a one-time upgrade of its schema).
+  const bool exists = std::filesystem::exists(catalog::Catalog::PathOf(lake));
+  auto cat = exists && MayWriteCatalog(lake) ? catalog::Catalog::Open(lake) : catalog::Catalog::OpenForReading(lake);
+  if (cat.ok()) return ViewInputsOf(lake, *cat);
   if (cat.status().code() != Status::Code::kNotFound) return cat.status();
   if (HasProcessedFiles(lake)) {
     return Status::NotFound("the catalog " + catalog::Catalog::PathOf(lake) +
@@ -456,7 +471,7 @@ Result<std::vector<lake::ViewPartition>> PartitionsToRead(const lake::Lake& lake
                             "`ledgerlake run --full-refresh` rebuilds the datasets from the raw zone (earlier days' "
                             "partitions are dropped)");
   }
-  return std::vector<lake::ViewPartition>();
+  return lake::ViewInputs();
 }
 
 // DuckDB with the lake's views (as of `as_of`, else the newest run) on one connection, and the lease that keeps
@@ -469,14 +484,15 @@ struct QuerySession {
 };
 Result<QuerySession> OpenQuerySession(const lake::Lake& lake, std::optional<DayNumber> as_of) {
   lake::ReadLease lease = lake::ReadLease::Acquire(lake);  // before the catalog is read
-  auto partitions = PartitionsToRead(lake);
-  if (!partitions.ok()) return partitions.status();
+  auto inputs = ViewInputsToRead(lake);
+  if (!inputs.ok()) return inputs.status();
   auto db = duck::Database::Open(duck::DatabaseOptions{});
   if (!db.ok()) return db.status();
+  LL_RETURN_IF_ERROR(lake::RegisterSourceTables(*db, lake));
   auto conn = duck::Connection::Open(*db);
   if (!conn.ok()) return conn.status();
-  LL_RETURN_IF_ERROR(lake::CreateViews(lake, *conn, *partitions, as_of));
-  return QuerySession{std::move(lease), std::move(*db), std::move(*conn), std::move(*partitions)};
+  LL_RETURN_IF_ERROR(lake::CreateViews(lake, *conn, *inputs, as_of));
+  return QuerySession{std::move(lease), std::move(*db), std::move(*conn), std::move(inputs->partitions)};
 }
 
 // What a query as of `as_of` (the newest run when absent) would see nothing of, said once on stderr: no run has

@@ -34,29 +34,6 @@ std::string Quote(std::string_view v) {
   return "'" + std::string(v.substr(0, cut)) + "...'";
 }
 
-// The record text of an invalid_utf8 reject: valid sequences kept, each invalid byte written as \xHH, so that it
-// can live in a VARCHAR column.
-std::string EscapeInvalidUtf8(std::string_view raw) {
-  std::string out;
-  out.reserve(raw.size() + 8);
-  size_t i = 0;
-  while (i < raw.size()) {
-    const auto lead = static_cast<unsigned char>(raw[i]);
-    const size_t len = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xE ? 3 : (lead >> 3) == 0x1E ? 4 : 0;
-    if (len > 0 && i + len <= raw.size() && csv::IsValidUtf8(raw.data() + i, len)) {
-      out.append(raw.data() + i, len);
-      i += len;
-      continue;
-    }
-    static constexpr char kHex[] = "0123456789ABCDEF";
-    out += "\\x";
-    out += kHex[lead >> 4];
-    out += kHex[lead & 0xF];
-    ++i;
-  }
-  return out;
-}
-
 }  // namespace
 
 RowValidator::RowValidator(TableId table, uint32_t file, HeaderMap header)
@@ -78,7 +55,7 @@ void RowValidator::FillReject(const csv::RecordBatch& batch, size_t i, RejectRea
   reject->reason = reason;
   reject->detail = std::move(detail);
   if (reason == RejectReason::kInvalidUtf8) {
-    reject->record = EscapeInvalidUtf8(batch.raw(i));
+    reject->record = csv::EscapeInvalidUtf8(batch.raw(i));
   } else {
     reject->record.assign(batch.raw(i));
   }
@@ -172,6 +149,22 @@ bool RowValidator::DecodeCommon(const csv::RecordBatch& batch, size_t i, Reject*
   *hash = h;
   *loc = RowLocation{rec.line, rec.offset, rec.raw_end - rec.raw_begin};
   return true;
+}
+
+std::optional<int64_t> RowValidator::TypedValue(size_t column) const {
+  if (column >= values_.size() || nulls_[column] != 0 || (*columns_)[column].type == ValueType::kText) {
+    return std::nullopt;
+  }
+  return values_[column];
+}
+
+std::optional<std::string> RowValidator::TextValue(const csv::RecordBatch& batch, size_t i, size_t column) {
+  if (column >= columns_->size()) return std::nullopt;
+  const int f = header_.field_of_column[column];
+  if (f < 0 || static_cast<uint32_t>(f) >= batch.record(i).field_count) return std::nullopt;
+  const csv::FieldSpan& span = batch.field(i, static_cast<size_t>(f));
+  if (csv::RecordBatch::IsNull(span)) return std::nullopt;
+  return std::string(batch.Value(span, scratch_));
 }
 
 bool RowValidator::PeekKey(const csv::RecordBatch& batch, size_t i, int64_t* key) {

@@ -3,6 +3,7 @@
 // loader; the merge rules across rows and files (duplicates, upserts, pending) live in engine/.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,12 @@ class RowValidator {
   bool Decode(const csv::RecordBatch& batch, size_t i, ValidRow<SkuRow>* row, Reject* reject);
   bool Decode(const csv::RecordBatch& batch, size_t i, ValidRow<InvoiceRow>* row, Reject* reject);
   bool Decode(const csv::RecordBatch& batch, size_t i, ValidRow<LineItemRow>* row, Reject* reject);
+
+  // After Decode succeeded for record `i`: the value of contract column `column` (an index into TableColumns()),
+  // typed (an integer, cents, or a day number; text columns have none) or as text (unescaped, as the file has
+  // it); nullopt when it is NULL or the file lacks the column.
+  std::optional<int64_t> TypedValue(size_t column) const;
+  std::optional<std::string> TextValue(const csv::RecordBatch& batch, size_t i, size_t column);
 
   // The record's first contract column (the table's key; a line item's invoice) as Decode would read it, when
   // the record is well-formed and that value is an integer; nothing else is checked. Lets a reader skip rows

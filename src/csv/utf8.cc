@@ -43,4 +43,26 @@ bool IsValidUtf8(const char* bytes, size_t n) {
   return true;
 }
 
+std::string EscapeInvalidUtf8(std::string_view raw) {
+  if (IsValidUtf8(raw)) return std::string(raw);
+  std::string out;
+  out.reserve(raw.size() + 8);
+  size_t i = 0;
+  while (i < raw.size()) {
+    const auto lead = static_cast<unsigned char>(raw[i]);
+    const size_t len = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xE ? 3 : (lead >> 3) == 0x1E ? 4 : 0;
+    if (len > 0 && i + len <= raw.size() && IsValidUtf8(raw.data() + i, len)) {
+      out.append(raw.data() + i, len);
+      i += len;
+      continue;
+    }
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    out += "\\x";
+    out += kHex[lead >> 4];
+    out += kHex[lead & 0xF];
+    ++i;
+  }
+  return out;
+}
+
 }  // namespace ledgerlake::csv

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 namespace ledgerlake::csv {
@@ -11,5 +12,9 @@ namespace ledgerlake::csv {
 // above U+10FFFF, no truncated sequence. NUL bytes are valid.
 bool IsValidUtf8(const char* bytes, size_t n);
 inline bool IsValidUtf8(std::string_view s) { return IsValidUtf8(s.data(), s.size()); }
+
+// `raw` with its valid UTF-8 sequences kept and every other byte written as \xHH (upper-case hex), so that any
+// bytes can be shown as text (a reject's record, a raw view's value). Valid input comes back unchanged.
+std::string EscapeInvalidUtf8(std::string_view raw);
 
 }  // namespace ledgerlake::csv

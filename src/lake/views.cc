@@ -126,8 +126,9 @@ class ViewMaker {
 
 }  // namespace
 
-Status CreateViews(const Lake& lake, duck::Connection& conn, const std::vector<ViewPartition>& partitions,
+Status CreateViews(const Lake& lake, duck::Connection& conn, const ViewInputs& inputs,
                    std::optional<DayNumber> as_of) {
+  const std::vector<ViewPartition>& partitions = inputs.partitions;
   // The visible partitions of each dataset, by day.
   auto visible = [&](std::string_view dataset) {
     std::vector<const ViewPartition*> out;
@@ -193,24 +194,25 @@ Status CreateViews(const Lake& lake, duck::Connection& conn, const std::vector<V
     LL_RETURN_IF_ERROR(views.Make(name, sql, files, nulls));
   }
 
-  auto landed = ListLanded(lake);
-  if (!landed.ok()) return landed.status();
+  // The source tables as the runs up to the view's day applied the landed files, and the raw records as text.
+  std::vector<uint64_t> applied;
+  for (const ViewInputs::Run& run : inputs.runs) {
+    if (!as_of || run.day <= *as_of) applied.insert(applied.end(), run.applied.begin(), run.applied.end());
+  }
+  std::sort(applied.begin(), applied.end());
+  applied.erase(std::unique(applied.begin(), applied.end()), applied.end());
+  std::string list;
+  for (const uint64_t seq : applied) list += (list.empty() ? "" : ",") + std::to_string(seq);
   for (contract::TableId t : contract::kAllTables) {
-    std::string list;
-    for (const LandedFile& f : *landed) {
-      if (f.table != t) continue;
-      list += (list.empty() ? "" : ", ") + duck::SqlStringLiteral(f.path);
-    }
-    if (list.empty()) continue;
-    const std::string name = "raw_" + std::string(contract::TableName(t));
-    const Status st = conn.Execute("CREATE OR REPLACE VIEW " + name + " AS SELECT * FROM read_csv([" + list +
-                                   "], header = true, all_varchar = true, union_by_name = true, filename = true, "
-                                   "ignore_errors = true, strict_mode = false)");
-    if (!st.ok()) {
-      LL_RETURN_IF_ERROR(conn.Execute(
-          "CREATE OR REPLACE VIEW " + name + " AS " +
-          FailingView("CAST(NULL AS VARCHAR) AS record", name + ": the landed files cannot be read as text (" +
-                                                             st.message().substr(0, st.message().find('\n')) + ")")));
+    const std::string table(contract::TableName(t));
+    LL_RETURN_IF_ERROR(conn.Execute("CREATE OR REPLACE VIEW " + table + " AS SELECT * FROM ledgerlake_source(" +
+                                    duck::SqlStringLiteral(table) + ", " + duck::SqlStringLiteral(list) + ")"));
+    const Status st = conn.Execute("CREATE OR REPLACE VIEW raw_" + table + " AS SELECT * FROM ledgerlake_raw(" +
+                                   duck::SqlStringLiteral(table) + ")");
+    if (!st.ok()) {  // a landed file whose header cannot be read: only this view fails, saying why
+      LL_RETURN_IF_ERROR(conn.Execute("CREATE OR REPLACE VIEW raw_" + table + " AS " +
+                                      FailingView("CAST(NULL AS VARCHAR) AS _record",
+                                                  "raw_" + table + ": " + st.message().substr(0, st.message().find('\n')))));
     }
   }
   return Status::OK();

@@ -5,7 +5,8 @@
 //     row per invoice up to A, without invoices a later partition's deleted_invoices lists;
 //   - rejects: every partition's rows from that complete partition up to A;
 //   - <dataset>_history: every partition's rows up to A with ingest_year, ingest_month, ingest_day;
-//   - raw_<table>: the landed extracts of each raw table as text.
+//   - accounts, skus, invoices, invoice_line_items: each source table as the runs up to A left it, typed;
+//   - raw_<table>: every record of the landed extracts of each table, as text.
 // Before the first run every dataset is empty, with the contract's column types. The views can be made again on
 // the same connection (as of another day, after another run).
 #pragma once
@@ -33,12 +34,24 @@ struct ViewPartition {
   std::vector<ViewFile> files;
 };
 
-// Creates the views on `conn`, as of `as_of` (the newest partition when absent). Each view is bound on its own:
+// What the views are made of: the committed partitions, and per committed run its day and the landed files it
+// applied (the source views show the tables as the files applied by the runs up to the view's day left them).
+struct ViewInputs {
+  std::vector<ViewPartition> partitions;
+  struct Run {
+    DayNumber day = 0;
+    std::vector<uint64_t> applied;  // landing sequences
+  };
+  std::vector<Run> runs;
+};
+
+// Creates the views on `conn`, as of `as_of` (the newest partition when absent). The connection's database must
+// have the lake's table functions registered (lake/source_tables.h: RegisterSourceTables). Each view is bound on its own:
 // a view whose files are missing, of another size than written, or unreadable by DuckDB is made a view that fails,
 // when queried, with a message naming the file (and `ledgerlake verify`), so the other views and queries that do
 // not read it go on working. Fails only when the lake's raw zone cannot be listed or DuckDB refuses a statement
 // it should not.
-Status CreateViews(const Lake& lake, duck::Connection& conn, const std::vector<ViewPartition>& partitions,
+Status CreateViews(const Lake& lake, duck::Connection& conn, const ViewInputs& inputs,
                    std::optional<DayNumber> as_of = std::nullopt);
 
 }  // namespace ledgerlake::lake

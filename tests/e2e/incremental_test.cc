@@ -257,7 +257,8 @@ std::string TableOf(const std::string& path) {
 
 // Lake A runs incrementally, lake B runs --full-refresh and lake C runs complete in 2-5 passes
 // (--partitions): after every run all three show the same rows, B and C counted the same fates, and the features
-// equal the reference SQL's over every file landed so far (tests/reference/landed_files.sql).
+// and the typed source views equal the reference SQL's over every file landed so far
+// (tests/reference/landed_files.sql).
 TEST_F(IncrementalTest, EveryRunEqualsAFullRecomputeAndEveryEarlierDayStaysAsItWas) {
   const std::string full = dir_ + "/full";
   const std::string parted = dir_ + "/parted";
@@ -305,6 +306,7 @@ TEST_F(IncrementalTest, EveryRunEqualsAFullRecomputeAndEveryEarlierDayStaysAsItW
       const std::string b = Dump(full);
       EXPECT_EQ(Dump(lake_), b) << "as of " << day;
       ExpectSameRows(LakeFeatures(lake_), ReferenceFeatures(extracts, day, dir_), "features as of " + day);
+      ExpectSameRows(LakeSources(lake_), ReferenceSources(extracts, dir_), "source tables as of " + day);
       EXPECT_EQ(Dump(parted), b) << "as of " << day << " in " << passes << " passes";
       EXPECT_EQ(NewestRunFates(parted), NewestRunFates(full)) << "as of " << day;
       for (const std::string& lake : {lake_, full, parted}) ExpectFatesAddUp(NewestRunFates(lake));

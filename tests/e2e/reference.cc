@@ -74,10 +74,17 @@ bool HasPaymentColumn(const std::string& path) {
   return names.contains("payment_dates") || names.contains("payment_date");
 }
 
-}  // namespace
+// The source tables' compared columns, over relations named `prefix` + table (the reference names them ref_*).
+std::string SourcesSql(const std::string& accounts, const std::string& skus, const std::string& invoices,
+                       const std::string& lines) {
+  return "SELECT 'accounts' AS t, (account_id, joining_date)::VARCHAR AS r FROM " + accounts +
+         " UNION ALL SELECT 'skus', (item_id, item_retail_price)::VARCHAR FROM " + skus +
+         " UNION ALL SELECT 'invoices', (invoice_id, account_id, date_issued, payment)::VARCHAR FROM " + invoices +
+         " UNION ALL SELECT 'lines', (invoice_id, item_id, quantity)::VARCHAR FROM " + lines + " ORDER BY t, r";
+}
 
-std::string ReferenceFeatures(const std::vector<Extract>& extracts, const std::string& as_of,
-                              const std::string& scratch) {
+// The reference loader's SQL over `extracts` (landed_files.sql, placeholders filled), and no features.
+std::string LandedFilesSql(const std::vector<Extract>& extracts, const std::string& scratch) {
   const std::pair<const char*, const char*> tables[] = {
       {"accounts", "account_id,company_name,company_address,contact_person,contact_phone,gender,joining_date"},
       {"skus", "item_id,item_name,item_description,item_cost_price,item_retail_price"},
@@ -102,16 +109,49 @@ std::string ReferenceFeatures(const std::vector<Extract>& extracts, const std::s
   for (const Extract& e : extracts) {
     if (contents.insert(ReadFile(e.path)).second) add(e.path, e.table);
   }
-  std::string sql = landed + ReferenceSql("landed_files.sql") + ReferenceSql("features.sql");
+  std::string sql = landed + ReferenceSql("landed_files.sql");
   sql = Replace(sql, "${ACCOUNTS_FILES}", "[" + lists["accounts"] + "]");
   sql = Replace(sql, "${SKUS_FILES}", "[" + lists["skus"] + "]");
   sql = Replace(sql, "${INVOICES_FILES}", "[" + lists["invoices"] + "]");
   sql = Replace(sql, "${LINE_ITEMS_FILES}", "[" + lists["invoice_line_items"] + "]");
+  return sql;
+}
+
+}  // namespace
+
+std::string ReferenceFeatures(const std::vector<Extract>& extracts, const std::string& as_of,
+                              const std::string& scratch) {
+  std::string sql = LandedFilesSql(extracts, scratch) + ReferenceSql("features.sql");
   sql = Replace(sql, "${AS_OF}", as_of);
   auto db = duck::Database::Open();
   auto conn = db.ok() ? duck::Connection::Open(*db) : Result<duck::Connection>(db.status());
   EXPECT_TRUE(conn.ok()) << conn.status().message();
   return conn.ok() ? RunAndDump(*conn, sql) : "";
+}
+
+std::string ReferenceSources(const std::vector<Extract>& extracts, const std::string& scratch) {
+  auto db = duck::Database::Open();
+  auto conn = db.ok() ? duck::Connection::Open(*db) : Result<duck::Connection>(db.status());
+  EXPECT_TRUE(conn.ok()) << conn.status().message();
+  if (!conn.ok()) return "";
+  const Status st = conn->Execute(LandedFilesSql(extracts, scratch));
+  EXPECT_TRUE(st.ok()) << st.message();
+  auto result = conn->Query(SourcesSql("ref_accounts", "ref_skus",
+                                       "(SELECT *, payment_date AS payment FROM ref_invoices)", "ref_line_items"));
+  EXPECT_TRUE(result.ok()) << result.status().message();
+  if (!result.ok()) return "";
+  std::ostringstream out;
+  EXPECT_TRUE(duck::FormatResult(*result, duck::OutputFormat::kCsv, out).ok());
+  return out.str();
+}
+
+std::string LakeSources(const std::string& lake) {
+  const CommandResult r = RunLedgerlake(
+      lake, {"query", SourcesSql("accounts", "skus", "(SELECT *, payment_dates AS payment FROM invoices)",
+                                 "invoice_line_items"),
+             "--format", "csv"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  return r.out;
 }
 
 std::string ReferenceFeaturesOfDelivery(const std::string& dir, const std::string& as_of) {

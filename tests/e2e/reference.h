@@ -23,6 +23,11 @@ std::string ReferenceFeatures(const std::vector<Extract>& extracts, const std::s
 // The same for one clean delivery directory (tests/reference/clean_delivery.sql).
 std::string ReferenceFeaturesOfDelivery(const std::string& dir, const std::string& as_of);
 
+// The merged source tables (the rows that won the upserts, the line groups that own their invoices) as the
+// reference computes them over `extracts`, and as the lake's source views show them, in one text form each.
+std::string ReferenceSources(const std::vector<Extract>& extracts, const std::string& scratch);
+std::string LakeSources(const std::string& lake);
+
 // Fails the test when two dumps (lines of text) differ, showing the counts and the first lines only in each
 // instead of the whole dumps.
 void ExpectSameRows(const std::string& actual, const std::string& expected, const std::string& what);

@@ -248,6 +248,57 @@ TEST_F(RobustnessTest, ALandedFileChangedByHandIsRefused) {
   EXPECT_EQ(Csv("SELECT count(*) AS n FROM invoice_features"), "n\n5\n");
 }
 
+// A landed record of several megabytes (ingest takes records up to 64 MiB) breaks no query: SELECT 1 and the
+// feature views answer, and the raw and source views show it whole.
+TEST_F(RobustnessTest, AHugeRecordBreaksNoQuery) {
+  WorkedExample();
+  const std::string huge(3 << 20, 'x');
+  WriteFile(dir_ + "/big/skus.csv", "item_id,item_name,item_description,item_cost_price,item_retail_price\n12,Big,\"" +
+                                        huge + "\",1.00,2.00\n");
+  LlOk({"ingest", dir_ + "/big/skus.csv"});
+  LlOk({"run", "--as-of", "2024-11-24"});
+  EXPECT_EQ(Csv("SELECT 1 AS one"), "one\n1\n");
+  EXPECT_EQ(Csv("SELECT count(*) AS n FROM invoice_features"), "n\n5\n");
+  EXPECT_EQ(Csv("SELECT length(item_description) AS n FROM raw_skus WHERE item_id = '12'"),
+            "n\n" + std::to_string(huge.size()) + "\n");
+  EXPECT_EQ(Csv("SELECT length(item_description) AS n, item_retail_price FROM skus WHERE item_id = 12"),
+            "n,item_retail_price\n" + std::to_string(huge.size()) + ",2.00\n");
+}
+
+// The raw views show every landed record as its file has it: doubled quotes undone, a short or long record
+// kept with what is wrong with it, bytes that are not UTF-8 as \xHH, the payment column under the contract's name,
+// and extra columns; the source views show the tables typed as the runs left them.
+TEST_F(RobustnessTest, RawViewsShowEveryLandedRecordFaithfullyAndSourceViewsAreTyped) {
+  LlOk({"init"});
+  WriteFile(dir_ + "/d/accounts.csv",
+            "account_id,company_name,joining_date,region\n"
+            "1,\"Beta \"\"Trade\"\" Co\",2024-01-01,North\n"  // 2: doubled quotes
+            "2,Short\n"                                      // 3: too few fields
+            "3,\"Bad \xff\",2024-01-01,South\n"               // 4: invalid UTF-8
+            "4,Fine,2024-02-29,\n");                        // 5: empty extra value: NULL
+  WriteFile(dir_ + "/d/invoices.csv", "invoice_id,account_id,date_issued,payment_date\n7,1,2024-03-01 10:00:00,2024-03-02\n");
+  LlOk({"ingest", dir_ + "/d"});
+  LlOk({"run", "--as-of", "2024-11-24"});
+  EXPECT_EQ(Csv("SELECT _line, account_id, company_name, joining_date, region, _problem FROM raw_accounts ORDER BY _line"),
+            "_line,account_id,company_name,joining_date,region,_problem\n"
+            "2,1,\"Beta \"\"Trade\"\" Co\",2024-01-01,North,\n"
+            "3,2,Short,,,column_count: 2 fields where the header has 4\n"
+            "4,3,Bad \\xFF,2024-01-01,South,invalid_utf8: the record is not valid UTF-8 (invalid bytes shown as \\xHH)\n"
+            "5,4,Fine,2024-02-29,,\n");
+  EXPECT_EQ(Csv("SELECT _record FROM raw_accounts WHERE _line = 3"), "_record\n\"2,Short\"\n");
+  EXPECT_EQ(Csv("SELECT invoice_id, date_issued, payment_dates FROM raw_invoices"),
+            "invoice_id,date_issued,payment_dates\n7,2024-03-01 10:00:00,2024-03-02\n");
+  // Typed: the contract's columns and types; rejected rows are not there.
+  EXPECT_EQ(Csv("SELECT account_id, company_name, joining_date FROM accounts ORDER BY 1"),
+            "account_id,company_name,joining_date\n1,\"Beta \"\"Trade\"\" Co\",2024-01-01\n4,Fine,2024-02-29\n");
+  EXPECT_EQ(Csv("SELECT string_agg(column_type, ' ') AS t FROM (DESCRIBE invoices)"), "t\nBIGINT BIGINT DATE DATE\n");
+  EXPECT_EQ(Csv("SELECT invoice_id, date_issued, payment_dates FROM invoices"),
+            "invoice_id,date_issued,payment_dates\n7,2024-03-01,2024-03-02\n");
+  // A table with no landed file has empty views, not an error.
+  EXPECT_EQ(Csv("SELECT count(*) AS n FROM raw_skus"), "n\n0\n");
+  EXPECT_EQ(Csv("SELECT count(*) AS n FROM skus"), "n\n0\n");
+}
+
 TEST_F(RobustnessTest, InitRefusesAFileAndANonEmptyDirectory) {
   WriteFile(dir_ + "/afile", "x");
   CommandResult r = RunLedgerlake(dir_ + "/afile", {"init"});

@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "lake/datasets.h"
+#include "lake/source_tables.h"
 
 namespace ledgerlake::lake {
 namespace {
@@ -27,6 +28,7 @@ class ViewsTest : public ::testing::Test {
     auto db = duck::Database::Open();
     ASSERT_TRUE(db.ok());
     db_.emplace(std::move(*db));
+    ASSERT_TRUE(RegisterSourceTables(*db_, *lake_).ok());
     auto conn = duck::Connection::Open(*db_);
     ASSERT_TRUE(conn.ok());
     conn_.emplace(std::move(*conn));
@@ -37,6 +39,7 @@ class ViewsTest : public ::testing::Test {
     auto db = duck::Database::Open();
     ASSERT_TRUE(db.ok());
     db_.emplace(std::move(*db));
+    ASSERT_TRUE(RegisterSourceTables(*db_, *lake_).ok());
     auto conn = duck::Connection::Open(*db_);
     ASSERT_TRUE(conn.ok());
     conn_.emplace(std::move(*conn));
@@ -83,7 +86,9 @@ class ViewsTest : public ::testing::Test {
   void Views(std::optional<const char*> as_of = std::nullopt) {
     std::optional<DayNumber> d;
     if (as_of) d = *ParseIsoDate(*as_of);
-    const Status st = CreateViews(*lake_, *conn_, partitions_, d);
+    ViewInputs inputs;
+    inputs.partitions = partitions_;
+    const Status st = CreateViews(*lake_, *conn_, inputs, d);
     ASSERT_TRUE(st.ok()) << st.message();
   }
 
@@ -108,8 +113,9 @@ TEST_F(ViewsTest, BeforeTheFirstRunEveryDatasetIsEmptyWithTheContractsTypes) {
   EXPECT_EQ(Rows("SELECT string_agg(column_type, ' ') FROM (DESCRIBE invoice_features)"),
             "BIGINT BIGINT DECIMAL(18,2) BIGINT INTEGER INTEGER INTEGER INTEGER;");
   EXPECT_EQ(Rows("SELECT count(*) FROM (DESCRIBE invoice_features_history) WHERE column_name LIKE 'ingest_%'"), "3;");
-  // No landed file: no raw view.
-  EXPECT_FALSE(conn_->Query("SELECT * FROM raw_accounts").ok());
+  // No landed file: the raw and source views are there, empty.
+  EXPECT_EQ(Rows("SELECT count(*) FROM raw_accounts"), "0;");
+  EXPECT_EQ(Rows("SELECT count(*) FROM invoices"), "0;");
 }
 
 TEST_F(ViewsTest, DeltasGiveTheNewestRowPerInvoiceAndDeletionsDropOlderRows) {
