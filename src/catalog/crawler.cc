@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <numeric>
 
 #include "contract/values.h"
 #include "csv/parts.h"
@@ -337,6 +338,11 @@ class FileCrawl {
       const csv::RecordInfo& rec = batch.record(i);
       if (rec.error != csv::RecordError::kNone || rec.field_count != ncols) {
         ++file_.skipped;
+        if (rec.error == csv::RecordError::kUnterminatedQuote) {
+          ++file_.broken_quotes;
+        } else if (rec.error == csv::RecordError::kNone) {
+          ++file_.other_field_counts[rec.field_count];
+        }
         continue;
       }
       const csv::FieldSpan* spans = &batch.field(i, 0);
@@ -374,6 +380,8 @@ class FileCrawl {
   void Merge(const FileCrawl& later, uint64_t line_shift) {
     file_.records += later.file_.records;
     file_.skipped += later.file_.skipped;
+    file_.broken_quotes += later.file_.broken_quotes;
+    for (const auto& [fields, n] : later.file_.other_field_counts) file_.other_field_counts[fields] += n;
     for (size_t f = 0; f < cols_.size(); ++f) cols_[f].Merge(later.cols_[f], line_shift);
   }
 
@@ -471,6 +479,29 @@ Result<FileProfile> CrawlPlainFile(const std::string& path, contract::TableId ta
   auto source = csv::ByteSource::Open(path);
   if (!source.ok()) return source.status();
   return CrawlStream(std::move(*source), table, name);
+}
+
+Status CheckShape(const FileProfile& profile, size_t header_fields, std::string_view name) {
+  if (profile.records == 0) return Status::OK();
+  const uint64_t misshapen = profile.broken_quotes +
+                             std::accumulate(profile.other_field_counts.begin(), profile.other_field_counts.end(),
+                                             uint64_t{0}, [](uint64_t a, const auto& e) { return a + e.second; });
+  if (misshapen * 2 <= profile.records) return Status::OK();
+  std::string why;
+  if (!profile.other_field_counts.empty()) {
+    const auto common = std::max_element(profile.other_field_counts.begin(), profile.other_field_counts.end(),
+                                         [](const auto& a, const auto& b) { return a.second < b.second; });
+    why = std::to_string(common->second) + " have " + std::to_string(common->first) + " fields where the header has " +
+          std::to_string(header_fields);
+  }
+  if (profile.broken_quotes > 0) {
+    why += (why.empty() ? "" : ", ") + std::to_string(profile.broken_quotes) +
+           " have quoting that breaks (a quoted field whose record then has the wrong number of fields)";
+  }
+  return Status::InvalidArgument(std::string(name) + ": " + std::to_string(misshapen) + " of " +
+                                 std::to_string(profile.records) + " records do not have the header's shape (" + why +
+                                 "): the header does not match the rows (a column missing from it or extra in it?); "
+                                 "fix the extract and ingest it again");
 }
 
 }  // namespace ledgerlake::catalog

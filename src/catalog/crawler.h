@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -45,7 +46,14 @@ struct FileProfile {
   std::vector<std::string> missing_required;  // required contract columns absent from the header
   uint64_t records = 0;                       // records read, header excluded
   uint64_t skipped = 0;  // records not profiled: broken quoting, invalid UTF-8 or a wrong field count
+  uint64_t broken_quotes = 0;                    // of those, records with broken quoting
+  std::map<uint32_t, uint64_t> other_field_counts;  // of those, well-quoted records by their (wrong) field count
 };
+
+// Refuses a file whose records mostly do not have its header's shape (more than half of them have another number
+// of fields than the header, or broken quoting): its header does not match its rows, and reading it would split
+// records into fragments. InvalidArgument naming `name`, the counts and the likely cause.
+Status CheckShape(const FileProfile& profile, size_t header_fields, std::string_view name);
 
 // Profiles the extract at `path` (plain or gzip) as a file of `table`. Fails, naming the file, when it cannot
 // be read.

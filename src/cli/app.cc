@@ -183,6 +183,7 @@ int CmdIngest(const std::string& lake_dir, const std::vector<std::string>& input
     auto profile = in.stream ? catalog::CrawlStream(std::move(in.stream), in.table, in.name)
                              : catalog::CrawlPlainFile(in.plain_copy, in.table, in.name, *in.pool);
     if (!profile.ok()) return profile.status();
+    LL_RETURN_IF_ERROR(catalog::CheckShape(*profile, profile->columns.size(), in.name));
     std::lock_guard<std::mutex> guard(by_input_mu);
     by_input[in.index] = std::move(*profile);
     return Status::OK();
@@ -200,9 +201,14 @@ int CmdIngest(const std::string& lake_dir, const std::vector<std::string>& input
                 std::string(contract::TableName(f.table)).c_str(), static_cast<unsigned long long>(f.bytes),
                 f.source.c_str());
     if (!f.unknown_columns.empty()) {
+      constexpr size_t kShown = 10;  // a header of thousands of columns is no note
       std::string cols;
-      for (const auto& c : f.unknown_columns) cols += (cols.empty() ? "" : ", ") + c;
-      std::printf("         note: extra columns kept in the raw zone, not used: %s\n", cols.c_str());
+      for (size_t i = 0; i < f.unknown_columns.size() && i < kShown; ++i) {
+        cols += (cols.empty() ? "" : ", ") + f.unknown_columns[i];
+      }
+      if (f.unknown_columns.size() > kShown) cols += " and " + std::to_string(f.unknown_columns.size() - kShown) + " more";
+      std::printf("         note: %zu extra column%s kept in the raw zone, not used: %s\n", f.unknown_columns.size(),
+                  f.unknown_columns.size() == 1 ? "" : "s", cols.c_str());
     }
   }
   std::printf("%zu new, %zu already in the lake\n", fresh, landed->size() - fresh);

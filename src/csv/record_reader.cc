@@ -499,15 +499,51 @@ struct RecordReader::Impl {
     return Step::kError;
   }
 
+  // Refuses, before any parsing, text the dialect cannot be: UTF-16/UTF-32 (by their byte-order marks) and lines
+  // that end in CR alone (no LF in the first 64 KiB, but CRs).
+  Status CheckEncoding() {
+    const auto* b = reinterpret_cast<const unsigned char*>(cur);
+    const size_t n = static_cast<size_t>(end - cur);
+    auto starts = [&](std::initializer_list<unsigned char> mark) {
+      return n >= mark.size() && std::equal(mark.begin(), mark.end(), b);
+    };
+    const char* encoding = starts({0xFF, 0xFE, 0x00, 0x00})   ? "UTF-32 (little-endian)"
+                           : starts({0x00, 0x00, 0xFE, 0xFF}) ? "UTF-32 (big-endian)"
+                           : starts({0xFF, 0xFE})             ? "UTF-16 (little-endian)"
+                           : starts({0xFE, 0xFF})             ? "UTF-16 (big-endian)"
+                                                              : nullptr;
+    if (encoding != nullptr) {
+      return Fail(Status::InvalidArgument(std::string("the file is ") + encoding +
+                                          " text (it starts with that byte-order mark): convert it to UTF-8"));
+    }
+    while (!eof && static_cast<size_t>(end - cur) < (64u << 10) &&
+           std::memchr(cur, '\n', static_cast<size_t>(end - cur)) == nullptr) {
+      const size_t before = static_cast<size_t>(end - cur);
+      LL_RETURN_IF_ERROR(Refill());
+      if (static_cast<size_t>(end - cur) == before) break;
+    }
+    const size_t look = std::min<size_t>(static_cast<size_t>(end - cur), 64u << 10);
+    if (std::memchr(cur, '\n', look) == nullptr && std::memchr(cur, '\r', look) != nullptr) {
+      return Fail(Status::InvalidArgument("the file's lines end in CR alone (classic Mac line endings): convert them "
+                                          "to LF or CRLF"));
+    }
+    return Status::OK();
+  }
+
   // ---- The two calls ----
 
   Status ReadHeader(std::vector<std::string>& names) {
     if (header_done) return Status::InvalidArgument("CSV header already read");
     if (!status.ok()) return status;
     LL_RETURN_IF_ERROR(Refill());  // cap >= 4: now at least 4 bytes are buffered, or the whole stream
+    LL_RETURN_IF_ERROR(CheckEncoding());
     if (end - cur >= 3 && std::memcmp(cur, "\xEF\xBB\xBF", 3) == 0) {
       cur += 3;
       bom = 3;
+      if (end - cur >= 3 && std::memcmp(cur, "\xEF\xBB\xBF", 3) == 0) {
+        return Fail(Status::InvalidArgument("the file starts with two UTF-8 byte-order marks (EF BB BF twice): "
+                                            "remove the second one"));
+      }
     }
     StartBatch();
     for (;;) {
@@ -526,7 +562,13 @@ struct RecordReader::Impl {
       return Fail(Status::InvalidArgument(where + " has an unterminated quote"));
     }
     if (hb.raw(0).find('\0') != std::string_view::npos) {
-      return Fail(Status::InvalidArgument(where + " contains NUL bytes: not CSV text"));
+      return Fail(Status::InvalidArgument(
+          where + " contains NUL bytes: not CSV text (UTF-16 or UTF-32 text without a byte-order mark? convert it "
+                  "to UTF-8)"));
+    }
+    if (!hb.raw(0).empty() && hb.raw(0).back() == '\r') {
+      return Fail(Status::InvalidArgument(where + " ends in CR CR LF: the file's lines end in \\r\\r\\n; convert them "
+                                                  "to LF or CRLF"));
     }
     if (r.error == RecordError::kInvalidUtf8) {
       return Fail(Status::InvalidArgument(where + " is not valid UTF-8: not CSV text"));

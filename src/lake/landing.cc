@@ -67,6 +67,10 @@ std::vector<std::string> ExpandInputs(const std::vector<std::string>& inputs, St
       files.insert(files.end(), found.begin(), found.end());
     } else if (fs::is_regular_file(in, ec)) {
       files.push_back(in);
+    } else if (fs::exists(in, ec)) {
+      *st = Status::InvalidArgument("cannot ingest " + in +
+                                    ": not a regular file (a fifo, device or socket); ingest takes files and directories");
+      return {};
     } else {
       *st = Status::NotFound("cannot read " + in + ": no such file or directory");
       return {};
@@ -169,7 +173,7 @@ Status Stage(const std::string& input, std::optional<TableId> table_override, co
     if (!hs.ok()) return hs.status();
     csv::RecordReader reader(std::move(*hs));
     Status st = reader.ReadHeader();
-    if (!st.ok()) return Status::InvalidArgument(input + ": " + st.message());
+    if (!st.ok()) return InspectionFailed(input, st);
     header = reader.header();
   }
   std::optional<TableId> table = table_override;

@@ -287,6 +287,15 @@ RefRecord RefParseAt(const std::string& s, size_t i) {
 
 RefOut RefRead(const std::string& input, size_t max_record_bytes) {
   RefOut out;
+  // Text the dialect refuses whole: UTF-16/32 (by their byte-order marks), two UTF-8 BOMs, lines ending in CR
+  // alone (a CR but no LF in the first 64 KiB).
+  for (const std::string& mark : {std::string("\xFF\xFE", 2), std::string("\xFE\xFF", 2),
+                                  std::string("\x00\x00\xFE\xFF", 4)}) {
+    if (input.compare(0, mark.size(), mark) == 0) return out;
+  }
+  if (input.compare(0, 6, std::string(kBom) + kBom) == 0) return out;
+  const std::string head = input.substr(0, 64 << 10);
+  if (head.find('\n') == std::string::npos && head.find('\r') != std::string::npos) return out;
   const std::string s = input.compare(0, 3, kBom) == 0 ? input.substr(3) : input;
   const size_t n = s.size();
   size_t i = 0;
@@ -334,6 +343,7 @@ RefOut RefRead(const std::string& input, size_t max_record_bytes) {
     i += rec.consumed;
     if (!have_header) {
       if (rec.error != RecordError::kNone || rec.raw.find('\0') != std::string::npos) return out;
+      if (!rec.raw.empty() && rec.raw.back() == '\r') return out;  // lines ending in CR CR LF
       for (const Value& v : rec.fields) out.header.push_back(v.value_or(""));
       out.header_ok = true;
       have_header = true;
