@@ -2,6 +2,7 @@
 #include <map>
 
 #include "catalog/catalog.h"
+#include "lake/datasets.h"
 
 namespace ledgerlake::catalog {
 
@@ -182,7 +183,7 @@ Result<std::vector<PartitionRecord>> Catalog::LoadPartitions(bool current_only, 
     p.rows = static_cast<uint64_t>(stmt->ColumnInt(4));
     p.bytes = static_cast<uint64_t>(stmt->ColumnInt(5));
     p.written_unix_ms = stmt->ColumnInt(6);
-    p.complete = stmt->ColumnInt(7) != 0;
+    p.complete = stmt->ColumnInt(7) != 0 || lake::IsSnapshotDataset(p.dataset);
     files->Reset();
     files->BindInt(1, p.run_id).BindText(2, p.dataset);
     for (;;) {

@@ -4,10 +4,14 @@
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
+#include <charconv>
 #include <chrono>
 #include <filesystem>
 #include <cstdio>
 #include <iostream>
+#include <cstring>
+#include <sstream>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -39,12 +43,20 @@ namespace {
 
 constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 2;
+constexpr int kExitHeldBack = 3;  // run: done, but a table was held back by a breaking schema change
 
-// Prints the reason as one line (DuckDB's messages can carry a multi-line SQL excerpt: its first line says it).
+// Prints the reason: one line, "ledgerlake: <why>". DuckDB's errors go on with a hint ("Candidate bindings: ...")
+// and the statement with a caret under the place: those lines follow, as DuckDB wrote them.
 int Fail(const Status& st) {
   const std::string& m = st.message();
   const size_t eol = m.find('\n');
   std::fprintf(stderr, "ledgerlake: %s\n", (eol == std::string::npos ? m : m.substr(0, eol)).c_str());
+  if (eol != std::string::npos) {
+    std::string rest = m.substr(eol + 1);
+    while (!rest.empty() && rest.back() == '\n') rest.pop_back();
+    size_t start = rest.find_first_not_of('\n');
+    if (start != std::string::npos) std::fprintf(stderr, "%s\n", rest.substr(start).c_str());
+  }
   return st.code() == Status::Code::kUsage ? kExitUsage : kExitFailure;
 }
 
@@ -327,6 +339,9 @@ int CmdRun(const std::string& lake_dir, const std::string& as_of_text, bool json
   if (!st.ok()) return Fail(st);
   auto landed = lake::ListLanded(*lake);
   if (!landed.ok()) return Fail(landed.status());
+  if (landed->empty()) {  // an empty complete partition would only block every earlier day
+    return Fail(Status::InvalidArgument("nothing is landed yet: `ledgerlake ingest` the extracts first"));
+  }
   auto committed = cat->CommittedRuns();
   if (!committed.ok()) return Fail(committed.status());
 
@@ -389,7 +404,7 @@ int CmdRun(const std::string& lake_dir, const std::string& as_of_text, bool json
         std::fprintf(stderr, "ledgerlake: nothing to apply since the run as of %s; its partitions stay as they are\n",
                      FormatIsoDate(as_of).c_str());
         if (json) Print("{\"as_of\": \"" + FormatIsoDate(as_of) + "\", \"skipped\": \"nothing to apply since the run of that day\"}\n");
-        return 0;
+        return held_message.empty() ? 0 : kExitHeldBack;
       }
     }
     if (!full_refresh && partitions == 1) {  // a partitioned run is complete (lake/run.h)
@@ -448,7 +463,7 @@ int CmdRun(const std::string& lake_dir, const std::string& as_of_text, bool json
   }
   (void)RemoveUnreferenced(*lake, *cat);
   Print(json ? RunSummaryJson(*report) : RunSummaryText(*report));
-  return 0;
+  return held_message.empty() ? 0 : kExitHeldBack;
 }
 
 // What the query views are made of (lake/views.h), read from the catalog.
@@ -534,22 +549,54 @@ Status NameDamagedFiles(const lake::Lake& lake, const Status& failure) {
   return failure.code() == Status::Code::kIOError ? Status::IOError(message) : Status::InvalidArgument(message);
 }
 
-int CmdQuery(const std::string& lake_dir, const std::string& sql, const std::string& format_name,
-             const std::string& as_of_text) {
-  auto as_of = ParseAsOf(as_of_text);
+struct QueryCommand {
+  std::string sql;   // the statements, or "-" for standard input
+  std::string file;  // or a file of them
+  std::string format = "table";
+  std::string as_of;
+  size_t max_rows = 1000;  // table format only
+};
+
+// The SQL text of a query command: its argument, standard input ("-"), or a file.
+Result<std::string> QueryText(const QueryCommand& q) {
+  if (!q.file.empty() && !q.sql.empty()) return Status::Usage("give the SQL or --file, not both");
+  if (q.file.empty() && q.sql.empty()) return Status::Usage("give the SQL (\"-\" reads it from standard input) or --file");
+  std::stringstream text;
+  if (!q.file.empty()) {
+    std::ifstream in(q.file, std::ios::binary);
+    if (!in) return Status::IOError("cannot read " + q.file + ": " + std::strerror(errno));
+    text << in.rdbuf();
+  } else if (q.sql == "-") {
+    text << std::cin.rdbuf();
+  } else {
+    return q.sql;
+  }
+  return text.str();
+}
+
+// Runs every statement of the query in order, printing each one's result (a blank line between two tables).
+int CmdQuery(const std::string& lake_dir, const QueryCommand& q) {
+  auto as_of = ParseAsOf(q.as_of);
   if (!as_of.ok()) return Fail(as_of.status());
+  auto sql = QueryText(q);
+  if (!sql.ok()) return Fail(sql.status());
   auto lake = lake::Lake::Open(lake_dir);
   if (!lake.ok()) return Fail(lake.status());
   auto session = OpenQuerySession(*lake, *as_of);
   if (!session.ok()) return Fail(session.status());
-  auto result = session->conn.Query(sql);
-  if (!result.ok()) return Fail(NameDamagedFiles(*lake, result.status()));
-  const duck::OutputFormat format = format_name == "csv"    ? duck::OutputFormat::kCsv
-                                    : format_name == "json" ? duck::OutputFormat::kJson
-                                                            : duck::OutputFormat::kTable;
-  Status st = duck::FormatResult(*result, format, std::cout);
-  std::cout.flush();
-  if (!st.ok()) return Fail(NameDamagedFiles(*lake, st));
+  auto statements = session->conn.CountStatements(*sql);
+  if (!statements.ok()) return Fail(statements.status());
+  const duck::OutputFormat format = q.format == "csv"    ? duck::OutputFormat::kCsv
+                                    : q.format == "json" ? duck::OutputFormat::kJson
+                                                         : duck::OutputFormat::kTable;
+  for (size_t i = 0; i < *statements; ++i) {
+    auto result = session->conn.QueryStatement(*sql, i);
+    if (!result.ok()) return Fail(NameDamagedFiles(*lake, result.status()));
+    if (i > 0 && format == duck::OutputFormat::kTable) std::cout << '\n';
+    Status st = duck::FormatResult(*result, format, std::cout, duck::FormatOptions{q.max_rows});
+    std::cout.flush();
+    if (!st.ok()) return Fail(NameDamagedFiles(*lake, st));
+  }
   NoteEmptyViews(session->partitions, *as_of);
   return 0;
 }
@@ -725,6 +772,61 @@ int CmdCatalog(const std::string& lake_dir, CatalogView view, const std::string&
   return kExitUsage;
 }
 
+// Edit distance between two short words (for suggestions).
+size_t Distance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+// "unknown command 'ingset'", with the nearest of `commands` when one is near.
+std::string UnknownCommand(std::string_view word, const std::vector<const CLI::App*>& commands,
+                           std::string_view parent) {
+  std::string best;
+  size_t best_distance = 3;  // suggest within 2 edits
+  for (const CLI::App* c : commands) {
+    const size_t d = Distance(word, c->get_name());
+    if (d < best_distance || (c->get_name().starts_with(word) && word.size() >= 3)) {
+      best_distance = std::min(d, best_distance);
+      best = c->get_name();
+    }
+  }
+  std::string out = "unknown command '" + std::string(parent) + std::string(word) + "'";
+  if (!best.empty()) out += "; did you mean '" + std::string(parent) + best + "'?";
+  return out + " (`ledgerlake " + std::string(parent) + "--help` lists the commands)";
+}
+
+// Before CLI11 parses: the first word that is not an option must be a command (and the word after `catalog` one
+// of its views); CLI11 alone would only say that a subcommand is required.
+std::optional<std::string> CheckCommandWords(int argc, char** argv, const CLI::App& app) {
+  const CLI::App* level = &app;
+  std::string parent;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg == "--lake") {
+      ++i;  // its value
+      continue;
+    }
+    if (arg.starts_with("-")) return std::nullopt;  // options (and --help) are CLI11's business
+    std::vector<const CLI::App*> commands = level->get_subcommands([](const CLI::App*) { return true; });
+    if (commands.empty()) return std::nullopt;  // a command's own arguments follow
+    const auto found = std::find_if(commands.begin(), commands.end(), [&](const CLI::App* c) { return c->get_name() == arg; });
+    if (found == commands.end()) return UnknownCommand(arg, commands, parent);
+    level = *found;
+    parent += std::string(arg) + " ";
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 int Main(int argc, char** argv) {
@@ -765,14 +867,18 @@ int Main(int argc, char** argv) {
       ->transform(CLI::AsSizeValue(false))
       ->excludes("--partitions");
 
-  CLI::App* query = app.add_subcommand("query", "SQL over the datasets, rejects and raw tables");
-  std::string sql;
-  std::string format = "table";
-  query->add_option("sql", sql, "the SQL statement")->required();
-  query->add_option("--format", format, "table, csv or json")->check(CLI::IsMember({"table", "csv", "json"}));
-  std::string query_as_of;
-  query->add_option("--as-of", query_as_of,
+  CLI::App* query = app.add_subcommand("query", "SQL over the datasets, rejects, source and raw tables");
+  QueryCommand query_command;
+  query->add_option("sql", query_command.sql,
+                    "the SQL: one or more statements, each one's result printed in turn; - reads them from standard "
+                    "input");
+  query->add_option("--file", query_command.file, "read the SQL from this file");
+  query->add_option("--format", query_command.format, "table, csv or json")
+      ->check(CLI::IsMember({"table", "csv", "json"}));
+  query->add_option("--as-of", query_command.as_of,
                     "show the datasets as the newest run on or before this day (YYYY-MM-DD) left them");
+  query->add_option("--max-rows", query_command.max_rows,
+                    "table format: show at most this many rows of a result and count the rest (0: all; default 1000)");
 
   CLI::App* crawl = app.add_subcommand(
       "crawl", "re-crawl every landed file: infer its schema, rebuild the schema versions, report breaking changes");
@@ -816,14 +922,29 @@ int Main(int argc, char** argv) {
   gen::GenerateOptions gen_options;
   std::string first_day, last_day;
   generate->add_option("--out", gen_options.out_dir, "output directory")->required();
-  generate->add_option("--accounts", gen_options.accounts, "number of accounts")->check(CLI::PositiveNumber);
-  generate->add_option("--invoices", gen_options.invoices, "number of invoices")->check(CLI::NonNegativeNumber);
-  generate->add_option("--skus", gen_options.skus, "number of skus")->check(CLI::PositiveNumber);
+  // CLI11's own number checks print their range as a 300-digit double: say it in words instead.
+  auto at_least = [](int64_t lowest) {
+    return CLI::Validator(
+        [lowest](std::string& text) -> std::string {
+          int64_t v = 0;
+          const auto r = std::from_chars(text.data(), text.data() + text.size(), v);
+          if (r.ec != std::errc() || r.ptr != text.data() + text.size() || v < lowest) {
+            return "must be a whole number of at least " + std::to_string(lowest) + ", got '" + text + "'";
+          }
+          return "";
+        },
+        ">= " + std::to_string(lowest));
+  };
+  generate->add_option("--accounts", gen_options.accounts, "number of accounts")->check(at_least(1));
+  generate->add_option("--invoices", gen_options.invoices, "number of invoices")->check(at_least(0));
+  generate->add_option("--skus", gen_options.skus, "number of skus")->check(at_least(1));
+  generate->add_flag("--force", gen_options.overwrite, "replace extracts already in --out (default: refuse)");
   generate->add_option("--seed", gen_options.seed, "random seed (same seed, same files)");
   generate->add_option("--first-day", first_day, "earliest joining/issue date (default 2019-01-01)");
   generate->add_option("--last-day", last_day, "latest joining/issue date (default 2024-12-31)");
   generate->add_flag("--gzip", gen_options.gzip, "write .csv.gz files");
 
+  if (auto unknown = CheckCommandWords(argc, argv, app)) return Fail(Status::Usage(*unknown));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -834,7 +955,7 @@ int Main(int argc, char** argv) {
   if (init->parsed()) return CmdInit(lake_dir);
   if (ingest->parsed()) return CmdIngest(lake_dir, inputs, table);
   if (run->parsed()) return CmdRun(lake_dir, as_of, json, full_refresh, partitions, memory_limit);
-  if (query->parsed()) return CmdQuery(lake_dir, sql, format, query_as_of);
+  if (query->parsed()) return CmdQuery(lake_dir, query_command);
   if (generate->parsed()) return CmdGenerate(gen_options, first_day, last_day);
   if (crawl->parsed()) return CmdCrawl(lake_dir, crawl_json);
   if (verify->parsed()) return CmdVerify(lake_dir, verify_json, verify_repair, verify_quick);

@@ -36,7 +36,12 @@ std::string RunSummaryText(const lake::RunReport& r) {
     out += fmt::format("{:<26} {:>12}  {}\n", d.name, d.rows, d.partition);
   }
   out += fmt::format("\n{:<26} {:>9}\n", "stage", "seconds");
-  for (const lake::StageTime& s : r.stages) out += fmt::format("{:<26} {:>9.3f}\n", s.name, s.seconds);
+  for (const lake::StageTime& s : r.stages) {
+    const std::string name = s.name == lake::kInvoiceOrderStage ? "  of which " + s.name
+                             : s.name == lake::kSaveStateStage  ? "  alongside: " + s.name
+                                                                : s.name;
+    out += fmt::format("{:<26} {:>9.3f}\n", name, s.seconds);
+  }
   std::vector<std::string> warnings;
   if (r.warnings.invoices_before_joining > 0) {
     warnings.push_back(fmt::format("{} invoices were issued before their account joined (negative acct_age)",
@@ -51,6 +56,12 @@ std::string RunSummaryText(const lake::RunReport& r) {
         "{} line items repeat an earlier line of their invoice in the same file exactly; each is kept as a line of "
         "its own (a double export would show here)",
         r.repeated_line_items));
+  }
+  if (r.incomplete_invoices > 0) {
+    warnings.push_back(fmt::format(
+        "{} invoices have line items waiting for a sku that is not known yet: their totals leave those lines out "
+        "(the view incomplete_invoices lists them)",
+        r.incomplete_invoices));
   }
   for (size_t i = 0; i < warnings.size(); ++i) out += (i == 0 ? "\nwarning: " : "warning: ") + warnings[i] + "\n";
   return out;
@@ -93,7 +104,8 @@ std::string RunSummaryJson(const lake::RunReport& r) {
   j["stages_seconds"] = stages;
   j["warnings"] = {{"invoices_before_joining", r.warnings.invoices_before_joining},
                    {"totals_out_of_range", r.warnings.totals_out_of_range},
-                   {"repeated_line_items", r.repeated_line_items}};
+                   {"repeated_line_items", r.repeated_line_items},
+                   {"incomplete_invoices", r.incomplete_invoices}};
   j["seconds"] = r.total_seconds;
   return j.dump(2) + "\n";
 }

@@ -111,6 +111,12 @@ Result<QueryResult> Connection::Query(std::string_view sql) {
   return internal::QueryRunner::Run(*state_, sql);
 }
 
+Result<size_t> Connection::CountStatements(std::string_view sql) { return internal::QueryRunner::Count(*state_, sql); }
+
+Result<QueryResult> Connection::QueryStatement(std::string_view sql, size_t index) {
+  return internal::QueryRunner::RunOne(*state_, sql, index);
+}
+
 Connection::Connection(std::unique_ptr<internal::ConnectionState> state) : state_(std::move(state)) {}
 Connection::Connection(Connection&& other) noexcept = default;
 Connection& Connection::operator=(Connection&& other) noexcept = default;

@@ -73,6 +73,12 @@ class Connection {
   // InvalidArgument error asking for a CAST to VARCHAR.
   Result<QueryResult> Query(std::string_view sql);
 
+  // The statements in `sql`, as DuckDB's parser splits them; InvalidArgument with the parser's message.
+  Result<size_t> CountStatements(std::string_view sql);
+  // Runs only statement `index` (from 0) of `sql` and returns its rows, streamed: a caller runs a script's
+  // statements one after the other and sees each one's result. Errors as for Query.
+  Result<QueryResult> QueryStatement(std::string_view sql, size_t index);
+
   Connection(Connection&& other) noexcept;
   Connection& operator=(Connection&& other) noexcept;
   Connection(const Connection&) = delete;

@@ -41,7 +41,25 @@ std::string TableCell(std::string_view text) {
   return out;
 }
 
-Status FormatTable(QueryResult& result, std::ostream& out) {
+// EXPLAIN's result: plan texts drawn for a terminal.
+bool IsPlan(const QueryResult& result) {
+  return result.column_count() == 2 && result.column_name(0) == "explain_key" &&
+         result.column_name(1) == "explain_value";
+}
+
+Status FormatPlan(QueryResult& result, std::ostream& out) {
+  for (;;) {
+    Result<bool> next = result.Next();
+    if (!next.ok()) return next.status();
+    if (!*next) break;
+    out << result.Text(1);
+    if (!result.Text(1).ends_with('\n')) out << '\n';
+  }
+  return StreamStatus(out);
+}
+
+Status FormatTable(QueryResult& result, std::ostream& out, size_t max_rows) {
+  if (IsPlan(result)) return FormatPlan(result, out);
   const size_t columns = result.column_count();
   std::vector<std::string> header(columns);
   std::vector<size_t> widths(columns);
@@ -52,10 +70,12 @@ Status FormatTable(QueryResult& result, std::ostream& out) {
     right[c] = IsNumeric(result.column_kind(c));
   }
   std::vector<std::vector<std::string>> rows;
+  uint64_t total = 0;
   for (;;) {
     Result<bool> next = result.Next();
     if (!next.ok()) return next.status();
     if (!*next) break;
+    if (max_rows > 0 && total++ >= max_rows) continue;  // counted, not kept
     std::vector<std::string>& row = rows.emplace_back(columns);
     for (size_t c = 0; c < columns; ++c) {
       row[c] = result.IsNull(c) ? std::string("NULL") : TableCell(result.Text(c));
@@ -84,7 +104,11 @@ Status FormatTable(QueryResult& result, std::ostream& out) {
     for (const auto& row : rows) write_row(row, true);
     out << rule;
   }
-  out << rows.size() << (rows.size() == 1 ? " row\n" : " rows\n");
+  if (max_rows > 0 && total > rows.size()) {
+    out << rows.size() << " of " << total << " rows shown (--max-rows 0 shows all; --format csv or json streams them)\n";
+  } else {
+    out << rows.size() << (rows.size() == 1 ? " row\n" : " rows\n");
+  }
   return StreamStatus(out);
 }
 
@@ -182,9 +206,9 @@ Status FormatJson(QueryResult& result, std::ostream& out) {
 
 }  // namespace
 
-Status FormatResult(QueryResult& result, OutputFormat format, std::ostream& out) {
+Status FormatResult(QueryResult& result, OutputFormat format, std::ostream& out, const FormatOptions& options) {
   switch (format) {
-    case OutputFormat::kTable: return FormatTable(result, out);
+    case OutputFormat::kTable: return FormatTable(result, out, options.max_table_rows);
     case OutputFormat::kCsv: return FormatCsv(result, out);
     case OutputFormat::kJson: return FormatJson(result, out);
   }

@@ -23,8 +23,15 @@ enum class OutputFormat {
   kJson,
 };
 
+struct FormatOptions {
+  // kTable holds the rows it shows in memory to size its columns: past this many it shows no more rows, reads
+  // the rest only to count them, and says so in the footer. 0: no limit.
+  size_t max_table_rows = 0;
+};
+
 // Writes all remaining rows of `result` to `out`. Returns the error that ended the result early, if any
-// (output already written stays written), or IOError when the stream fails.
-Status FormatResult(QueryResult& result, OutputFormat format, std::ostream& out);
+// (output already written stays written), or IOError when the stream fails. In kTable, a query plan (EXPLAIN's
+// explain_key/explain_value columns) is printed as DuckDB draws it, not as escaped cells.
+Status FormatResult(QueryResult& result, OutputFormat format, std::ostream& out, const FormatOptions& options = {});
 
 }  // namespace ledgerlake::duck

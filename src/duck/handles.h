@@ -76,6 +76,12 @@ struct Access {
 // Runs `sql` (one or more statements) on `connection` and hands back the last statement's streaming result.
 struct QueryRunner {
   static Result<QueryResult> Run(ConnectionState& connection, std::string_view sql);
+  static Result<QueryResult> RunOne(ConnectionState& connection, std::string_view sql, size_t index);
+  static Result<size_t> Count(ConnectionState& connection, std::string_view sql);
+  // Streams statement `index` of the `count` extracted from `sql` (its text is used to convert columns we do not
+  // render, when it is the only statement).
+  static Result<QueryResult> Stream(ConnectionState& connection, duckdb_extracted_statements extracted, idx_t count,
+                                    idx_t index, std::string_view sql);
 };
 
 // A duckdb_result that is destroyed on scope exit.

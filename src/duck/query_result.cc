@@ -417,16 +417,34 @@ std::string WrapForText(std::string_view sql, const std::vector<bool>& as_text) 
 
 }  // namespace
 
-Result<QueryResult> QueryRunner::Run(ConnectionState& connection, std::string_view sql) {
-  duckdb_connection con = connection.BeginStatement();
-  const std::string text(sql);
-  ExtractedHandle extracted;
+namespace {
+
+// The statements of `text`, split by DuckDB's parser; InvalidArgument (the parser's message) when it cannot.
+Result<idx_t> Extract(duckdb_connection con, const std::string& text, ExtractedHandle& extracted) {
   const idx_t count = duckdb_extract_statements(con, text.c_str(), extracted.out());
   if (count == 0) {
     const char* msg = duckdb_extract_statements_error(extracted.get());
     return Status::InvalidArgument(msg != nullptr && *msg != '\0' ? msg : "no SQL statement to run");
   }
-  for (idx_t i = 0; i + 1 < count; ++i) {
+  return count;
+}
+
+}  // namespace
+
+Result<size_t> QueryRunner::Count(ConnectionState& connection, std::string_view sql) {
+  ExtractedHandle extracted;
+  auto count = Extract(connection.con, std::string(sql), extracted);
+  if (!count.ok()) return count.status();
+  return static_cast<size_t>(*count);
+}
+
+Result<QueryResult> QueryRunner::Run(ConnectionState& connection, std::string_view sql) {
+  duckdb_connection con = connection.BeginStatement();
+  const std::string text(sql);
+  ExtractedHandle extracted;
+  auto count = Extract(con, text, extracted);
+  if (!count.ok()) return count.status();
+  for (idx_t i = 0; i + 1 < *count; ++i) {
     PreparedHandle prepared;
     if (duckdb_prepare_extracted_statement(con, extracted.get(), i, prepared.out()) == DuckDBError) {
       return prepared.ErrorStatus();
@@ -436,9 +454,23 @@ Result<QueryResult> QueryRunner::Run(ConnectionState& connection, std::string_vi
       return result.ErrorStatus("query failed");
     }
   }
+  return Stream(connection, extracted.get(), *count, *count - 1, sql);
+}
 
+Result<QueryResult> QueryRunner::RunOne(ConnectionState& connection, std::string_view sql, size_t index) {
+  connection.BeginStatement();
+  ExtractedHandle extracted;
+  auto count = Extract(connection.con, std::string(sql), extracted);
+  if (!count.ok()) return count.status();
+  if (index >= *count) return Status::InvalidArgument("no statement " + std::to_string(index + 1) + " in the SQL");
+  return Stream(connection, extracted.get(), *count, index, sql);
+}
+
+Result<QueryResult> QueryRunner::Stream(ConnectionState& connection, duckdb_extracted_statements extracted,
+                                        idx_t count, idx_t index, std::string_view sql) {
+  duckdb_connection con = connection.con;
   auto state = std::make_unique<QueryResult::State>();
-  if (duckdb_prepare_extracted_statement(con, extracted.get(), count - 1, state->prepared.out()) == DuckDBError) {
+  if (duckdb_prepare_extracted_statement(con, extracted, index, state->prepared.out()) == DuckDBError) {
     return state->prepared.ErrorStatus();
   }
 

@@ -385,6 +385,16 @@ Result<std::vector<GeneratedFile>> Generate(const GenerateOptions& options) {
     return OutputFile{(std::filesystem::path(options.out_dir) / (table + ext)).string(), table};
   };
 
+  if (!options.overwrite) {
+    for (const char* table : {"accounts", "skus", "invoices", "invoice_line_items"}) {
+      const std::string path = file(table).path;
+      if (std::filesystem::exists(path, ec)) {
+        return Status::InvalidArgument(path + " already exists: generate into an empty directory, or pass --force "
+                                              "to replace the extracts there");
+      }
+    }
+  }
+
   std::vector<GeneratedFile> all;
   struct Step {
     std::vector<OutputFile> files;

@@ -23,6 +23,7 @@ struct GenerateOptions {
   DayNumber last_day = DaysFromCivil(CivilDate{2024, 12, 31});
   bool gzip = false;  // write <table>.csv.gz (concatenated gzip members) instead of <table>.csv
   int threads = 0;    // worker threads; 0 = hardware concurrency. Never changes the output bytes.
+  bool overwrite = false;  // replace files of the same names already in out_dir; false: refuse (AlreadyExists)
 };
 
 struct GeneratedFile {
@@ -32,8 +33,9 @@ struct GeneratedFile {
   uint64_t bytes;     // size on disk (compressed size with gzip)
 };
 
-// Writes accounts, skus, invoices and invoice_line_items (.csv or .csv.gz) into options.out_dir, replacing files
-// of the same name; each file appears under its final name only once complete. IDs are 1..accounts,
+// Writes accounts, skus, invoices and invoice_line_items (.csv or .csv.gz) into options.out_dir (replacing files
+// of the same name only with options.overwrite, else InvalidArgument naming the first one, before writing
+// anything); each file appears under its final name only once complete. IDs are 1..accounts,
 // 1..skus and 1..invoices; every invoice has 1 to 6 line items with distinct skus, and about 2% of invoices have
 // their last line twice, exactly (one item bought on two lines: both are lines). The same options give
 // byte-identical files whatever the thread count. Fails with InvalidArgument for impossible options (e.g.

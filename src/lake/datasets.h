@@ -10,13 +10,16 @@ namespace ledgerlake::lake {
 struct DatasetSpec {
   std::string_view name;
   std::string_view sql_columns;  // "name TYPE, ..." in contract order
+  // Every partition holds the whole dataset as of its day (account_features, pending), also in a delta run.
+  bool snapshot = false;
 };
 
 inline constexpr std::array<DatasetSpec, 6> kDatasets = {{
     {"account_features",
      "account_id BIGINT, feature_account_age_day INTEGER, feature_account_age_year INTEGER, "
      "feature_customer_age_over_one_year INTEGER, feature_total_invoices INTEGER, "
-     "feature_avg_invoice_interval_day DOUBLE"},
+     "feature_avg_invoice_interval_day DOUBLE",
+     true},
     {"account_invoice_features",
      "account_id BIGINT, invoice_id BIGINT, date_issued DATE, feature_invoice_spending DECIMAL(18,2)"},
     {"invoice_features",
@@ -27,10 +30,18 @@ inline constexpr std::array<DatasetSpec, 6> kDatasets = {{
     // Rows waiting for a parent (docs/data-contract.md "pending"): retried by every run, listed by `catalog pending`.
     {"pending",
      "table_name VARCHAR, source_file VARCHAR, invoice_id BIGINT, item_id BIGINT, missing_table VARCHAR, "
-     "missing_key BIGINT"},
+     "missing_key BIGINT",
+     true},
     // Invoices a delta partition removes from both invoice datasets (no longer issued as of D, or waiting for an
     // account again): the views drop an invoice's older rows when a later partition lists it here.
     {"deleted_invoices", "invoice_id BIGINT"},
 }};
+
+inline bool IsSnapshotDataset(std::string_view name) {
+  for (const DatasetSpec& d : kDatasets) {
+    if (d.name == name) return d.snapshot;
+  }
+  return false;
+}
 
 }  // namespace ledgerlake::lake

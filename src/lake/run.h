@@ -73,6 +73,11 @@ struct StageTime {
   double seconds = 0;
 };
 
+// Two stages are not steps of their own: the invoice order is a part of "features" (its seconds are included
+// there), and the state is saved alongside the features and the write (off the critical path).
+inline constexpr std::string_view kInvoiceOrderStage = "invoice order";
+inline constexpr std::string_view kSaveStateStage = "save state";
+
 struct RunReport {
   DayNumber as_of = 0;
   bool full_refresh = true;
@@ -88,6 +93,7 @@ struct RunReport {
   std::vector<std::string> line_logs;    // absolute paths of the line logs the state refers to
   std::array<engine::FateCounts, contract::kTableCount> tables{};
   uint64_t repeated_line_items = 0;      // line items read that repeat an earlier line of their invoice exactly (kept)
+  uint64_t incomplete_invoices = 0;      // invoices as of D with line items waiting for a sku (partial totals)
   uint64_t pending_total = 0;            // rows waiting for a parent after this run (earlier runs' included)
   uint64_t deleted = 0;                  // invoices gone since the base
   std::vector<DatasetResult> datasets;

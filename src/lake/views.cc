@@ -194,6 +194,13 @@ Status CreateViews(const Lake& lake, duck::Connection& conn, const ViewInputs& i
     LL_RETURN_IF_ERROR(views.Make(name, sql, files, nulls));
   }
 
+  // Invoices whose totals leave out line items that wait for a sku (the run's incomplete_invoices warning).
+  LL_RETURN_IF_ERROR(conn.Execute(
+      "CREATE OR REPLACE VIEW incomplete_invoices AS SELECT i.inv_id AS invoice_id, i.acct_id AS account_id, "
+      "count(*) AS pending_lines, string_agg(DISTINCT p.missing_key::VARCHAR, ',' ORDER BY p.missing_key::VARCHAR) "
+      "AS missing_skus FROM invoice_features i JOIN pending p ON p.invoice_id = i.inv_id AND "
+      "p.table_name = 'invoice_line_items' AND p.missing_table = 'skus' GROUP BY ALL"));
+
   // The source tables as the runs up to the view's day applied the landed files, and the raw records as text.
   std::vector<uint64_t> applied;
   for (const ViewInputs::Run& run : inputs.runs) {

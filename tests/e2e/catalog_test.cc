@@ -188,7 +188,7 @@ TEST_F(CatalogCliTest, ABreakingChangeHoldsItsTableBackUntilALaterGoodExtractSup
 
   // With only the broken file new, there is nothing to apply: the run says why and writes nothing.
   CommandResult run = Ll({"run", "--as-of", "2024-11-24"});
-  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(run.exit_code, 3) << "a table held back: " << run.err;
   EXPECT_NE(run.err.find("held back: accounts"), std::string::npos) << run.err;
   EXPECT_NE(run.err.find("accounts_bad.csv"), std::string::npos) << run.err;
   EXPECT_NE(run.err.find("raw/accounts/00000005-"), std::string::npos) << run.err;
@@ -201,7 +201,7 @@ TEST_F(CatalogCliTest, ABreakingChangeHoldsItsTableBackUntilALaterGoodExtractSup
   WriteFile(dir_ + "/in/skus_2.csv", "item_id,item_retail_price\n10,8.00\n");
   LlOk({"ingest", dir_ + "/in/skus_2.csv"});
   run = Ll({"run", "--as-of", "2024-11-25", "--json"});
-  ASSERT_EQ(run.exit_code, 0) << run.err;
+  ASSERT_EQ(run.exit_code, 3) << run.err;
   EXPECT_NE(run.err.find("held back: accounts"), std::string::npos) << run.err;
   const json held = json::parse(run.out);
   EXPECT_EQ(held["held_files"]["accounts"], 1);

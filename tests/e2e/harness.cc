@@ -48,8 +48,14 @@ void WriteGzip(const std::string& path, const std::string& content) {
 }
 
 namespace {
-CommandResult Run(const std::string& prefix, const std::string& lake, const std::vector<std::string>& args);
+CommandResult Run(const std::string& prefix, const std::string& lake, const std::vector<std::string>& args,
+                  const std::string* input = nullptr);
 }  // namespace
+
+CommandResult RunLedgerlakeWithInput(const std::string& lake, const std::vector<std::string>& args,
+                                     const std::string& input) {
+  return Run("", lake, args, &input);
+}
 
 CommandResult RunLedgerlake(const std::string& lake, const std::vector<std::string>& args) { return Run("", lake, args); }
 
@@ -59,14 +65,16 @@ CommandResult RunLedgerlakeAsReader(const std::string& lake, const std::vector<s
 }
 
 namespace {
-CommandResult Run(const std::string& prefix, const std::string& lake, const std::vector<std::string>& args) {
+CommandResult Run(const std::string& prefix, const std::string& lake, const std::vector<std::string>& args,
+                  const std::string* input) {
   static std::atomic<int> counter{0};  // tests may run commands from several threads
   const std::string base = fs::temp_directory_path().string() + "/ll-e2e-" + std::to_string(::getpid()) + "-" +
                            std::to_string(counter++);
   std::string cmd = prefix + ShellQuote(LEDGERLAKE_BIN);
   if (!lake.empty()) cmd += " --lake " + ShellQuote(lake);
   for (const std::string& a : args) cmd += " " + ShellQuote(a);
-  cmd += " >" + base + ".out 2>" + base + ".err </dev/null";
+  if (input != nullptr) WriteFile(base + ".in", *input);
+  cmd += " >" + base + ".out 2>" + base + ".err <" + (input != nullptr ? base + ".in" : std::string("/dev/null"));
   const int status = std::system(cmd.c_str());
   CommandResult r;
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -74,6 +82,7 @@ CommandResult Run(const std::string& prefix, const std::string& lake, const std:
   r.err = ReadFile(base + ".err");
   fs::remove(base + ".out");
   fs::remove(base + ".err");
+  fs::remove(base + ".in");
   return r;
 }
 }  // namespace

@@ -22,6 +22,10 @@ CommandResult RunLedgerlake(const std::string& lake, const std::vector<std::stri
 // readable by others); otherwise as this user, and the caller makes the lake read-only (chmod) first.
 CommandResult RunLedgerlakeAsReader(const std::string& lake, const std::vector<std::string>& args);
 
+// The same with `input` on its standard input.
+CommandResult RunLedgerlakeWithInput(const std::string& lake, const std::vector<std::string>& args,
+                                     const std::string& input);
+
 std::string ReadFile(const std::string& path);
 void WriteFile(const std::string& path, const std::string& content);
 void WriteGzip(const std::string& path, const std::string& content);
