@@ -64,6 +64,10 @@ Result<bool> IsRegistered(sqlite::Database& db, uint64_t sequence) {
 
 }  // namespace
 
+std::string BreakingLine(const BreakingChange& b) {
+  return b.table + ": file " + b.file + " (ingested from " + b.source + "), column " + b.column + ": " + b.detail;
+}
+
 Result<Catalog> Catalog::Open(const lake::Lake& lake) {
   auto db = sqlite::Database::Open(PathOf(lake));
   if (!db.ok()) return db.status();

@@ -77,6 +77,9 @@ struct BreakingChange {
   bool superseded = false;  // a later good file of the table resolved it
 };
 
+// One line about a breaking change: the table, the file (and the extract it came from), the column, the problem.
+std::string BreakingLine(const BreakingChange& change);
+
 // The run that owns a day's partitions now.
 struct CommittedRun {
   DayNumber day = 0;
@@ -84,6 +87,7 @@ struct CommittedRun {
   std::string state;  // relative to the lake root; "" when the run kept none (older lakes)
   uint64_t bookmark = 0;
   bool complete = true;
+  uint32_t passes = 1;
   std::vector<uint64_t> consumed;  // landing sequences of the files it applied, ascending
 };
 

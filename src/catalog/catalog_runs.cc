@@ -23,7 +23,8 @@ Result<int64_t> Catalog::RecordRun(const RunRecord& run) {
   {
     auto stmt = db_.Prepare(
         "INSERT INTO runs (started_unix_ms, ended_unix_ms, status, message, as_of, full_refresh, seconds, files_read, "
-        "bytes_read, bytes_written, state, bookmark, complete) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        "bytes_read, bytes_written, state, bookmark, complete, passes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+        "?)");
     if (!stmt.ok()) return stmt.status();
     stmt->BindInt(1, run.started_unix_ms)
         .BindInt(2, run.ended_unix_ms)
@@ -37,7 +38,8 @@ Result<int64_t> Catalog::RecordRun(const RunRecord& run) {
         .BindInt(10, static_cast<int64_t>(run.bytes_written))
         .BindText(11, run.state)
         .BindInt(12, static_cast<int64_t>(run.bookmark))
-        .BindInt(13, run.complete ? 1 : 0);
+        .BindInt(13, run.complete ? 1 : 0)
+        .BindInt(14, run.passes);
     LL_RETURN_IF_ERROR(stmt->Run());
     id = db_.last_insert_rowid();
   }
@@ -204,7 +206,7 @@ Result<std::vector<PartitionRecord>> Catalog::Partitions(std::string_view datase
 Result<std::vector<CommittedRun>> Catalog::CommittedRuns() {
   // Every run writes account_features, so its partitions name the runs that own a day.
   auto stmt = db_.Prepare(R"sql(
-      SELECT p.day, r.run_id, r.state, r.bookmark, r.complete
+      SELECT p.day, r.run_id, r.state, r.bookmark, r.complete, r.passes
       FROM partitions p JOIN runs r ON r.run_id = p.run_id
       WHERE p.dataset = 'account_features' ORDER BY p.day)sql");
   if (!stmt.ok()) return stmt.status();
@@ -221,6 +223,7 @@ Result<std::vector<CommittedRun>> Catalog::CommittedRuns() {
     c.state = stmt->ColumnText(2);
     c.bookmark = static_cast<uint64_t>(stmt->ColumnInt(3));
     c.complete = stmt->ColumnInt(4) != 0;
+    c.passes = static_cast<uint32_t>(stmt->ColumnInt(5));
     out.push_back(std::move(c));
   }
   auto inputs = db_.Prepare("SELECT file_sequence FROM run_inputs WHERE run_id = ? ORDER BY file_sequence");
@@ -244,7 +247,7 @@ Result<std::vector<RunRecord>> Catalog::Runs() {
   {
     auto stmt = db_.Prepare(
         "SELECT run_id, started_unix_ms, ended_unix_ms, status, message, as_of, full_refresh, seconds, files_read, "
-        "bytes_read, bytes_written, state, bookmark, complete FROM runs ORDER BY run_id");
+        "bytes_read, bytes_written, state, bookmark, complete, passes FROM runs ORDER BY run_id");
     if (!stmt.ok()) return stmt.status();
     for (;;) {
       auto row = stmt->Step();
@@ -267,6 +270,7 @@ Result<std::vector<RunRecord>> Catalog::Runs() {
       r.state = stmt->ColumnText(11);
       r.bookmark = static_cast<uint64_t>(stmt->ColumnInt(12));
       r.complete = stmt->ColumnInt(13) != 0;
+      r.passes = static_cast<uint32_t>(stmt->ColumnInt(14));
       index[r.run_id] = runs.size();
       runs.push_back(std::move(r));
     }

@@ -130,6 +130,11 @@ constexpr const char* kFormat3 = R"sql(
 ALTER TABLE partition_files ADD COLUMN sha256 TEXT NOT NULL DEFAULT '';  -- '' = not known (written before format 3)
 )sql";
 
+// Format 4: the passes each run took (the buckets of its state), which a repair computes it in again.
+constexpr const char* kFormat4 = R"sql(
+ALTER TABLE runs ADD COLUMN passes INTEGER NOT NULL DEFAULT 1;
+)sql";
+
 Result<int> UserVersion(sqlite::Database& db) {
   auto stmt = db.Prepare("PRAGMA user_version");
   if (!stmt.ok()) return stmt.status();
@@ -168,6 +173,7 @@ Status Migrate(sqlite::Database& db) {
   if (*version == 0) LL_RETURN_IF_ERROR(db.Execute(kFormat1));
   if (*version < 2) LL_RETURN_IF_ERROR(db.Execute(kFormat2));
   if (*version < 3) LL_RETURN_IF_ERROR(db.Execute(kFormat3));
+  if (*version < 4) LL_RETURN_IF_ERROR(db.Execute(kFormat4));
   // Later formats: if (*version < 3) ... each step upgrades one format.
   LL_RETURN_IF_ERROR(db.Execute("PRAGMA user_version = " + std::to_string(kCatalogFormat)));
   return txn->Commit();

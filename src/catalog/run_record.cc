@@ -39,6 +39,7 @@ Result<RunRecord> RecordFromReport(const lake::Lake& lake, const lake::RunReport
   r.state = RelativeToLake(lake, report.state_file);
   r.bookmark = *std::max_element(report.bookmarks.begin(), report.bookmarks.end());
   r.complete = report.complete;
+  r.passes = report.partitions;
   r.stages = report.stages;
   for (contract::TableId t : contract::kAllTables) {
     r.tables.push_back({std::string(contract::TableName(t)), report.tables[static_cast<size_t>(t)]});

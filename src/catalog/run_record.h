@@ -54,6 +54,7 @@ struct RunRecord {
   std::string state;          // its saved state (relative to the lake root); "" for failed runs
   uint64_t bookmark = 0;      // newest landing sequence merged into that state (of any table)
   bool complete = true;       // its partitions are complete datasets (false: deltas)
+  uint32_t passes = 1;        // the passes it ran in (the buckets of its state)
   std::vector<lake::StageTime> stages;
   std::vector<TableFates> tables;
   std::vector<uint64_t> consumed;  // landing sequences of the files it applied

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <charconv>
 #include <chrono>
@@ -29,6 +30,7 @@
 #include "engine/partitioning.h"
 #include "engine/state.h"
 #include "job/repair.h"
+#include "job/run_job.h"
 #include "gen/generator.h"
 #include "lake/datasets.h"
 #include "lake/landing.h"
@@ -249,17 +251,14 @@ Result<std::vector<lake::ViewPartition>> CommittedPartitions(const lake::Lake& l
   return out;
 }
 
-// A new token naming the files of a run or repair (unique per process and moment).
-std::string NewToken(std::string_view prefix) {
-  return std::string(prefix) + std::to_string(catalog::NowUnixMs()) + "-" + std::to_string(::getpid());
-}
-
-// Rewrites the partitions of `damaged` from the raw zone, saying what it does; false when a repair failed.
-bool Repair(const lake::Lake& lake, catalog::Catalog& cat, const std::vector<catalog::Damage>& damaged,
+// Rewrites the partitions of `damaged` from the raw zone (verify --repair); false when a repair failed.
+bool Repair(const lake::LakeLock& lock, const lake::Lake& lake, catalog::Catalog& cat,
+            const std::vector<catalog::Damage>& damaged,
             std::vector<job::RepairedPartition>* repaired, std::string* error) {
   Progress progress;
-  auto done = job::RepairPartitions(lake, cat, damaged, NewToken("repair-"),
-                                    [&](std::string_view stage, uint64_t d, uint64_t t) { progress.Update(stage, d, t); });
+  auto done = job::RepairPartitions(
+      lock, lake, cat, damaged, "repair-" + std::to_string(catalog::NowUnixMs()) + "-" + std::to_string(::getpid()),
+      [&](std::string_view stage, uint64_t d, uint64_t t) { progress.Update(stage, d, t); });
   progress.Clear();
   if (!done.ok()) {
     *error = done.status().message();
@@ -267,30 +266,6 @@ bool Repair(const lake::Lake& lake, catalog::Catalog& cat, const std::vector<cat
   }
   *repaired = std::move(*done);
   return true;
-}
-
-// Deletes what no committed run needs: partition files of runs that died or were superseded, states and line
-// logs other than those of the two newest days' runs (the base of the next day's run and of a re-run of the
-// newest day), and staging. Called with the lake lock held, before and after a run.
-Status RemoveUnreferenced(const lake::Lake& lake, catalog::Catalog& cat) {
-  auto partitions = CommittedPartitions(lake, cat);
-  if (!partitions.ok()) return partitions.status();
-  std::set<std::string> keep;
-  for (const lake::ViewPartition& p : *partitions) {
-    for (const lake::ViewFile& f : p.files) keep.insert(f.path);
-  }
-  auto runs = cat.CommittedRuns();
-  if (!runs.ok()) return runs.status();
-  for (size_t i = runs->size() >= 2 ? runs->size() - 2 : 0; i < runs->size(); ++i) {
-    const catalog::CommittedRun& r = (*runs)[i];
-    if (r.state.empty()) continue;
-    const std::string state = lake.root() + "/" + r.state;
-    keep.insert(state);  // even unreadable: the run that finds it so says why before it rebuilds
-    auto logs = lake::StateLineLogs(lake, state);
-    if (logs.ok()) keep.insert(logs->begin(), logs->end());
-  }
-  lake::RemoveUnreferenced(lake, keep);
-  return Status::OK();
 }
 
 // The --as-of option: absent when not given.
@@ -301,12 +276,55 @@ Result<std::optional<DayNumber>> ParseAsOf(const std::string& text) {
   return std::optional<DayNumber>(*d);
 }
 
+// The plan of a run, as `run --dry-run` prints it.
+std::string PlanText(const job::RunPlan& plan) {
+  std::string out = fmt::format("run as of {}: {} ({})\n", FormatIsoDate(plan.as_of), job::KindName(plan.kind),
+                                plan.reason);
+  if (plan.kind == job::RunPlan::Kind::kNothingToApply) return out;
+  uint64_t bytes = 0;
+  for (const lake::LandedFile& f : plan.apply) bytes += f.bytes;
+  out += fmt::format("passes: {} ({}); the memory model expects a peak of {} MiB\n", plan.passes, plan.passes_reason,
+                     (plan.expected_peak_bytes + (1 << 19)) >> 20);
+  out += fmt::format("files to apply: {} ({:.1f} MB)\n", plan.apply.size(), static_cast<double>(bytes) / 1e6);
+  for (const lake::LandedFile& f : plan.apply) {
+    out += fmt::format("  {:>8}  {:<20} {:>12} bytes  {}\n", f.sequence, contract::TableName(f.table), f.bytes, f.source);
+  }
+  for (const job::HeldTable& h : plan.held) out += fmt::format("{} ({} files)\n", h.message, h.files);
+  for (const catalog::Damage& d : plan.damaged) out += "repairs first: " + catalog::DamageLine(d) + "\n";
+  return out;
+}
+
+std::string PlanJson(const job::RunPlan& plan) {
+  nlohmann::ordered_json j;
+  j["as_of"] = FormatIsoDate(plan.as_of);
+  j["kind"] = std::string(job::KindName(plan.kind));
+  j["reason"] = plan.reason;
+  if (plan.base) j["base"] = {{"run_id", plan.base->run_id}, {"as_of", FormatIsoDate(plan.base->day)}};
+  j["passes"] = plan.passes;
+  j["passes_reason"] = plan.passes_reason;
+  j["memory_limit_bytes"] = plan.memory_limit;
+  j["expected_peak_bytes"] = plan.expected_peak_bytes;
+  nlohmann::ordered_json files = nlohmann::ordered_json::array();
+  for (const lake::LandedFile& f : plan.apply) {
+    files.push_back({{"sequence", f.sequence},
+                     {"table", std::string(contract::TableName(f.table))},
+                     {"bytes", f.bytes},
+                     {"source", f.source}});
+  }
+  j["apply"] = files;
+  nlohmann::ordered_json held = nlohmann::ordered_json::array();
+  for (const job::HeldTable& h : plan.held) held.push_back({{"table", h.table}, {"files", h.files}, {"message", h.message}});
+  j["held"] = held;
+  nlohmann::ordered_json damaged = nlohmann::ordered_json::array();
+  for (const catalog::Damage& d : plan.damaged) damaged.push_back(catalog::DamageLine(d));
+  j["repairs_first"] = damaged;
+  return j.dump(2) + "\n";
+}
+
 int CmdRun(const std::string& lake_dir, const std::string& as_of_text, bool json, bool full_refresh,
-           uint32_t partitions, uint64_t memory_limit) {
-  const int64_t started = catalog::NowUnixMs();
-  auto as_of_option = ParseAsOf(as_of_text);
-  if (!as_of_option.ok()) return Fail(as_of_option.status());
-  const DayNumber as_of = as_of_option->value_or(TodayUtc());
+           uint32_t partitions, uint64_t memory_limit, bool dry_run) {
+  auto as_of = ParseAsOf(as_of_text);
+  if (!as_of.ok()) return Fail(as_of.status());
   auto lake = lake::Lake::Open(lake_dir);
   if (!lake.ok()) return Fail(lake.status());
   auto lock = LockLake(*lake);
@@ -318,152 +336,47 @@ int CmdRun(const std::string& lake_dir, const std::string& as_of_text, bool json
   }
   auto cat = OpenCatalog(*lake);
   if (!cat.ok()) return Fail(cat.status());
-  // A quick check of the committed partitions (their sizes); what is damaged is rewritten from the raw zone first.
-  auto quick = catalog::VerifyLake(*lake, *cat, catalog::VerifyDepth::kSizes, catalog::VerifyScope{false, true});
-  if (!quick.ok()) return Fail(quick.status());
-  if (!quick->damaged.empty()) {
-    for (const catalog::Damage& d : quick->damaged) {
-      std::fprintf(stderr, "ledgerlake: damaged: %s\n", catalog::DamageLine(d).c_str());
-    }
-    std::vector<job::RepairedPartition> repaired;
-    std::string error;
-    if (!Repair(*lake, *cat, quick->damaged, &repaired, &error)) {
-      return Fail(Status::IOError("damaged partitions could not be repaired: " + error));
-    }
-    for (const job::RepairedPartition& r : repaired) {
-      std::fprintf(stderr, "ledgerlake: repaired %s of %s (run %lld) from the raw zone\n", r.dataset.c_str(),
-                   FormatIsoDate(r.day).c_str(), static_cast<long long>(r.run_id));
-    }
-  }
-  Status st = RemoveUnreferenced(*lake, *cat);  // what a run that died left behind
-  if (!st.ok()) return Fail(st);
-  auto landed = lake::ListLanded(*lake);
-  if (!landed.ok()) return Fail(landed.status());
-  if (landed->empty()) {  // an empty complete partition would only block every earlier day
-    return Fail(Status::InvalidArgument("nothing is landed yet: `ledgerlake ingest` the extracts first"));
-  }
-  auto committed = cat->CommittedRuns();
-  if (!committed.ok()) return Fail(committed.status());
-
-  // A table with a breaking schema change not yet superseded is held back from its first broken file on: its
-  // files wait (nothing of them is applied) while the other tables go on.
-  auto breaking = cat->BreakingChanges();
-  if (!breaking.ok()) return Fail(breaking.status());
-  lake::Holds holds{};
-  for (const catalog::BreakingChange& b : *breaking) {
-    const auto t = contract::TableFromName(b.table);
-    if (!t) continue;
-    uint64_t& h = holds[static_cast<size_t>(*t)];
-    if (h == 0 || b.file_sequence < h) h = b.file_sequence;
-  }
-  std::string held_message;  // one line per held table, about its first broken file
-  for (const catalog::BreakingChange& b : *breaking) {
-    const auto t = contract::TableFromName(b.table);
-    if (!t || b.file_sequence != holds[static_cast<size_t>(*t)]) continue;
-    const std::string line =
-        "held back: " + BreakingLine(b) + "; ingest a corrected " + b.table + " extract to supersede it";
-    std::fprintf(stderr, "ledgerlake: %s\n", line.c_str());
-    held_message += (held_message.empty() ? "" : "; ") + line;
-  }
-
-  // --memory-limit: as many passes as the memory model says a complete run needs; one pass (and so an
-  // incremental run, whose state is smaller than a complete run's peak) when it fits.
-  if (memory_limit > 0) {
-    auto passes = lake::PassesFor(lake::FilesToApply(*landed, {}, holds), memory_limit);
-    if (!passes.ok()) return Fail(passes.status());
-    partitions = *passes;
-  }
-
-  // The base: the run of the newest day before D. Days only move forward: a partition D is a delta against the
-  // partitions before it, so writing a day before the newest would leave the later ones on a wrong base.
-  const catalog::CommittedRun* base = nullptr;
-  if (!committed->empty()) {
-    const catalog::CommittedRun& newest = committed->back();
-    if (as_of < newest.day) {
-      return Fail(Status::InvalidArgument("the lake has partitions up to " + FormatIsoDate(newest.day) +
-                                          "; a run as of " + FormatIsoDate(as_of) +
-                                          " would rewrite history: run as of that day or later"));
-    }
-    if (as_of == newest.day && !full_refresh) {
-      // Nothing new: every file the run would apply is in the newest run's state (an incremental base) or, for
-      // a run that kept none (a run in several passes), among the files it consumed.
-      bool nothing_new = false;
-      if (!newest.state.empty()) {
-        auto state = engine::ReadStateInfo(lake->root() + "/" + newest.state);
-        nothing_new = state.ok() && lake::FilesToApply(*landed, state->bookmarks, holds).empty();
-      } else if (auto runs = cat->Runs(); runs.ok()) {
-        for (const catalog::RunRecord& r : *runs) {
-          if (r.run_id != newest.run_id) continue;
-          const std::set<uint64_t> consumed(r.consumed.begin(), r.consumed.end());
-          std::set<uint64_t> would_apply;
-          for (const lake::LandedFile* f : lake::FilesToApply(*landed, {}, holds)) would_apply.insert(f->sequence);
-          nothing_new = would_apply == consumed;
-        }
-      }
-      if (nothing_new) {
-        std::fprintf(stderr, "ledgerlake: nothing to apply since the run as of %s; its partitions stay as they are\n",
-                     FormatIsoDate(as_of).c_str());
-        if (json) Print("{\"as_of\": \"" + FormatIsoDate(as_of) + "\", \"skipped\": \"nothing to apply since the run of that day\"}\n");
-        return held_message.empty() ? 0 : kExitHeldBack;
-      }
-    }
-    if (!full_refresh && partitions == 1) {  // a partitioned run is complete (lake/run.h)
-      if (as_of > newest.day) {
-        base = &newest;
-      } else if (committed->size() >= 2) {
-        base = &(*committed)[committed->size() - 2];
-      }
-    }
-  }
-  std::optional<std::string> base_state;
-  if (base != nullptr && !base->state.empty()) {
-    const std::string path = lake->root() + "/" + base->state;
-    if (const auto logs = lake::StateLineLogs(*lake, path); logs.ok()) {
-      base_state = path;
-    } else {
-      std::fprintf(stderr, "ledgerlake: the state of the run as of %s cannot be read (%s); rebuilding from the raw zone\n",
-                   FormatIsoDate(base->day).c_str(), logs.status().message().c_str());
-    }
-  }
-
-  // A failed run is recorded too; if even that fails, the run's own error is the one to report.
-  auto fail_recorded = [&](const Status& failure) {
-    (void)cat->RecordRun(catalog::FailedRecord(as_of, full_refresh, failure.message(), {}, started,
-                                               catalog::NowUnixMs()));
-    (void)RemoveUnreferenced(*lake, *cat);
-    return Fail(failure);
-  };
 
   Progress progress;
-  lake::RunOptions options;
-  options.as_of = as_of;
-  options.full_refresh = full_refresh;
-  options.base_state = base_state;
-  options.holds = holds;
-  options.partitions = partitions;
-  options.token = NewToken("r");
-  options.progress = [&](std::string_view stage, uint64_t done, uint64_t total) { progress.Update(stage, done, total); };
-  auto report = lake::Run(*lake, options);
-  if (!report.ok() && options.base_state && report.status().message().starts_with(lake::kBaseUnusable)) {
-    // The state is a cache of the raw zone: rebuild it, and write complete partitions.
-    progress.Clear();
-    std::fprintf(stderr, "ledgerlake: %s; rebuilding from the raw zone\n", report.status().message().c_str());
-    options.base_state.reset();
-    report = lake::Run(*lake, options);
+  job::RunRequest request;
+  request.as_of = *as_of;
+  request.full_refresh = full_refresh;
+  if (partitions > 0) request.passes = partitions;
+  request.memory_limit = memory_limit;
+  request.progress = [&](std::string_view stage, uint64_t done, uint64_t total) { progress.Update(stage, done, total); };
+  auto plan = job::PlanRun(*lock, *lake, *cat, request);
+  if (!plan.ok()) return Fail(plan.status());
+  if (dry_run) {
+    Print(json ? PlanJson(*plan) : PlanText(*plan));
+    return 0;
   }
+  for (const job::HeldTable& h : plan->held) std::fprintf(stderr, "ledgerlake: %s\n", h.message.c_str());
+  for (const catalog::Damage& d : plan->damaged) {
+    std::fprintf(stderr, "ledgerlake: damaged: %s\n", catalog::DamageLine(d).c_str());
+  }
+  auto outcome = job::ExecuteRun(*lock, *lake, *cat, *plan, request);
   progress.Clear();
-  if (!report.ok()) return fail_recorded(report.status());
-  // The commit: until the catalog records the run, nothing it wrote is visible.
-  auto record = catalog::RecordFromReport(*lake, *report, report->applied, started, catalog::NowUnixMs());
-  if (record.ok()) record->message = held_message;
-  st = record.ok() ? cat->RecordRun(*record).status() : record.status();
-  if (!st.ok()) {
-    (void)RemoveUnreferenced(*lake, *cat);
-    return Fail(Status::IOError("the run could not be committed to the catalog: " + st.message()));
+  if (!outcome.ok()) return Fail(outcome.status());
+  for (const job::RepairedPartition& r : outcome->repaired) {
+    std::fprintf(stderr, "ledgerlake: repaired %s of %s (run %lld) from the raw zone\n", r.dataset.c_str(),
+                 FormatIsoDate(r.day).c_str(), static_cast<long long>(r.run_id));
   }
-  (void)RemoveUnreferenced(*lake, *cat);
-  Print(json ? RunSummaryJson(*report) : RunSummaryText(*report));
-  return held_message.empty() ? 0 : kExitHeldBack;
+  const int status = outcome->held_message.empty() ? 0 : kExitHeldBack;
+  if (!outcome->report) {
+    std::fprintf(stderr, "ledgerlake: %s; its partitions stay as they are\n", outcome->plan.reason.c_str());
+    if (json) {
+      Print("{\"as_of\": \"" + FormatIsoDate(outcome->plan.as_of) +
+            "\", \"skipped\": \"nothing to apply since the run of that day\"}\n");
+    }
+    return status;
+  }
+  if (!outcome->rebuilt_because.empty()) {
+    std::fprintf(stderr, "ledgerlake: %s; rebuilding from the raw zone\n", outcome->rebuilt_because.c_str());
+  } else if (!outcome->plan.cannot_continue.empty()) {
+    std::fprintf(stderr, "ledgerlake: %s; rebuilding from the raw zone\n", outcome->plan.cannot_continue.c_str());
+  }
+  Print(json ? RunSummaryJson(*outcome->report) : RunSummaryText(*outcome->report));
+  return status;
 }
 
 // What the query views are made of (lake/views.h), read from the catalog.
@@ -664,8 +577,8 @@ int CmdVerify(const std::string& lake_dir, bool json, bool repair, bool quick) {
   bool left = false;  // damage not repaired
   for (const catalog::Damage& d : checked->damaged) left |= d.zone == catalog::Damage::Zone::kRaw;
   if (repair && !checked->damaged.empty()) {
-    if (!Repair(*lake, *cat, checked->damaged, &repaired, &repair_error)) left = true;
-    (void)RemoveUnreferenced(*lake, *cat);
+    if (!Repair(*lock, *lake, *cat, checked->damaged, &repaired, &repair_error)) left = true;
+    (void)job::RemoveUnreferenced(*lock, *lake, *cat);
   } else if (!checked->damaged.empty()) {
     left = true;
   }
@@ -855,17 +768,20 @@ int Main(int argc, char** argv) {
   run->add_flag("--json", json, "print the run summary as one JSON object");
   run->add_flag("--no-wait", g_no_wait, "if another process is working on the lake, exit (status 1) instead of waiting");
   run->add_flag("--full-refresh", full_refresh, "rebuild the state from the raw zone instead of continuing the previous run's, and write complete partitions");
-  uint32_t partitions = 1;
+  uint32_t partitions = 0;
   run->add_option("--partitions", partitions,
-                  "bound memory: a complete run in N passes, each holding about 1/N of the accounts (saves no state, so "
-                  "the next run is complete too)")
+                  "bound memory: run in N passes, each holding about 1/N of the accounts; the state is kept in N "
+                  "buckets, so later runs in N passes stay incremental")
       ->check(CLI::Range(1u, engine::kMaxBuckets));
   uint64_t memory_limit = 0;
   run->add_option("--memory-limit", memory_limit,
-                  "bound memory to about this much (e.g. 2GB): the run takes as many passes as its extracts need "
-                  "(see --partitions), or runs as usual when they fit")
+                  "bound memory to about this much (e.g. 2GB): the run takes as many passes as the lake needs (see "
+                  "--partitions), DuckDB included")
       ->transform(CLI::AsSizeValue(false))
       ->excludes("--partitions");
+  bool dry_run = false;
+  run->add_flag("--dry-run", dry_run,
+                "print the plan (files to apply, complete or incremental and why, passes, expected memory) and stop");
 
   CLI::App* query = app.add_subcommand("query", "SQL over the datasets, rejects, source and raw tables");
   QueryCommand query_command;
@@ -954,7 +870,7 @@ int Main(int argc, char** argv) {
 
   if (init->parsed()) return CmdInit(lake_dir);
   if (ingest->parsed()) return CmdIngest(lake_dir, inputs, table);
-  if (run->parsed()) return CmdRun(lake_dir, as_of, json, full_refresh, partitions, memory_limit);
+  if (run->parsed()) return CmdRun(lake_dir, as_of, json, full_refresh, partitions, memory_limit, dry_run);
   if (query->parsed()) return CmdQuery(lake_dir, query_command);
   if (generate->parsed()) return CmdGenerate(gen_options, first_day, last_day);
   if (crawl->parsed()) return CmdCrawl(lake_dir, crawl_json);

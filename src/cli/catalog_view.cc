@@ -131,10 +131,6 @@ std::string VersionLabel(int version) { return version == 0 ? "-" : std::to_stri
 
 }  // namespace
 
-std::string BreakingLine(const catalog::BreakingChange& b) {
-  return b.table + ": file " + b.file + " (ingested from " + b.source + "), column " + b.column + ": " + b.detail;
-}
-
 std::string TablesText(const std::vector<catalog::TableInfo>& tables) {
   if (tables.empty()) return "no tables yet: ingest some extracts first\n";
   std::string out = fmt::format("{:<20} {:>6} {:>12} {:>8} {:>8}  {:<19}  {:<19}  {}\n", "table", "files", "rows",
@@ -252,6 +248,7 @@ std::string RunsJson(const std::vector<catalog::RunRecord>& runs) {
                  {"as_of", FormatIsoDate(r.as_of)},
                  {"full_refresh", r.full_refresh},
                  {"kind", r.complete ? "complete" : "delta"},
+                 {"passes", r.passes},
                  {"bookmark", r.bookmark},
                  {"state", r.state},
                  {"seconds", r.seconds},

@@ -10,6 +10,8 @@
 
 namespace ledgerlake::cli {
 
+using catalog::BreakingLine;
+
 std::string TablesText(const std::vector<catalog::TableInfo>& tables);
 std::string TablesJson(const std::vector<catalog::TableInfo>& tables);
 
@@ -29,8 +31,5 @@ std::string CrawlText(const std::vector<catalog::TableInfo>& tables,
 std::string CrawlJson(const std::vector<catalog::TableInfo>& tables,
                       const std::vector<catalog::SchemaVersion>& versions,
                       const std::vector<catalog::BreakingChange>& breaking);
-
-// "accounts: file raw/accounts/00000002-....csv (ingested from /x/accounts.csv), column joining_date: 3 of 3 ..."
-std::string BreakingLine(const catalog::BreakingChange& change);
 
 }  // namespace ledgerlake::cli

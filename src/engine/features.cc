@@ -3,8 +3,6 @@
 #include <absl/container/flat_hash_set.h>
 
 #include <algorithm>
-#include <cstdio>
-#include <cstdlib>
 #include <optional>
 #include <span>
 
@@ -237,12 +235,7 @@ class Delta {
       const auto decoded = static_cast<std::ptrdiff_t>(summaries_.size());  // in account order, as the base's
       for (uint32_t o = 0; o < base->size(); ++o) {
         if (ledger_.decoded(o)) continue;
-        const BaseAccount& a = base->account(o);
-        if (a.digest.next_change <= as_of_) {
-          std::fprintf(stderr, "ComputeDelta: base account %lld changes by D but was not decoded (DecodeDue)\n",
-                       static_cast<long long>(a.account_id));
-          std::abort();
-        }
+        const BaseAccount& a = base->account(o);  // its rows do not change by D: Finish decoded those that do
         Summarise(a.account_id, a.digest, summaries_, out_.warnings);
       }
       std::inplace_merge(summaries_.begin(), summaries_.begin() + decoded, summaries_.end(),
@@ -397,15 +390,10 @@ AccountDigest DigestOf(std::span<const InvoiceEntry* const> run, const AccountEn
   return d;
 }
 
-FeatureSet ComputeFeatures(const Ledger& ledger, const std::vector<uint32_t>& order, DayNumber as_of) {
-  if (const BaseInvoices* base = ledger.base(); base != nullptr) {
-    for (uint32_t o = 0; o < base->size(); ++o) {
-      if (!ledger.decoded(o)) {
-        std::fprintf(stderr, "ComputeFeatures: the ledger's base is not all decoded (DecodeAll)\n");
-        std::abort();
-      }
-    }
-  }
+FeatureSet ComputeFeatures(FinishedLedger& finished, const std::vector<uint32_t>& order) {
+  finished.DecodeAll();
+  const Ledger& ledger = finished.ledger();
+  const DayNumber as_of = finished.as_of();
   FeatureSet out;
   Reserve(out.invoices, order.size());
   std::vector<AccountSummary> summaries;
@@ -422,15 +410,20 @@ FeatureSet ComputeFeatures(const Ledger& ledger, const std::vector<uint32_t>& or
   return out;
 }
 
-FeatureSet ComputeFeatures(const Ledger& ledger, DayNumber as_of) {
-  return ComputeFeatures(ledger, InvoiceOrder(ledger), as_of);
+FeatureSet ComputeFeatures(FinishedLedger& ledger) {
+  ledger.DecodeAll();
+  return ComputeFeatures(ledger, InvoiceOrder(ledger));
 }
 
-FeatureSet ComputeDelta(const Ledger& ledger, const std::vector<uint32_t>& order, DayNumber as_of,
-                        DayNumber base_as_of) {
+Result<FeatureSet> ComputeDelta(const FinishedLedger& finished, const std::vector<uint32_t>& order) {
+  const std::optional<DayNumber> base_as_of = finished.base_as_of();
+  if (!base_as_of || !finished.ledger().incremental()) {
+    return Status::InvalidArgument("ComputeDelta: the ledger does not continue a saved state");
+  }
   FeatureSet out;
-  Delta delta(ledger, as_of, base_as_of, out);
-  ForEachAccount(ledger.invoices(), order, [&](int64_t account_id, Run run) { delta.Account(account_id, run); });
+  Delta delta(finished.ledger(), finished.as_of(), *base_as_of, out);
+  ForEachAccount(finished.ledger().invoices(), order,
+                 [&](int64_t account_id, Run run) { delta.Account(account_id, run); });
   delta.Finish();
   return out;
 }

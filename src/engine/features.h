@@ -13,6 +13,11 @@
 
 namespace ledgerlake::engine {
 
+// The version of the feature definitions (docs/features.md) that derived values kept across runs follow (the
+// account digests of a saved state): a state made under another version is rebuilt, never reused. 2: is_late is
+// point in time, and repeated line items are lines.
+inline constexpr int kFeatureDefinitions = 2;
+
 // account_features, one row per account with joining_date <= D.
 struct AccountFeatures {
   std::vector<int64_t> account_id;
@@ -60,25 +65,24 @@ struct FeatureSet {
   FeatureWarnings warnings;       // over every row, changed or not
 };
 
-// Every row as of D. Requires ledger.Finish() and, for a Ledger continued from a state, every base account
-// decoded (Ledger::DecodeAll); `order` is InvoiceOrder(ledger) (engine/invoice_order.h).
-FeatureSet ComputeFeatures(const Ledger& ledger, const std::vector<uint32_t>& order, DayNumber as_of);
-// The same, computing the order itself.
-FeatureSet ComputeFeatures(const Ledger& ledger, DayNumber as_of);
+// Every row as of the ledger's D; `order` is InvoiceOrder(ledger) (engine/invoice_order.h), taken after every
+// base account was decoded (a continued ledger's are decoded here, DecodeAll, when they were not).
+FeatureSet ComputeFeatures(FinishedLedger& ledger, const std::vector<uint32_t>& order);
+// The same, decoding and ordering itself.
+FeatureSet ComputeFeatures(FinishedLedger& ledger);
 
 // The digest of one account's invoices as of D (engine/base_invoices.h): `run` holds them in (date_issued,
 // invoice_id) order, `account` is null while the account is unknown.
 AccountDigest DigestOf(std::span<const InvoiceEntry* const> run, const AccountEntry* account, DayNumber as_of);
 
-// An incremental run's delta: `ledger` continued from a base state as of `base_as_of` (Ledger::StartIncremental)
-// and is finished. The invoice rows are only those new or changed since the base's rows in either dataset (which
-// ones in `changed`), `deleted` lists the base's invoices that have no row now, and account_features is complete.
-// An account's rows are recomputed only when its inputs changed (the journal says so: its joining date, or one
-// of its invoices now or at the base) or when D moving on can change them (an invoice issued since the base's D,
-// an unpaid one turning overdue); its base rows are recomputed from the journal's pre-images. Base accounts the
-// ledger has not decoded must be ones whose rows do not change (Ledger::DecodeDue(as_of) sees to that): they
-// count through their digest.
-FeatureSet ComputeDelta(const Ledger& ledger, const std::vector<uint32_t>& order, DayNumber as_of,
-                        DayNumber base_as_of);
+// An incremental run's delta: `ledger` continued from a base state (engine/state.h: LoadState), as of its D. The
+// invoice rows are only those new or changed since the base's rows in either dataset (which ones in `changed`),
+// `deleted` lists the base's invoices that have no row now, and account_features is complete. An account's rows
+// are recomputed only when its inputs changed (the journal says so: its joining date, or one of its invoices now
+// or at the base) or when D moving on can change them (an invoice issued since the base's D, an unpaid one turning
+// overdue, a payment becoming known); its base rows are recomputed from the journal's pre-images. Base accounts
+// not decoded are ones whose rows do not change by D (Finish decoded the others): they count through their
+// digest. InvalidArgument for a ledger that does not continue a state.
+Result<FeatureSet> ComputeDelta(const FinishedLedger& ledger, const std::vector<uint32_t>& order);
 
 }  // namespace ledgerlake::engine

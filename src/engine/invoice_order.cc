@@ -36,7 +36,8 @@ void ParallelSort(std::vector<SortKey>& keys) {
 
 }  // namespace
 
-std::vector<uint32_t> InvoiceOrder(const Ledger& ledger) {
+std::vector<uint32_t> InvoiceOrder(const FinishedLedger& finished) {
+  const Ledger& ledger = finished.ledger();
   const auto& invoices = ledger.invoices();
   const auto n = static_cast<uint32_t>(invoices.size());
   // The base accounts decoded from the state come as runs already in order; each invoice keeps its place in its

@@ -20,7 +20,7 @@ bool InvoiceOrderLess(const A& a, const B& b) {
 }
 
 // Positions (KeyedTable order) of all of `ledger`'s invoices, sorted by (account_id, date_issued, invoice_id).
-// Requires ledger.Finish(). Sorts on two threads when there is much to sort.
-std::vector<uint32_t> InvoiceOrder(const Ledger& ledger);
+// Sorts on two threads when there is much to sort.
+std::vector<uint32_t> InvoiceOrder(const FinishedLedger& ledger);
 
 }  // namespace ledgerlake::engine

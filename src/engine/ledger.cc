@@ -1,5 +1,6 @@
 #include "engine/ledger.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "engine/base_invoices.h"
@@ -269,9 +270,15 @@ Status Ledger::CompactLines(const std::vector<std::string>& logs, LineLogWriter&
   return Status::OK();
 }
 
-void Ledger::Finish() {
-  if (finished_) return;
-  finished_ = true;
+std::vector<int64_t> Ledger::OrphanInvoices() const {
+  std::vector<int64_t> ids;
+  ids.reserve(orphan_groups_.size());
+  for (const auto& [id, group] : orphan_groups_) ids.push_back(id);
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+void Ledger::Resolve() {
   file_lines_ = SegmentedVector<LineNode>();  // repeat detection is over: give the memory back
   // Fates are counted for the rows of this run's files; rows of the base are listed but counted by their run.
   FateCounts& inv = counts_[Index(TableId::kInvoices)];
@@ -313,6 +320,34 @@ void Ledger::Finish() {
     still.push_back(p);
   }
   pending_lines_ = std::move(still);
+}
+
+Result<FinishedLedger> FinishedLedger::Finish(Ledger ledger, const FinishOptions& options) {
+  ledger.LogLinesTo(nullptr);
+  if (ledger.journaling_) {
+    const Status repriced = ledger.Reprice(options.line_logs);
+    if (!repriced.ok()) return Status::UnusableCache(repriced.message());
+    ledger.DecodeDue(options.as_of);  // base accounts whose rows D moving on changes
+  }
+  ledger.Resolve();
+  // Every base account decoded so far (Resolve decodes those pending lines refer to) decoded cleanly.
+  if (!ledger.base_status().ok()) return Status::UnusableCache(ledger.base_status().message());
+  return FinishedLedger(std::move(ledger), options.as_of);
+}
+
+std::optional<DayNumber> FinishedLedger::base_as_of() const {
+  if (ledger_.base() == nullptr) return std::nullopt;
+  return ledger_.base()->as_of();
+}
+
+void FinishedLedger::DecodeAll() { ledger_.DecodeAll(); }
+
+Status FinishedLedger::CompactLines(const std::vector<std::string>& logs, LineLogWriter& out) {
+  const Status st = ledger_.CompactLines(logs, out);
+  if (!st.ok()) return Status::UnusableCache(st.message());
+  // Compaction decodes every base account: each of them decoded cleanly.
+  if (!ledger_.base_status().ok()) return Status::UnusableCache(ledger_.base_status().message());
+  return Status::OK();
 }
 
 }  // namespace ledgerlake::engine

@@ -9,12 +9,15 @@
 // invoices, line items), so a line item is priced the moment it is read and only per-invoice sums are kept.
 //
 // File ids are landing sequences, so a Ledger can carry on across runs: engine/state.h saves it after a run and
-// loads it before the next, which applies only the files landed since (StartIncremental). Loading leaves the
-// base's invoices encoded (engine/base_invoices.h); an account's are decoded into invoices() when this run
-// touches them, so that a small delivery costs in proportion to what it touches. While incremental, the
-// Ledger journals what each key looked like before this run's first change to it, so the features can tell which
-// rows changed (engine/features.h) without keeping the previous run's output.
-// Fed by engine/loader.h; read by engine/features.h.
+// loads it before the next, which applies only the files landed since. Loading leaves the base's invoices encoded
+// (engine/base_invoices.h); an account's are decoded into invoices() when this run touches them, so that a small
+// delivery costs in proportion to what it touches. A loaded Ledger journals what each key looked like before this
+// run's first change to it, so the features can tell which rows changed (engine/features.h) without keeping the
+// previous run's output.
+//
+// The phases are types. A Ledger takes rows (engine/loader.h feeds it); Finish() turns it into a FinishedLedger
+// (pending rows resolved, repriced, the accounts D changes decoded), the only thing the features
+// (engine/features.h), a saved state (engine/state.h) and the invoice order take: a wrong order does not compile.
 #pragma once
 
 #include <absl/container/flat_hash_map.h>
@@ -133,6 +136,8 @@ struct PendingRow {
   int64_t missing_key;  // the parent key not known yet
 };
 
+class FinishedLedger;
+
 class Ledger {
  public:
   Ledger();
@@ -140,10 +145,10 @@ class Ledger {
   Ledger(Ledger&&) noexcept;
   Ledger& operator=(Ledger&&) noexcept;
 
-  // Marks everything in the Ledger so far (loaded by engine/state.h) as the base, made of each table's files
-  // landed up to its bookmark: from now on changes are journaled, and row fates count only rows of later files.
-  void StartIncremental(const std::array<uint32_t, contract::kTableCount>& bookmarks);
   const Journal& journal() const { return journal_; }
+  // Whether it continues a saved state (engine/state.h: LoadState): changes are journaled, and row fates count
+  // only the rows of files after the state's bookmarks.
+  bool incremental() const { return journaling_; }
 
   // Continuing from a state (engine/state.h): the base's invoices, decoded into invoices() one account at a time
   // when this run touches the account (any row of it or of its invoices, a price its line items use) or asks
@@ -159,13 +164,9 @@ class Ledger {
     uint32_t count;
   };
   const std::vector<DecodedRun>& decoded_runs() const { return decoded_runs_; }
-  // Decodes the base accounts whose rows D moving on to `as_of` can change (AccountDigest::next_change).
-  void DecodeDue(DayNumber as_of);
-  // Decodes every base account.
-  void DecodeAll();
   // Not OK when a base account failed to decode (a damaged state): nothing computed from this Ledger is right.
   const Status& base_status() const { return base_status_; }
-  // Every accepted line item goes to `log` too, so a later run can reprice it.
+  // Every accepted line item goes to `log` too, so a later run can reprice it (until Finish).
   void LogLinesTo(LineLogWriter* log) { line_log_ = log; }
 
   // Called when a file of `table` starts; files arrive in landing order, tables in kAllTables order.
@@ -186,20 +187,6 @@ class Ledger {
   // Rows demoted to duplicate_key since the last call (the loader turns them into Rejects).
   std::vector<DemotedRow> TakeDemoted() { return std::exchange(demoted_, {}); }
 
-  // Incremental runs, after the last Add and before Finish: the base's line items (in `logs`, written by earlier
-  // runs) of skus whose price this run changed are repriced in their invoices' sums. Fails when a log cannot be
-  // read.
-  Status Reprice(const std::vector<std::string>& logs);
-
-  // After Finish: writes to `out` the lines of `logs` that are still live (their file owns their invoice's group,
-  // known or orphan), so that one log can replace many (it decodes every base account to tell). Fails when a log
-  // cannot be read.
-  Status CompactLines(const std::vector<std::string>& logs, LineLogWriter& out);
-
-  // Resolves pending rows once every file is in: prices the line items whose parents are now known and lists
-  // what still waits. Call once, after the last Add (and Reprice).
-  void Finish();
-
   const FateCounts& counts(TableId table) const { return counts_[Index(table)]; }
   // Line items read so far that repeat an earlier line of their invoice in the same file exactly (all kept).
   uint64_t repeated_line_items() const { return repeated_lines_; }
@@ -209,9 +196,29 @@ class Ledger {
   const KeyedTable<InvoiceEntry>& invoices() const { return invoices_; }
   // After Finish: every pending row (invoices in landing order of their key, then line items in reading order).
   const std::vector<PendingRow>& PendingRows() const { return pending_rows_; }
+  // The invoices whose line items wait for them (orphan groups), sorted.
+  std::vector<int64_t> OrphanInvoices() const;
 
  private:
-  friend class StateCodec;  // engine/state.cc
+  friend class StateCodec;      // engine/state.cc
+  friend class FinishedLedger;  // Finish
+
+  // Marks everything in the Ledger so far (loaded by engine/state.h) as the base, made of each table's files
+  // landed up to its bookmark: from now on changes are journaled, and row fates count only rows of later files.
+  void StartIncremental(const std::array<uint32_t, contract::kTableCount>& bookmarks);
+  // Decodes the base accounts whose rows D moving on to `as_of` can change (AccountDigest::next_change).
+  void DecodeDue(DayNumber as_of);
+  // Decodes every base account.
+  void DecodeAll();
+  // The base's line items (in `logs`, written by earlier runs) of skus whose price this run changed, repriced in
+  // their invoices' sums. Fails when a log cannot be read.
+  Status Reprice(const std::vector<std::string>& logs);
+  // Writes to `out` the lines of `logs` that are still live (their file owns their invoice's group, known or
+  // orphan), so that one log can replace many (it decodes every base account to tell).
+  Status CompactLines(const std::vector<std::string>& logs, LineLogWriter& out);
+  // Resolves pending rows once every file is in: prices the line items whose parents are now known and lists
+  // what still waits.
+  void Resolve();
 
   // Decoding base accounts (see base()): by ordinal; the base account of an account id, if any; the base account
   // an invoice belongs to, if any; and an invoice's entry, decoding its base account first if need be.
@@ -254,7 +261,6 @@ class Ledger {
   std::vector<PendingLine> pending_lines_;  // line items whose parent was unknown when read (until Finish)
   std::vector<PendingRow> pending_rows_;    // set by Finish
   std::vector<DemotedRow> demoted_;
-  bool finished_ = false;
 
   std::unique_ptr<BaseInvoices> base_;  // set by the state's loader
   std::vector<uint8_t> decoded_;         // per base account
@@ -267,6 +273,40 @@ class Ledger {
   bool any_journaled_ = false;
   absl::flat_hash_set<int64_t> adopted_;  // new invoices that took over a base orphan group (its lines unpriced)
   LineLogWriter* line_log_ = nullptr;
+};
+
+// What Finish needs besides the Ledger.
+struct FinishOptions {
+  DayNumber as_of = 0;                 // D: the base accounts whose rows D moving on changes are decoded
+  std::vector<std::string> line_logs;  // a continued Ledger's base line logs (engine/state.h), for repricing
+};
+
+// A Ledger with every row in: what the features, the invoice order and a saved state are computed from.
+class FinishedLedger {
+ public:
+  // Resolves the pending rows (pricing the line items whose parents arrived), reprices a continued Ledger's base
+  // lines of skus whose price changed, and decodes the base accounts whose rows D moving on changes. Fails with
+  // kUnusableCache when the base's state or a line log turns out damaged: nothing from it can be trusted, and the
+  // run rebuilds from the raw zone.
+  static Result<FinishedLedger> Finish(Ledger ledger, const FinishOptions& options);
+
+  FinishedLedger(FinishedLedger&&) noexcept = default;
+  FinishedLedger& operator=(FinishedLedger&&) noexcept = default;
+
+  const Ledger& ledger() const { return ledger_; }
+  DayNumber as_of() const { return as_of_; }
+  // For a continued Ledger, the D of the state it continued; nullopt for one built from extracts alone.
+  std::optional<DayNumber> base_as_of() const;
+
+  // Decodes every base account: ComputeFeatures needs all of them (it does this itself).
+  void DecodeAll();
+  // Writes to `out` the lines of `logs` that are still live; kUnusableCache when a log cannot be read.
+  Status CompactLines(const std::vector<std::string>& logs, LineLogWriter& out);
+
+ private:
+  FinishedLedger(Ledger ledger, DayNumber as_of) : ledger_(std::move(ledger)), as_of_(as_of) {}
+  Ledger ledger_;
+  DayNumber as_of_;
 };
 
 }  // namespace ledgerlake::engine

@@ -16,9 +16,12 @@
 #include <absl/container/flat_hash_map.h>
 
 #include <cstdint>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "contract/rows.h"
+#include "util/status.h"
 
 namespace ledgerlake::engine {
 
@@ -36,7 +39,8 @@ inline uint32_t BucketOf(int64_t key, uint32_t buckets) {
 
 // Where each invoice goes: the bucket of the account of its newest accepted row. One byte per invoice id for the
 // dense ids billing systems use (a direct array covering [0, S), S at most 16 per invoice recorded, growing by
-// doubling), a hash map for the others.
+// doubling), a hash map for the others. A run in passes that continues a state starts from the base's routes
+// (every invoice of the lake; saved beside its state, SaveRoutes) and records this run's invoice rows over them.
 class InvoiceRouter {
  public:
   explicit InvoiceRouter(uint32_t buckets) : buckets_(buckets) {}
@@ -44,19 +48,36 @@ class InvoiceRouter {
 
   // Records an accepted invoice row; rows come in landing order, so the last one recorded wins.
   void Record(int64_t invoice_id, int64_t account_id);
-  // The invoice's bucket: its account's if recorded, else the invoice id's own.
-  uint32_t BucketOfInvoice(int64_t invoice_id) const {
+  // Records an invoice's bucket directly (loading saved routes).
+  void Set(int64_t invoice_id, uint32_t bucket);
+  // The bucket recorded for an invoice, if any.
+  std::optional<uint32_t> Find(int64_t invoice_id) const {
     uint8_t slot = 0;
     if (invoice_id >= 0 && static_cast<uint64_t>(invoice_id) < dense_.size()) {
       slot = dense_[static_cast<size_t>(invoice_id)];
     } else if (const auto it = sparse_.find(invoice_id); it != sparse_.end()) {
       slot = it->second;
     }
-    return slot != 0 ? slot - 1u : BucketOf(invoice_id, buckets_);
+    if (slot == 0) return std::nullopt;
+    return slot - 1u;
+  }
+  // The invoice's bucket: its account's if recorded, else the invoice id's own.
+  uint32_t BucketOfInvoice(int64_t invoice_id) const {
+    const std::optional<uint32_t> b = Find(invoice_id);
+    return b ? *b : BucketOf(invoice_id, buckets_);
   }
   size_t size() const { return recorded_; }
+  // Calls f(invoice_id, bucket) for every recorded invoice.
+  template <typename F>
+  void ForEach(F&& f) const {
+    for (size_t id = 0; id < dense_.size(); ++id) {
+      if (dense_[id] != 0) f(static_cast<int64_t>(id), dense_[id] - 1u);
+    }
+    for (const auto& [id, slot] : sparse_) f(id, slot - 1u);
+  }
 
  private:
+  void Put(int64_t invoice_id, uint8_t slot);
   void GrowDense(int64_t invoice_id);
 
   uint32_t buckets_;
@@ -65,21 +86,59 @@ class InvoiceRouter {
   absl::flat_hash_map<int64_t, uint8_t> sparse_;
 };
 
+// An incremental run in passes routes by the base's routes, overlaid with this run's invoice rows.
+class Routing {
+ public:
+  Routing(uint32_t buckets, const InvoiceRouter* base) : base_(base), run_(buckets) {}
+  uint32_t buckets() const { return run_.buckets(); }
+  InvoiceRouter& run() { return run_; }
+  const InvoiceRouter& run() const { return run_; }
+  uint32_t BucketOfInvoice(int64_t invoice_id) const {
+    if (const auto b = run_.Find(invoice_id)) return *b;
+    if (base_ != nullptr) {
+      if (const auto b = base_->Find(invoice_id)) return *b;
+    }
+    return BucketOf(invoice_id, run_.buckets());
+  }
+  // This run's invoices whose bucket is not the one the base keeps them in (re-sent with an account of another
+  // bucket, or arriving for line items that waited in the bucket of the invoice id, `orphans`, sorted): a run in
+  // passes cannot continue its base then.
+  std::vector<int64_t> Moves(const std::vector<int64_t>& orphans) const;
+  // The base's routes with this run's over them: every invoice the lake knows.
+  InvoiceRouter Merged() const;
+
+ private:
+  const InvoiceRouter* base_;
+  InvoiceRouter run_;
+};
+
+// The routes of a state in several buckets, saved beside its buckets' states: every known invoice's bucket and the
+// invoices whose line items wait (orphans). Format (docs/formats.md): magic LLROUTE1, then u32 buckets, u64 dense
+// slots, u64 sparse records, u64 orphans; the dense slots (u8: bucket + 1, 0 none); the sparse records (i64 id, u8
+// bucket); the orphan ids (i64); a StreamHash checksum (u64) of everything before it.
+Status SaveRoutes(const InvoiceRouter& routes, const std::vector<int64_t>& orphans, const std::string& path);
+struct SavedRoutes {
+  InvoiceRouter routes{1};
+  std::vector<int64_t> orphans;  // sorted
+};
+// kUnusableCache when missing, damaged or of another format.
+Result<SavedRoutes> LoadRoutes(const std::string& path);
+
 // Which rows a load keeps (engine/loader.h). The default keeps everything: an unpartitioned run.
 class RowFilter {
  public:
   RowFilter() = default;
   // Keeps the rows of `bucket` as described above, routing invoices and line items by `router`.
-  static RowFilter Bucket(const InvoiceRouter& router, uint32_t bucket) {
+  static RowFilter Bucket(const Routing& router, uint32_t bucket) {
     RowFilter f;
     f.router_ = &router;
     f.bucket_ = bucket;
     return f;
   }
-  // Keeps nothing and records every accepted invoice in `router`.
-  static RowFilter Recording(InvoiceRouter& router) {
+  // Keeps nothing and records every accepted invoice in `router`'s run routes.
+  static RowFilter Recording(Routing& router) {
     RowFilter f;
-    f.recording_ = &router;
+    f.recording_ = &router.run();
     return f;
   }
 
@@ -118,7 +177,7 @@ class RowFilter {
   }
 
  private:
-  const InvoiceRouter* router_ = nullptr;
+  const Routing* router_ = nullptr;
   InvoiceRouter* recording_ = nullptr;
   uint32_t bucket_ = 0;
 };

@@ -614,6 +614,9 @@ class StateCodec {
     return Status::OK();
   }
 
+  // From here on the loaded Ledger journals its changes; its files up to the bookmarks are the base.
+  static void Continue(Ledger& l, const StateInfo& info) { l.StartIncremental(info.bookmarks); }
+
   static Status Read(std::unique_ptr<MappedFile> file, const std::string& path, Ledger& l, StateInfo& info) {
     auto base = std::make_unique<BaseInvoices>();
     Reader r(file->data(), file->size(), path);
@@ -654,8 +657,11 @@ class StateCodec {
   }
 };
 
-Status SaveState(const Ledger& ledger, const std::vector<uint32_t>& invoice_order, const StateInfo& info,
+Status SaveState(const FinishedLedger& finished, const std::vector<uint32_t>& invoice_order, const StateInfo& given,
                  const std::string& path) {
+  const Ledger& ledger = finished.ledger();
+  StateInfo info = given;
+  info.as_of = finished.as_of();
   if (invoice_order.size() != ledger.invoices().size()) {
     return Status::InvalidArgument("SaveState: the invoice order does not cover every invoice");
   }
@@ -683,21 +689,22 @@ Status SaveState(const Ledger& ledger, const std::vector<uint32_t>& invoice_orde
 
 Result<StateInfo> ReadStateInfo(const std::string& path) {
   auto file = MappedFile::Open(path);
-  if (!file.ok()) return Status::IOError("cannot open the state " + path + ": " + file.status().message());
+  if (!file.ok()) return Status::UnusableCache("cannot open the state " + path + ": " + file.status().message());
   Reader r((*file)->data(), (*file)->size(), path);
   StateInfo info;
   Status st = StateCodec::ReadHeader(r, info);
-  if (!st.ok()) return Status::Corruption(path + ": " + st.message());
+  if (!st.ok()) return Status::UnusableCache(path + ": " + st.message());
   return info;
 }
 
-Result<StateInfo> LoadState(const std::string& path, Ledger& ledger) {
+Result<LoadedState> LoadState(const std::string& path) {
   auto file = MappedFile::Open(path);
-  if (!file.ok()) return Status::IOError("cannot open the state " + path + ": " + file.status().message());
-  StateInfo info;
-  Status st = StateCodec::Read(std::move(*file), path, ledger, info);
-  if (!st.ok()) return Status::Corruption(path + ": " + st.message());
-  return info;
+  if (!file.ok()) return Status::UnusableCache("cannot open the state " + path + ": " + file.status().message());
+  LoadedState loaded;
+  Status st = StateCodec::Read(std::move(*file), path, loaded.ledger, loaded.info);
+  if (!st.ok()) return Status::UnusableCache(path + ": " + st.message());
+  StateCodec::Continue(loaded.ledger, loaded.info);
+  return loaded;
 }
 
 }  // namespace ledgerlake::engine

@@ -17,25 +17,32 @@
 namespace ledgerlake::engine {
 
 struct StateInfo {
-  DayNumber as_of = 0;
+  DayNumber as_of = 0;  // the D of the run that wrote it
   // Per table, the newest landing sequence merged in: every file of the table up to it is (a table held back
   // by a breaking change keeps its later files for a later run).
   std::array<uint32_t, contract::kTableCount> bookmarks{};
   std::vector<std::string> line_logs;  // file names (relative to the state's directory), oldest first
 };
 
-// Writes `ledger` (after Finish) and `info` to `path` (through a temporary name; without fsync: the caller makes
-// the file durable before relying on it). `invoice_order` is InvoiceOrder(ledger) (engine/invoice_order.h): the
-// invoices are saved in that order. Base accounts the ledger did not decode are copied with their digest, which
-// must still hold as of info.as_of (Ledger::DecodeDue(info.as_of) sees to that).
-Status SaveState(const Ledger& ledger, const std::vector<uint32_t>& invoice_order, const StateInfo& info,
+// Writes `ledger` and `info` to `path` (through a temporary name; without fsync: the caller makes the file durable
+// before relying on it), as of ledger.as_of() (info.as_of is ignored). `invoice_order` is InvoiceOrder(ledger)
+// (engine/invoice_order.h): the invoices are saved in that order. Base accounts the ledger did not decode are
+// copied with their digest, which still holds as of its D (Finish decoded those it changes).
+Status SaveState(const FinishedLedger& ledger, const std::vector<uint32_t>& invoice_order, const StateInfo& info,
                  const std::string& path);
 
-// Reads only the header of the state at `path`.
+// Reads only the header of the state at `path`. kUnusableCache when it is not a state this ledgerlake reads.
 Result<StateInfo> ReadStateInfo(const std::string& path);
 
-// Loads the state at `path` into an empty `ledger`: every account, sku, orphan group and pending line, and the
-// invoices as Ledger::base(), decoded account by account when needed (those of unknown accounts at once).
-Result<StateInfo> LoadState(const std::string& path, Ledger& ledger);
+// A Ledger continued from a saved state, ready to take the rows of the files landed after its bookmarks.
+struct LoadedState {
+  Ledger ledger;
+  StateInfo info;
+};
+
+// Loads the state at `path`: every account, sku, orphan group and pending line, and the invoices as
+// Ledger::base(), decoded account by account when needed (those of unknown accounts at once); the Ledger journals
+// every change from here on. kUnusableCache when the file is missing, damaged or of another format version.
+Result<LoadedState> LoadState(const std::string& path);
 
 }  // namespace ledgerlake::engine

@@ -39,7 +39,8 @@ class Scratch {
 }  // namespace
 
 Result<std::vector<RepairedPartition>> RepairPartitions(
-    const lake::Lake& lake, catalog::Catalog& catalog, const std::vector<catalog::Damage>& damaged,
+    const lake::LakeLock& /*lock*/, const lake::Lake& lake, catalog::Catalog& catalog,
+    const std::vector<catalog::Damage>& damaged,
     const std::string& token, const std::function<void(std::string_view, uint64_t, uint64_t)>& progress) {
   std::map<int64_t, std::set<std::string>> by_run;  // run -> datasets to rewrite
   for (const catalog::Damage& d : damaged) {
@@ -79,9 +80,7 @@ Result<std::vector<RepairedPartition>> RepairPartitions(
     options.state_dir = scratch.dir();
     options.full_refresh = run.full_refresh;
     options.progress = progress;
-    for (const catalog::PartitionRecord& p : run.partitions) {
-      options.partitions = std::max<uint32_t>(options.partitions, static_cast<uint32_t>(p.files.size()));
-    }
+    options.passes = run.passes;
     if (run.complete) {
       options.apply = applied_up_to(i);
     } else {
@@ -91,15 +90,15 @@ Result<std::vector<RepairedPartition>> RepairPartitions(
       base.token = run_token + "-base";
       base.state_dir = scratch.dir();
       base.apply = applied_up_to(i - 1);
+      base.passes = options.passes;
       base.write_datasets = false;
       base.progress = progress;
       auto rebuilt = lake::Run(lake, base);
       if (!rebuilt.ok()) return rebuilt.status();
-      options.base_state = rebuilt->state_file;
+      options.base = rebuilt->state_file;
       std::vector<uint64_t> own(run.consumed.begin(), run.consumed.end());
       std::sort(own.begin(), own.end());
       options.apply = std::move(own);
-      options.partitions = 1;
     }
     auto report = lake::Run(lake, options);
     if (!report.ok()) return report.status();

@@ -25,10 +25,11 @@ struct RepairedPartition {
 };
 
 // Rewrites the partitions of the damaged processed files in `damaged` (raw files cannot be repaired: they are the
-// truth, and are skipped). Hold the lake lock. `token` names the new files (unique per call). Fails, leaving the
+// truth, and are skipped). Takes the lake lock as proof that it is held. `token` names the new files (unique per call). Fails, leaving the
 // catalog as it was for the partition being repaired, when the raw zone no longer holds a file a run applied.
 Result<std::vector<RepairedPartition>> RepairPartitions(
-    const lake::Lake& lake, catalog::Catalog& catalog, const std::vector<catalog::Damage>& damaged,
+    const lake::LakeLock& lock, const lake::Lake& lake, catalog::Catalog& catalog,
+    const std::vector<catalog::Damage>& damaged,
     const std::string& token, const std::function<void(std::string_view, uint64_t, uint64_t)>& progress = {});
 
 }  // namespace ledgerlake::job

@@ -8,6 +8,11 @@
 #include <cmath>
 #include <thread>
 #include <filesystem>
+#include <fstream>
+#include <cerrno>
+#include <cstring>
+
+#include <nlohmann/json.hpp>
 
 #include "duck/database.h"
 #include "duck/parquet_writer.h"
@@ -263,91 +268,248 @@ Status WriteOutputs(const Lake& lake, const RunOptions& options, duck::Database&
   return Status::OK();
 }
 
-// A complete run in options.partitions passes (RunOptions::partitions): a first pass over the invoice extracts
-// learns each invoice's bucket, then each pass loads, computes and writes one bucket. Pass 0 reads the landed
-// extracts and spills the other buckets' rows; pass k reads bucket k's spill. Saves no state.
-Status RunPartitioned(const Lake& lake, const RunOptions& options, const std::vector<engine::SourceFile>& files,
-                      const std::vector<LandedFile>& landed, duck::Database& db, RunReport& report) {
-  const uint32_t buckets = options.partitions;
-  engine::InvoiceRouter router(buckets);
-  {
-    const auto start = Clock::now();
-    engine::Ledger unused;
-    std::vector<contract::Reject> none;
-    engine::ProgressFn progress;
-    if (options.progress) {
-      progress = [&](TableId, uint64_t done, uint64_t total) { options.progress("route invoices", done, total); };
-    }
-    LL_RETURN_IF_ERROR(
-        engine::LoadTable(TableId::kInvoices, files, unused, none, progress, engine::RowFilter::Recording(router)));
-    AddStage(report.stages, "route invoices", Seconds(start));
+// The manifest's JSON (docs/formats.md).
+nlohmann::json ManifestJson(const StateManifest& m) {
+  nlohmann::json bookmarks = nlohmann::json::array();
+  for (uint32_t b : m.bookmarks) bookmarks.push_back(b);
+  return {{"format", StateManifest::kFormat},
+          {"feature_definitions", m.feature_definitions},
+          {"as_of", FormatIsoDate(m.as_of)},
+          {"buckets", m.buckets},
+          {"bookmarks", bookmarks},
+          {"bucket_states", m.bucket_states},
+          {"routes", m.routes}};
+}
+
+// The files one pass reads: the landed files in pass 0 (which spills the other buckets' rows), bucket k's spill
+// in pass k > 0 (skus: the landed files in every pass).
+std::vector<engine::SourceFile> PassFiles(const std::vector<engine::SourceFile>& files, uint32_t bucket,
+                                          const engine::Spill* spill) {
+  std::vector<engine::SourceFile> pass = files;
+  if (bucket == 0 || spill == nullptr) return pass;
+  for (uint32_t i = 0; i < pass.size(); ++i) {
+    engine::SourceFile& f = pass[i];
+    if (f.table == TableId::kSkus) continue;  // every pass reads the skus' landed files
+    const bool spilled = spill->Has(i, bucket);
+    f.path = spilled ? spill->CsvPath(i, bucket) : "";
+    f.line_map = spilled ? spill->LineMapPath(i, bucket) : "";
+    f.sha256.clear();  // pass 0 checked the landed file; a spill is not the landed bytes
   }
-  auto spill = engine::Spill::Create(lake.tmp_dir() + "/" + options.token + "-spill", buckets);
-  if (!spill.ok()) return spill.status();
-  for (uint32_t bucket = 0; bucket < buckets; ++bucket) {
-    const std::string label = " (" + std::to_string(bucket + 1) + "/" + std::to_string(buckets) + ")";
-    std::vector<engine::SourceFile> pass_files = files;
-    if (bucket != 0) {
-      for (uint32_t i = 0; i < pass_files.size(); ++i) {
-        engine::SourceFile& f = pass_files[i];
-        if (f.table == TableId::kSkus) continue;  // every pass reads the skus' landed files
-        const bool spilled = (*spill)->Has(i, bucket);
-        f.path = spilled ? (*spill)->CsvPath(i, bucket) : "";
-        f.line_map = spilled ? (*spill)->LineMapPath(i, bucket) : "";
-        f.sha256.clear();  // pass 0 checked the landed file; a spill is not the landed bytes
-      }
+  return pass;
+}
+
+// One pass of a run: loads bucket `bucket` (from its base state when incremental), applies the pass's rows,
+// computes its features, saves its state and writes its files. Accumulates into `report`.
+class Pass {
+ public:
+  Pass(const Lake& lake, const RunOptions& options, const std::string& state_dir, duck::Database& db,
+       RunReport& report)
+      : lake_(lake), options_(options), state_dir_(state_dir), db_(db), report_(report) {}
+
+  // Runs bucket `bucket` of `buckets`, continuing `base_state` (a bucket state file) when given; returns the file
+  // name of its new state, and adds its orphan invoices to `orphans`.
+  Result<std::string> Execute(uint32_t bucket, uint32_t buckets, const std::optional<std::string>& base_state,
+                              const std::vector<engine::SourceFile>& files, const std::vector<LandedFile>& landed,
+                              const engine::RowFilter& filter, engine::Spill* spill, std::vector<int64_t>& orphans) {
+    const std::string label = buckets > 1 ? " (" + std::to_string(bucket + 1) + "/" + std::to_string(buckets) + ")" : "";
+    const std::string suffix = buckets > 1 ? "-b" + std::to_string(bucket) : "";
+    engine::Ledger ledger;
+    std::vector<std::string> base_logs;
+    if (base_state) {
+      const auto start = Clock::now();
+      auto loaded = engine::LoadState(*base_state);
+      if (!loaded.ok()) return loaded.status();
+      ledger = std::move(loaded->ledger);
+      base_logs = std::move(loaded->info.line_logs);
+      AddStage(report_.stages, "load state", Seconds(start));
     }
+    // Applies this pass's rows, logging its line items for later repricing.
     std::vector<contract::Reject> rejects;
-    std::vector<engine::PendingRow> pending;
+    const std::string log_name = options_.token + suffix + ".lines";
+    auto line_log = engine::LineLogWriter::Create(state_dir_ + "/" + log_name);
+    if (!line_log.ok()) return line_log.status();
+    ledger.LogLinesTo(line_log->get());
+    LL_RETURN_IF_ERROR(LoadTables(PassFiles(files, bucket, spill), ledger, rejects, filter, options_, label,
+                                  report_.stages, bucket == 0 ? spill : nullptr));
+    if (spill != nullptr) spill->RemoveBucket(bucket);
+    LL_RETURN_IF_ERROR((*line_log)->Close());
+    engine::StateInfo info{options_.as_of, report_.bookmarks, base_logs};
+    std::error_code ec;
+    if ((*line_log)->lines() > 0) {
+      info.line_logs.push_back(log_name);
+    } else {
+      fs::remove(state_dir_ + "/" + log_name, ec);
+    }
+    line_log->reset();
+
+    auto paths = [&](const std::vector<std::string>& names) {
+      std::vector<std::string> out;
+      for (const std::string& name : names) out.push_back(state_dir_ + "/" + name);
+      return out;
+    };
+    const auto finish_start = Clock::now();
+    auto finishing = engine::FinishedLedger::Finish(std::move(ledger), engine::FinishOptions{options_.as_of, paths(base_logs)});
+    if (!finishing.ok()) return finishing.status();
+    std::optional<engine::FinishedLedger> finished(std::move(*finishing));
+    if (base_state) AddStage(report_.stages, "reprice", Seconds(finish_start));
+    // Each run adds a line log; past kMaxLineLogs, the live lines of all of them go into one.
+    if (info.line_logs.size() > kMaxLineLogs) {
+      const auto start = Clock::now();
+      const std::string compact_name = options_.token + suffix + "-compact.lines";
+      auto compact = engine::LineLogWriter::Create(state_dir_ + "/" + compact_name);
+      if (!compact.ok()) return compact.status();
+      LL_RETURN_IF_ERROR(finished->CompactLines(paths(info.line_logs), **compact));
+      LL_RETURN_IF_ERROR((*compact)->Close());
+      info.line_logs = {compact_name};
+      AddStage(report_.stages, "compact line logs", Seconds(start));
+    }
+    const engine::Ledger& l = finished->ledger();
+    for (TableId t : contract::kAllTables) {
+      // Every pass loads every sku; their fates count once, in pass 0 (engine/partitioning.h).
+      if (t == TableId::kSkus && bucket != 0) continue;
+      report_.tables[static_cast<size_t>(t)] += l.counts(t);
+    }
+    report_.repeated_line_items += l.repeated_line_items();
+    std::vector<engine::PendingRow> pending = l.PendingRows();
+    report_.pending_total += pending.size();
+    report_.incomplete_invoices += IncompleteInvoices(l, pending, options_.as_of);
+    const std::vector<int64_t> own_orphans = l.OrphanInvoices();
+    orphans.insert(orphans.end(), own_orphans.begin(), own_orphans.end());
+
+    // The state is saved on a thread of its own while the features are computed. A complete pass waits for it and
+    // drops the Ledger before writing, so that its memory is not held twice; an incremental one, whose Ledger
+    // holds only what it decoded, lets it go on while writing (the jthread joins on any way out).
+    const std::string state_name = options_.token + suffix + ".state";
+    const auto start = Clock::now();
+    std::vector<uint32_t> order = engine::InvoiceOrder(*finished);
+    const double order_seconds = Seconds(start);
+    Status saved;
+    double save_seconds = 0;
     engine::FeatureSet features;
     {
-      engine::Ledger ledger;
-      LL_RETURN_IF_ERROR(LoadTables(pass_files, ledger, rejects, engine::RowFilter::Bucket(router, bucket), options,
-                                    label, report.stages, spill->get()));
-      (*spill)->RemoveBucket(bucket);
-      ledger.Finish();
-      for (TableId t : contract::kAllTables) {
-        // Every pass loads every sku; their fates count once, in pass 0 (engine/partitioning.h).
-        if (t == TableId::kSkus && bucket != 0) continue;
-        report.tables[static_cast<size_t>(t)] += ledger.counts(t);
+      std::jthread saver([&] {
+        const auto save_start = Clock::now();
+        saved = engine::SaveState(*finished, order, info, state_dir_ + "/" + state_name);
+        save_seconds = Seconds(save_start);
+      });
+      if (base_state) {
+        auto delta = engine::ComputeDelta(*finished, order);
+        if (!delta.ok()) return delta.status();
+        features = std::move(*delta);
+      } else {
+        features = engine::ComputeFeatures(*finished, order);
       }
-      report.repeated_line_items += ledger.repeated_line_items();
-      pending = ledger.PendingRows();
-      report.incomplete_invoices += IncompleteInvoices(ledger, pending, options.as_of);
-      const auto start = Clock::now();
-      features = engine::ComputeFeatures(ledger, options.as_of);
-      AddStage(report.stages, "features", Seconds(start));
+      AddStage(report_.stages, "features", Seconds(start));
+      AddStage(report_.stages, std::string(kInvoiceOrderStage), order_seconds);
+      if (!base_state) {
+        saver.join();
+        finished.reset();  // frees the Ledger before the write
+        order = {};
+      }
+      LL_RETURN_IF_ERROR(WritePass(bucket, features, rejects, pending, files, landed));
     }
-    report.pending_total += pending.size();
-    report.warnings.invoices_before_joining += features.warnings.invoices_before_joining;
-    report.warnings.totals_out_of_range += features.warnings.totals_out_of_range;
+    LL_RETURN_IF_ERROR(saved);
+    AddStage(report_.stages, std::string(kSaveStateStage), save_seconds);
+    return state_name;
+  }
+
+ private:
+  Status WritePass(uint32_t bucket, const engine::FeatureSet& features, const std::vector<contract::Reject>& rejects,
+                   const std::vector<engine::PendingRow>& pending, const std::vector<engine::SourceFile>& files,
+                   const std::vector<LandedFile>& landed) {
+    report_.warnings.invoices_before_joining += features.warnings.invoices_before_joining;
+    report_.warnings.totals_out_of_range += features.warnings.totals_out_of_range;
+    report_.deleted += features.deleted.size();
+    if (!options_.write_datasets) return Status::OK();
     const auto start = Clock::now();
-    const Outputs out{features.accounts, features.invoices, features.invoices, rejects, pending, features.deleted};
-    LL_RETURN_IF_ERROR(WriteOutputs(lake, options, db, out, files, landed, options.token + "-" + std::to_string(bucket),
-                                    bucket != 0, report.datasets));
-    AddStage(report.stages, "write", Seconds(start));
+    engine::InvoiceFeatures aif_rows, if_rows;
+    if (!report_.complete) {
+      aif_rows = Select(features.invoices, features.changed, engine::kAccountInvoiceChanged);
+      if_rows = Select(features.invoices, features.changed, engine::kInvoiceChanged);
+    }
+    const Outputs out{features.accounts, report_.complete ? features.invoices : aif_rows,
+                      report_.complete ? features.invoices : if_rows, rejects, pending, features.deleted};
+    const std::string token = report_.partitions > 1 ? options_.token + "-" + std::to_string(bucket) : options_.token;
+    LL_RETURN_IF_ERROR(WriteOutputs(lake_, options_, db_, out, files, landed, token, bucket != 0, report_.datasets));
+    AddStage(report_.stages, "write", Seconds(start));
+    return Status::OK();
+  }
+
+  const Lake& lake_;
+  const RunOptions& options_;
+  const std::string& state_dir_;
+  duck::Database& db_;
+  RunReport& report_;
+};
+
+}  // namespace
+
+Status WriteManifest(const StateManifest& manifest, const std::string& path) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << ManifestJson(manifest).dump(2) << "\n";
+    if (!out) return Status::IOError("cannot write " + tmp);
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    return Status::IOError("cannot rename " + tmp + ": " + std::strerror(errno));
   }
   return Status::OK();
 }
 
-}  // namespace
-
-Result<std::vector<std::string>> StateLineLogs(const Lake& lake, const std::string& state_file) {
-  auto info = engine::ReadStateInfo(state_file);
-  if (!info.ok()) return info.status();
-  std::vector<std::string> logs;
-  for (const std::string& name : info->line_logs) logs.push_back(lake.state_dir() + "/" + name);
-  return logs;
+Result<StateManifest> ReadManifest(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::UnusableCache("cannot read the state " + path + ": " + std::strerror(errno));
+  const nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
+  auto bad = [&](const std::string& why) { return Status::UnusableCache("the state " + path + " " + why); };
+  if (j.is_discarded() || !j.is_object()) return bad("is not a state manifest (a damaged file)");
+  if (j.value("format", 0) != StateManifest::kFormat) {
+    return bad("has format " + std::to_string(j.value("format", 0)) + ", not " + std::to_string(StateManifest::kFormat));
+  }
+  StateManifest m;
+  m.feature_definitions = j.value("feature_definitions", 0);
+  if (m.feature_definitions != engine::kFeatureDefinitions) {
+    return bad("was made under feature definitions " + std::to_string(m.feature_definitions) + ", not " +
+               std::to_string(engine::kFeatureDefinitions));
+  }
+  const auto as_of = ParseIsoDate(j.value("as_of", std::string()));
+  const auto buckets = j.value("buckets", uint32_t{0});
+  const auto& bookmarks = j.contains("bookmarks") ? j["bookmarks"] : nlohmann::json();
+  if (!as_of || buckets == 0 || !bookmarks.is_array() || bookmarks.size() != contract::kTableCount ||
+      !j.contains("bucket_states") || !j["bucket_states"].is_array() || j["bucket_states"].size() != buckets) {
+    return bad("is not a complete state manifest (a damaged file)");
+  }
+  m.as_of = *as_of;
+  m.buckets = buckets;
+  for (size_t t = 0; t < contract::kTableCount; ++t) m.bookmarks[t] = bookmarks[t].get<uint32_t>();
+  m.bucket_states = j["bucket_states"].get<std::vector<std::string>>();
+  m.routes = j.value("routes", std::string());
+  if (buckets > 1 && m.routes.empty()) return bad("has no routes for its buckets");
+  return m;
 }
 
-std::vector<const LandedFile*> FilesToApply(const std::vector<LandedFile>& landed, const Bookmarks& bookmarks,
-                                            const Holds& holds) {
-  std::vector<const LandedFile*> out;
-  for (const LandedFile& f : landed) {
-    const size_t t = static_cast<size_t>(f.table);
-    if (f.sequence > bookmarks[t] && (holds[t] == 0 || f.sequence < holds[t])) out.push_back(&f);
+std::vector<std::string> StateFiles(const std::string& manifest_path) {
+  std::vector<std::string> files = {manifest_path};
+  auto manifest = ReadManifest(manifest_path);
+  if (!manifest.ok()) return files;
+  const std::string dir = fs::path(manifest_path).parent_path().string();
+  if (!manifest->routes.empty()) files.push_back(dir + "/" + manifest->routes);
+  for (const std::string& state : manifest->bucket_states) {
+    files.push_back(dir + "/" + state);
+    auto info = engine::ReadStateInfo(dir + "/" + state);
+    if (!info.ok()) continue;
+    for (const std::string& log : info->line_logs) files.push_back(dir + "/" + log);
   }
-  return out;
+  return files;
+}
+
+uint64_t ExpectedPeak(const std::vector<const LandedFile*>& files, uint32_t passes, uint64_t base_bytes) {
+  double bytes = 0;
+  for (const LandedFile* f : files) {
+    if (f->table != TableId::kSkus) bytes += static_cast<double>(f->decoded_bytes);
+  }
+  const double per_pass = (kPeakPerDecodedByte * bytes + static_cast<double>(base_bytes)) / std::max(1u, passes);
+  return kFixedPeakBytes + static_cast<uint64_t>(per_pass);
 }
 
 Result<uint32_t> PassesFor(const std::vector<const LandedFile*>& files, uint64_t limit) {
@@ -370,187 +532,117 @@ Result<uint32_t> PassesFor(const std::vector<const LandedFile*>& files, uint64_t
 
 Result<RunReport> Run(const Lake& lake, const RunOptions& options) {
   const auto run_start = Clock::now();
-  if (options.partitions < 1 || options.partitions > engine::kMaxBuckets) {
-    return Status::InvalidArgument("partitions must be between 1 and " + std::to_string(engine::kMaxBuckets));
+  const uint32_t buckets = options.passes;
+  if (buckets < 1 || buckets > engine::kMaxBuckets) {
+    return Status::InvalidArgument("passes must be between 1 and " + std::to_string(engine::kMaxBuckets));
   }
-  if (options.partitions > 1 && options.base_state) {
-    return Status::InvalidArgument("a partitioned run is a complete run: it cannot continue from a base state");
+  if (!std::is_sorted(options.apply.begin(), options.apply.end())) {
+    return Status::InvalidArgument("the landing sequences to apply must be sorted");
   }
   RunReport report;
   report.as_of = options.as_of;
   report.full_refresh = options.full_refresh;
-  report.complete = !options.base_state.has_value();
-  report.partitions = options.partitions;
-
-  auto landed = ListLanded(lake);
-  if (!landed.ok()) return landed.status();
-
-  if (options.apply && !std::is_sorted(options.apply->begin(), options.apply->end())) {
-    return Status::InvalidArgument("the landing sequences to apply must be sorted");
-  }
+  report.complete = !options.base.has_value();
+  report.partitions = buckets;
   const std::string state_dir = options.state_dir.empty() ? lake.state_dir() : options.state_dir;
   std::error_code ec;
   fs::create_directories(state_dir, ec);
   if (ec) return Status::IOError("cannot create " + state_dir + ": " + ec.message());
 
-  duck::DatabaseOptions db_options;
-  db_options.threads = options.threads;
-  auto db = duck::Database::Open(db_options);
-  if (!db.ok()) return db.status();
+  // The base: its manifest, which must have as many buckets as this run has passes.
+  std::optional<StateManifest> base;
+  std::string base_dir;
+  if (options.base) {
+    auto manifest = ReadManifest(*options.base);
+    if (!manifest.ok()) return manifest.status();
+    if (manifest->buckets != buckets) {
+      return Status::UnusableCache("the state " + *options.base + " has " + std::to_string(manifest->buckets) +
+                                   " buckets, this run " + std::to_string(buckets) + " passes");
+    }
+    base = std::move(*manifest);
+    base_dir = fs::path(*options.base).parent_path().string();
+    report.base_as_of = base->as_of;
+    report.bookmarks = base->bookmarks;
+  }
 
-  engine::StateInfo base;
-  engine::Ledger ledger;
-  if (options.base_state) {
-    const auto start = Clock::now();
-    auto info = engine::LoadState(*options.base_state, ledger);
-    if (!info.ok()) return Status::Corruption(std::string(kBaseUnusable) + info.status().message());
-    base = std::move(*info);
-    ledger.StartIncremental(base.bookmarks);
-    report.base_as_of = base.as_of;
-    report.stages.push_back({"load state", Seconds(start)});
-  }
-  report.bookmarks = base.bookmarks;
+  auto landed = ListLanded(lake);
+  if (!landed.ok()) return landed.status();
   std::vector<engine::SourceFile> files;
-  std::vector<const LandedFile*> to_apply;
-  if (options.apply) {
-    for (const LandedFile& f : *landed) {
-      if (std::binary_search(options.apply->begin(), options.apply->end(), f.sequence)) to_apply.push_back(&f);
-    }
-    if (to_apply.size() != options.apply->size()) {
-      return Status::NotFound("a file the run is to apply again is no longer in the raw zone");
-    }
-  } else {
-    to_apply = FilesToApply(*landed, base.bookmarks, options.holds);
-  }
-  for (const LandedFile* f : to_apply) {
-    files.push_back(engine::SourceFile{f->path, f->source, f->table, static_cast<uint32_t>(f->sequence), {}, f->sha256});
-    report.bytes_read += f->bytes;
-    report.applied.push_back(f->sequence);
-    uint32_t& b = report.bookmarks[static_cast<size_t>(f->table)];
-    b = std::max(b, static_cast<uint32_t>(f->sequence));
-  }
   for (const LandedFile& f : *landed) {
-    const size_t t = static_cast<size_t>(f.table);
-    if (options.holds[t] != 0 && f.sequence >= options.holds[t]) ++report.held[t];
+    if (!std::binary_search(options.apply.begin(), options.apply.end(), f.sequence)) continue;
+    files.push_back(engine::SourceFile{f.path, f.source, f.table, static_cast<uint32_t>(f.sequence), {}, f.sha256});
+    report.bytes_read += f.bytes;
+    report.applied.push_back(f.sequence);
+    uint32_t& b = report.bookmarks[static_cast<size_t>(f.table)];
+    b = std::max(b, static_cast<uint32_t>(f.sequence));
+  }
+  if (files.size() != options.apply.size()) {
+    return Status::NotFound("a file the run is to apply is not in the raw zone");
   }
   report.files_read = files.size();
 
-  if (options.partitions > 1) {
-    LL_RETURN_IF_ERROR(RunPartitioned(lake, options, files, *landed, *db, report));
-    report.total_seconds = Seconds(run_start);
-    return report;
+  duck::DatabaseOptions db_options;
+  db_options.threads = options.threads;
+  db_options.memory_limit = options.duck_memory_limit;
+  auto db = duck::Database::Open(db_options);
+  if (!db.ok()) return db.status();
+
+  // Routes (more than one bucket): the base's, with this run's invoice rows over them; an invoice this run moves
+  // to another bucket cannot be continued from the base's buckets.
+  std::optional<engine::SavedRoutes> base_routes;
+  if (base && buckets > 1) {
+    auto loaded = engine::LoadRoutes(base_dir + "/" + base->routes);
+    if (!loaded.ok()) return loaded.status();
+    base_routes = std::move(*loaded);
   }
-
-  // Load, parents first, then compute. The state is saved on a thread of its own meanwhile: a complete run waits
-  // for it and drops the Ledger before writing, so that its memory is not held twice; an incremental run, whose
-  // Ledger holds only what it decoded, lets it go on while writing (the jthread joins on any way out).
-  std::vector<contract::Reject> rejects;
-  std::vector<engine::PendingRow> pending;
-  engine::FeatureSet features;
-  engine::StateInfo info;
-  std::vector<uint32_t> order;
-  Status saved;
-  double save_seconds = 0;
-  std::jthread saver;
-  {
-    const std::string log_name = options.token + ".lines";
-    auto line_log = engine::LineLogWriter::Create(state_dir + "/" + log_name);
-    if (!line_log.ok()) return line_log.status();
-    ledger.LogLinesTo(line_log->get());
-    LL_RETURN_IF_ERROR(LoadTables(files, ledger, rejects, engine::RowFilter(), options, "", report.stages));
-    ledger.LogLinesTo(nullptr);
-    LL_RETURN_IF_ERROR((*line_log)->Close());
-    info = engine::StateInfo{options.as_of, report.bookmarks, base.line_logs};
-    if ((*line_log)->lines() > 0) {
-      info.line_logs.push_back(log_name);
-    } else {
-      fs::remove(state_dir + "/" + log_name, ec);
-    }
-    line_log->reset();
-    if (options.base_state) {
-      const auto start = Clock::now();
-      std::vector<std::string> logs;
-      for (const std::string& name : base.line_logs) logs.push_back(state_dir + "/" + name);
-      const Status repriced = ledger.Reprice(logs);
-      if (!repriced.ok()) return Status::Corruption(std::string(kBaseUnusable) + repriced.message());
-      report.stages.push_back({"reprice", Seconds(start)});
-      ledger.DecodeDue(options.as_of);  // base accounts whose rows D moving on changes
-    }
-    ledger.Finish();
-    // Each run adds a line log; past kMaxLineLogs, the live lines of all of them go into one.
-    if (info.line_logs.size() > kMaxLineLogs) {
-      const auto start = Clock::now();
-      const std::string compact_name = options.token + "-compact.lines";
-      auto compact = engine::LineLogWriter::Create(state_dir + "/" + compact_name);
-      if (!compact.ok()) return compact.status();
-      std::vector<std::string> logs;
-      for (const std::string& name : info.line_logs) logs.push_back(state_dir + "/" + name);
-      const Status copied = ledger.CompactLines(logs, **compact);
-      if (!copied.ok()) return Status::Corruption(std::string(kBaseUnusable) + copied.message());
-      LL_RETURN_IF_ERROR((*compact)->Close());
-      info.line_logs = {compact_name};
-      report.stages.push_back({"compact line logs", Seconds(start)});
-    }
-    // Every base account this run decoded (compaction decodes all of them) decoded cleanly.
-    if (!ledger.base_status().ok()) {
-      return Status::Corruption(std::string(kBaseUnusable) + ledger.base_status().message());
-    }
-    for (TableId t : contract::kAllTables) report.tables[static_cast<size_t>(t)] = ledger.counts(t);
-    report.repeated_line_items = ledger.repeated_line_items();
-    pending = ledger.PendingRows();
-    report.pending_total = pending.size();
-    report.incomplete_invoices = IncompleteInvoices(ledger, pending, options.as_of);
-
-    // The state is saved while the features are computed.
+  engine::Routing routing(buckets, base_routes ? &base_routes->routes : nullptr);
+  std::unique_ptr<engine::Spill> spill;
+  if (buckets > 1) {
     const auto start = Clock::now();
-    report.state_file = state_dir + "/" + options.token + ".state";
-    for (const std::string& name : info.line_logs) report.line_logs.push_back(state_dir + "/" + name);
-    // Both go through the invoices in (account, date, invoice) order: merged into the base's order when
-    // incremental, sorted otherwise.
-    order = engine::InvoiceOrder(ledger);
-    const double order_seconds = Seconds(start);
-    saver = std::jthread([&] {
-      const auto save_start = Clock::now();
-      saved = engine::SaveState(ledger, order, info, report.state_file);
-      save_seconds = Seconds(save_start);
-    });
-    features = options.base_state ? engine::ComputeDelta(ledger, order, options.as_of, base.as_of)
-                                  : engine::ComputeFeatures(ledger, order, options.as_of);
-    report.warnings = features.warnings;
-    report.deleted = features.deleted.size();
-    report.stages.push_back({"features", Seconds(start)});
-    report.stages.push_back({std::string(kInvoiceOrderStage), order_seconds});
-    if (report.complete) {
-      saver.join();
-      LL_RETURN_IF_ERROR(saved);
-      report.stages.push_back({std::string(kSaveStateStage), save_seconds});
-      ledger = engine::Ledger();
-      order = {};
+    engine::Ledger unused;
+    std::vector<contract::Reject> none;
+    engine::ProgressFn progress;
+    if (options.progress) {
+      progress = [&](TableId, uint64_t done, uint64_t total) { options.progress("route invoices", done, total); };
     }
+    LL_RETURN_IF_ERROR(
+        engine::LoadTable(TableId::kInvoices, files, unused, none, progress, engine::RowFilter::Recording(routing)));
+    AddStage(report.stages, "route invoices", Seconds(start));
+    if (base_routes) {
+      const std::vector<int64_t> moves = routing.Moves(base_routes->orphans);
+      if (!moves.empty()) {
+        return Status::UnusableCache(std::to_string(moves.size()) + " invoice" + (moves.size() == 1 ? "" : "s") +
+                                     " (invoice " + std::to_string(moves.front()) +
+                                     " first) move to another bucket of accounts, which continuing the state by "
+                                     "bucket cannot follow");
+      }
+    }
+    auto created = engine::Spill::Create(lake.tmp_dir() + "/" + options.token + "-spill", buckets);
+    if (!created.ok()) return created.status();
+    spill = std::move(*created);
   }
 
-  if (!options.write_datasets) {
-    if (saver.joinable()) saver.join();
-    LL_RETURN_IF_ERROR(saved);
-    report.total_seconds = Seconds(run_start);
-    return report;
+  StateManifest manifest;
+  manifest.as_of = options.as_of;
+  manifest.buckets = buckets;
+  manifest.bookmarks = report.bookmarks;
+  std::vector<int64_t> orphans;
+  Pass pass(lake, options, state_dir, *db, report);
+  for (uint32_t bucket = 0; bucket < buckets; ++bucket) {
+    std::optional<std::string> base_state;
+    if (base) base_state = base_dir + "/" + base->bucket_states[bucket];
+    const engine::RowFilter filter = buckets > 1 ? engine::RowFilter::Bucket(routing, bucket) : engine::RowFilter();
+    auto state = pass.Execute(bucket, buckets, base_state, files, *landed, filter, spill.get(), orphans);
+    if (!state.ok()) return state.status();
+    manifest.bucket_states.push_back(*state);
   }
-  // Write every dataset's file of partition D.
-  const auto start = Clock::now();
-  engine::InvoiceFeatures aif_rows, if_rows;
-  if (!report.complete) {
-    aif_rows = Select(features.invoices, features.changed, engine::kAccountInvoiceChanged);
-    if_rows = Select(features.invoices, features.changed, engine::kInvoiceChanged);
+  if (buckets > 1) {
+    std::sort(orphans.begin(), orphans.end());
+    manifest.routes = options.token + ".routes";
+    LL_RETURN_IF_ERROR(engine::SaveRoutes(routing.Merged(), orphans, state_dir + "/" + manifest.routes));
   }
-  const Outputs out{features.accounts, report.complete ? features.invoices : aif_rows,
-                    report.complete ? features.invoices : if_rows, rejects, pending, features.deleted};
-  LL_RETURN_IF_ERROR(WriteOutputs(lake, options, *db, out, files, *landed, options.token, false, report.datasets));
-  report.stages.push_back({"write", Seconds(start)});
-  if (saver.joinable()) {
-    saver.join();
-    LL_RETURN_IF_ERROR(saved);
-    report.stages.push_back({std::string(kSaveStateStage), save_seconds});
-  }
+  report.state_file = state_dir + "/" + options.token + ".manifest";
+  LL_RETURN_IF_ERROR(WriteManifest(manifest, report.state_file));
   report.total_seconds = Seconds(run_start);
   return report;
 }

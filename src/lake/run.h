@@ -1,17 +1,25 @@
-// The run: the seed's Glue ETL job, with exact bookmarks. A run starts from the merged state a previous run
-// saved (engine/state.h) or from nothing, applies the landed extracts that state has not seen (parents first, in
-// landing order), computes the feature datasets as of D and writes partition D of each dataset:
-//   - from nothing (the first run, --full-refresh): complete datasets;
-//   - from a base state: account_features and pending complete (snapshots as of D), account_invoice_features and
+// The run's computation: the seed's ETL job, with exact bookmarks. Given the landed files to apply and, for an
+// incremental run, the state a previous run saved, it computes the feature datasets as of D, writes partition D of
+// each dataset and saves its own state. What to apply, from which base, and the commit that makes the files
+// visible belong to the run job (job/run_job.h), which calls this; nothing written here is visible before.
+//
+// A run works in P passes (P >= 1): accounts fall in P buckets by a hash of account_id (engine/partitioning.h),
+// each pass loads, computes and writes one bucket, so that memory holds about 1/P of the lake at a time. The state
+// is kept by bucket too: each bucket's state (engine/state.h) loads, takes its rows and saves alone, so a run in P
+// passes continues the previous one pass by pass, like a run in one pass.
+//   - complete (no base): the partitions hold complete datasets;
+//   - incremental: account_features and pending complete (snapshots as of D), account_invoice_features and
 //     invoice_features only with the rows new or changed since the base run, deleted_invoices with the invoices
 //     the base had that no longer exist, rejects with those of the files applied.
-// It also saves its own state. Nothing it writes is visible until the caller commits the run in the catalog.
+// Each dataset's partition has one file per pass that has rows (pass 0 always). Layout of the state and its routes:
+// docs/formats.md.
 #pragma once
 
 #include <array>
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/features.h"
@@ -23,33 +31,37 @@ namespace ledgerlake::lake {
 
 // Per table, the newest landing sequence a state has merged in (engine::StateInfo::bookmarks).
 using Bookmarks = std::array<uint32_t, contract::kTableCount>;
-// Per table, the landing sequence from which its files are held back (a breaking schema change); 0: none.
-using Holds = std::array<uint64_t, contract::kTableCount>;
 
-// The landed files (in landing order) a run continuing from `bookmarks` applies: each table's files after its
-// bookmark and before its hold.
-std::vector<const LandedFile*> FilesToApply(const std::vector<LandedFile>& landed, const Bookmarks& bookmarks,
-                                            const Holds& holds);
+// A run's state: one state file per bucket (engine/state.h), the routes of the invoices among the buckets (for
+// P > 1), and this manifest that names them, written last: a state is whole when its manifest is. Kept in the
+// lake's state/ directory as <token>.manifest (JSON; docs/formats.md).
+struct StateManifest {
+  static constexpr int kFormat = 1;
+  DayNumber as_of = 0;
+  uint32_t buckets = 1;
+  int feature_definitions = engine::kFeatureDefinitions;
+  Bookmarks bookmarks{};
+  std::vector<std::string> bucket_states;  // per bucket, file names in the same directory
+  std::string routes;                      // file name; empty when buckets == 1
+};
+Status WriteManifest(const StateManifest& manifest, const std::string& path);
+// kUnusableCache when missing, unreadable, of another format, or made under other feature definitions.
+Result<StateManifest> ReadManifest(const std::string& path);
+// Every file a state consists of, absolute: the manifest, its buckets' states and line logs, its routes. Files that
+// cannot be read are left out (their state is unusable anyway).
+std::vector<std::string> StateFiles(const std::string& manifest_path);
 
 struct RunOptions {
   DayNumber as_of = 0;
-  bool full_refresh = false;              // recorded; the caller passes no base for a full refresh
-  std::optional<std::string> base_state;  // the state file to start from (a path); none: build from nothing
-  std::string token;                      // names this run's files (unique per run)
-  Holds holds{};                          // tables held back from a landing sequence on
-  int threads = 0;                        // DuckDB writer threads; 0 = all cores
-  // A complete run (no base state) in this many passes, each loading and computing one bucket of the accounts
-  // (engine/partitioning.h), so that memory holds about 1/partitions of the lake at a time. Each dataset of
-  // partition D then has one file per pass. Such a run saves no state: the run after it is complete as well.
-  // 1: one pass, with state. At most engine::kMaxBuckets.
-  uint32_t partitions = 1;
-  // Re-running a committed run (a repair): the landing sequences to apply, instead of the files after the base's
-  // bookmarks and before the holds.
-  std::optional<std::vector<uint64_t>> apply;
-  // Where the state and line logs are read (the base's) and written; empty: the lake's state/.
-  std::string state_dir;
-  // false: compute and save the state only, writing no dataset (the base a repair rebuilds).
-  bool write_datasets = true;
+  std::vector<uint64_t> apply;             // landing sequences of the files to apply, ascending
+  std::optional<std::string> base;         // the manifest of the state to continue; none: a complete run
+  uint32_t passes = 1;                     // P; a base must have P buckets
+  std::string token;                       // names this run's files (unique per run)
+  std::string state_dir;                   // where states and logs are read and written; empty: the lake's state/
+  bool write_datasets = true;              // false: compute and save the state only (the base a repair rebuilds)
+  bool full_refresh = false;               // recorded
+  int threads = 0;                         // DuckDB writer threads; 0 = all cores
+  std::string duck_memory_limit;           // DuckDB's memory_limit while writing; empty: DuckDB's default
   // Called as work advances: stage name, done and total (bytes or rows). Only for display.
   std::function<void(std::string_view stage, uint64_t done, uint64_t total)> progress;
 };
@@ -64,7 +76,7 @@ struct DatasetResult {
   std::string name;
   uint64_t rows = 0;
   std::string partition;           // directory of the partition
-  std::vector<WrittenFile> files;  // the files written (one, or one per pass of a partitioned run)
+  std::vector<WrittenFile> files;  // the files written (one per pass with rows)
   uint64_t bytes = 0;              // of all of them
 };
 
@@ -87,10 +99,9 @@ struct RunReport {
   uint64_t bytes_read = 0;
   Bookmarks bookmarks{};                 // per table, the newest landing sequence merged in
   std::vector<uint64_t> applied;         // landing sequences of the files applied
-  std::array<uint64_t, contract::kTableCount> held{};  // per table, landed files held back
-  uint32_t partitions = 1;               // passes (RunOptions::partitions)
-  std::string state_file;                // absolute path of the state saved; empty: none (a partitioned run)
-  std::vector<std::string> line_logs;    // absolute paths of the line logs the state refers to
+  std::array<uint64_t, contract::kTableCount> held{};  // per table, landed files held back (set by the job)
+  uint32_t partitions = 1;               // passes
+  std::string state_file;                // absolute path of the state's manifest
   std::array<engine::FateCounts, contract::kTableCount> tables{};
   uint64_t repeated_line_items = 0;      // line items read that repeat an earlier line of their invoice exactly (kept)
   uint64_t incomplete_invoices = 0;      // invoices as of D with line items waiting for a sku (partial totals)
@@ -102,11 +113,7 @@ struct RunReport {
   double total_seconds = 0;
 };
 
-// How Run's message starts when the base state or one of its line logs cannot be used (missing, damaged by a crash:
-// they are not fsynced, but checksummed). The run then has published nothing; run again without a base.
-inline constexpr std::string_view kBaseUnusable = "the previous run's state is unusable: ";
-
-// A state refers to at most this many line logs; a run that would make more compacts them into one.
+// A state refers to at most this many line logs per bucket; a run that would make more compacts them into one.
 inline constexpr size_t kMaxLineLogs = 8;
 
 // The memory model behind `run --memory-limit` (measured in docs/benchmarks.md, "Bounded memory"): a complete
@@ -115,15 +122,17 @@ inline constexpr size_t kMaxLineLogs = 8;
 inline constexpr double kPeakPerDecodedByte = 2.0;
 inline constexpr uint64_t kFixedPeakBytes = uint64_t{320} << 20;
 
-// The fewest passes (RunOptions::partitions) whose estimated peak for applying `files` fits in `limit` bytes.
-// InvalidArgument when even engine::kMaxBuckets passes would not fit.
+// The peak the model expects of a run in `passes` passes applying `files` (all of the lake's files for a complete
+// run) over a base state of `base_bytes` (0 for none).
+uint64_t ExpectedPeak(const std::vector<const LandedFile*>& files, uint32_t passes, uint64_t base_bytes = 0);
+
+// The fewest passes whose expected peak for a complete run over `files` fits in `limit` bytes. InvalidArgument
+// when even engine::kMaxBuckets passes would not fit.
 Result<uint32_t> PassesFor(const std::vector<const LandedFile*>& files, uint64_t limit);
 
-// Runs the job. The caller holds the lake lock. Fails (publishing nothing) when a landed file cannot be read or
-// a file cannot be written.
+// Runs the computation. The caller holds the lake lock. Fails (publishing nothing) when a landed file cannot be read
+// or a file cannot be written; with kUnusableCache when the base state cannot be continued (missing, damaged, of
+// another format, or this run's files move an invoice between buckets): the caller runs complete instead.
 Result<RunReport> Run(const Lake& lake, const RunOptions& options);
-
-// The line logs a state file refers to (absolute paths), read from its header.
-Result<std::vector<std::string>> StateLineLogs(const Lake& lake, const std::string& state_file);
 
 }  // namespace ledgerlake::lake

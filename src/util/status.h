@@ -10,7 +10,9 @@ namespace ledgerlake {
 
 class Status {
  public:
-  enum class Code { kOk, kInvalidArgument, kIOError, kCorruption, kNotFound, kUsage, kBusy };
+  // kUnusableCache: a derived file (a run's state, a line log) is missing, damaged or of another format; it is a
+  // cache of the raw zone, so the caller rebuilds from there instead of failing.
+  enum class Code { kOk, kInvalidArgument, kIOError, kCorruption, kNotFound, kUsage, kBusy, kUnusableCache };
 
   Status() = default;
   static Status OK() { return Status(); }
@@ -20,6 +22,7 @@ class Status {
   static Status NotFound(std::string msg) { return Status(Code::kNotFound, std::move(msg)); }
   static Status Usage(std::string msg) { return Status(Code::kUsage, std::move(msg)); }
   static Status Busy(std::string msg) { return Status(Code::kBusy, std::move(msg)); }
+  static Status UnusableCache(std::string msg) { return Status(Code::kUnusableCache, std::move(msg)); }
 
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }

@@ -2,7 +2,7 @@
 // one, SQL errors with DuckDB's hint and caret, scripts of several statements from an argument, standard input or
 // a file, large table output capped, plans drawn, generate refusing to overwrite, consistent stage names, snapshot
 // partitions labelled complete, a run with nothing landed refused, and invoices with lines waiting for a sku
-// flagged.
+// flagged, and a dry run that shows the plan.
 #include <nlohmann/json.hpp>
 
 #include "e2e/harness.h"
@@ -140,6 +140,38 @@ TEST_F(CliEdgesTest, InvoicesWithLinesWaitingForASkuAreFlagged) {
             "invoice_id,account_id,pending_lines,missing_skus\n100,1,1,11\n");
   EXPECT_EQ(LlOk({"query", "SELECT inv_total FROM invoice_features WHERE inv_id = 100", "--format", "csv"}),
             "inv_total\n15.00\n");
+}
+
+// `run --dry-run` shows the plan (kind and why, passes and why, the memory the model expects, the files) and
+// changes nothing: no run is recorded and nothing is written.
+TEST_F(CliEdgesTest, ADryRunShowsThePlanAndChangesNothing) {
+  WorkedExample();
+  std::string text = LlOk({"run", "--dry-run", "--as-of", "2024-11-24"});
+  EXPECT_EQ(text.substr(0, text.find('\n')), "run as of 2024-11-24: complete (the first run of the lake)");
+  EXPECT_NE(text.find("passes: 1 (no memory limit); the memory model expects a peak of "), std::string::npos) << text;
+  EXPECT_NE(text.find("files to apply: 4 "), std::string::npos) << text;
+  EXPECT_EQ(LlOk({"catalog", "runs", "--json"}), "[]\n");
+  EXPECT_FALSE(fs::exists(lake_ + "/processed/invoice_features"));
+
+  LlOk({"run", "--as-of", "2024-11-24", "--partitions", "2"});
+  WriteFile(dir_ + "/d2/skus.csv", "item_id,item_retail_price\n10,8.00\n");
+  LlOk({"ingest", dir_ + "/d2/skus.csv"});
+  const auto plan = nlohmann::json::parse(LlOk({"run", "--dry-run", "--json", "--as-of", "2024-11-25", "--partitions", "2"}));
+  EXPECT_EQ(plan.at("kind"), "incremental");
+  EXPECT_EQ(plan.at("reason"), "continues the run as of 2024-11-24 (run 1)");
+  EXPECT_EQ(plan.at("passes"), 2);
+  EXPECT_EQ(plan.at("passes_reason"), "--partitions 2");
+  EXPECT_GT(plan.at("expected_peak_bytes").get<uint64_t>(), 0u);
+  ASSERT_EQ(plan.at("apply").size(), 1u);
+  EXPECT_EQ(plan.at("apply")[0].at("sequence"), 5);
+  EXPECT_EQ(plan.at("apply")[0].at("table"), "skus");
+  text = LlOk({"run", "--dry-run", "--as-of", "2024-11-25", "--memory-limit", "8GB"});
+  EXPECT_NE(text.find("complete (the run as of 2024-11-24 cannot be continued: its state is kept in 2 buckets and "
+                      "this run takes 1 pass)"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("passes: 1 (the fewest the memory model fits in 8192 MiB)"), std::string::npos) << text;
+  EXPECT_EQ(nlohmann::json::parse(LlOk({"catalog", "runs", "--json"})).size(), 1u);
 }
 
 }  // namespace

@@ -97,10 +97,14 @@ class BaseInvoicesTest : public ::testing::Test {
                                                      static_cast<uint64_t>(id), loc},
             2);
     }
-    l.Finish();
+    auto finished = FinishedLedger::Finish(std::move(l), FinishOptions{19500, {}});
+    ASSERT_TRUE(finished.ok());
     const std::string path = dir_ + "/s.state";
-    ASSERT_TRUE(SaveState(l, InvoiceOrder(l), StateInfo{19500, {1, 0, 2, 0}, {}}, path).ok());
-    ASSERT_TRUE(LoadState(path, loaded).ok());
+    ASSERT_TRUE(SaveState(*finished, InvoiceOrder(*finished), StateInfo{0, {1, 0, 2, 0}, {}}, path).ok());
+    auto state = LoadState(path);
+    ASSERT_TRUE(state.ok()) << state.status().message();
+    EXPECT_EQ(state->info.as_of, 19500);
+    loaded = std::move(state->ledger);
     ASSERT_NE(loaded.base(), nullptr);
   }
 

@@ -174,8 +174,9 @@ FeatureSet FromScratch(std::vector<Feed> feeds, DayNumber day) {
   Ledger scratch;
   uint32_t line_file = UINT32_MAX;
   for (const Feed& f : feeds) Apply(scratch, f, line_file);
-  scratch.Finish();
-  return ComputeFeatures(scratch, day);
+  auto finished = FinishedLedger::Finish(std::move(scratch), FinishOptions{day, {}});
+  EXPECT_TRUE(finished.ok());
+  return ComputeFeatures(*finished);
 }
 
 TEST_F(DeltaTest, TheDeltaIsExactlyTheRowsThatDifferFromTheBase) {
@@ -199,11 +200,11 @@ TEST_F(DeltaTest, TheDeltaIsExactlyTheRowsThatDifferFromTheBase) {
     {
       Ledger base;
       ApplyLogged(base, feeds, logs.back(), bookmarks);
-      base.Finish();
+      auto finished = FinishedLedger::Finish(std::move(base), FinishOptions{base_day, {}});
+      ASSERT_TRUE(finished.ok());
       StateInfo info;
-      info.as_of = base_day;
       info.bookmarks = bookmarks;
-      ASSERT_TRUE(SaveState(base, InvoiceOrder(base), info, state).ok());
+      ASSERT_TRUE(SaveState(*finished, InvoiceOrder(*finished), info, state).ok());
     }
     FeatureSet previous = FromScratch(feeds, base_day);
     DayNumber previous_day = base_day;
@@ -213,30 +214,31 @@ TEST_F(DeltaTest, TheDeltaIsExactlyTheRowsThatDifferFromTheBase) {
       SCOPED_TRACE("run " + std::to_string(step));
       const DayNumber day = previous_day + static_cast<DayNumber>(rng() % 3 == 0 ? 0 : rng() % 50);
       const std::vector<Feed> delta_feeds = Delivery(rng, 4 + 4 * step, day, scale, seed % 3 == 0 ? 1.0 : 0.1);
-      Ledger now;
-      ASSERT_TRUE(LoadState(state, now).ok());
-      now.StartIncremental(bookmarks);
+      auto loaded = LoadState(state);
+      ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+      EXPECT_EQ(loaded->info.bookmarks, bookmarks);
+      EXPECT_EQ(loaded->info.as_of, previous_day);
+      Ledger now = std::move(loaded->ledger);
       const std::vector<std::string> base_logs = logs;
       logs.push_back(dir_ + "/s" + std::to_string(step) + ".lines");
       ApplyLogged(now, delta_feeds, logs.back(), bookmarks);
-      ASSERT_TRUE(now.Reprice(base_logs).ok());
-      now.DecodeDue(day);
-      now.Finish();
-      ASSERT_TRUE(now.base_status().ok()) << now.base_status().message();
-      const std::vector<uint32_t> order = InvoiceOrder(now);
-      const FeatureSet delta = ComputeDelta(now, order, day, previous_day);
-      for (uint32_t o = 0; o < now.base()->size(); ++o) copied_accounts += now.decoded(o) ? 0 : 1;
+      auto finished = FinishedLedger::Finish(std::move(now), FinishOptions{day, base_logs});
+      ASSERT_TRUE(finished.ok()) << finished.status().message();
+      const std::vector<uint32_t> order = InvoiceOrder(*finished);
+      auto computed = ComputeDelta(*finished, order);
+      ASSERT_TRUE(computed.ok()) << computed.status().message();
+      const FeatureSet& delta = *computed;
+      const Ledger& l = finished->ledger();
+      for (uint32_t o = 0; o < l.base()->size(); ++o) copied_accounts += l.decoded(o) ? 0 : 1;
       state = dir_ + "/s" + std::to_string(step) + ".state";
       StateInfo info;
-      info.as_of = day;
       info.bookmarks = bookmarks;
-      ASSERT_TRUE(SaveState(now, order, info, state).ok());
+      ASSERT_TRUE(SaveState(*finished, order, info, state).ok());
 
       // The same ledger from scratch; and this one, every base account decoded, gives the same full result.
       feeds.insert(feeds.end(), delta_feeds.begin(), delta_feeds.end());
       const FeatureSet expected = FromScratch(feeds, day);
-      now.DecodeAll();
-      const FeatureSet full = ComputeFeatures(now, InvoiceOrder(now), day);
+      const FeatureSet full = ComputeFeatures(*finished);
       EXPECT_EQ(Rows(full.invoices), Rows(expected.invoices));
       EXPECT_EQ(full.invoices.invoice_id, expected.invoices.invoice_id);  // the same order too
       ExpectSameAccounts(full.accounts, expected.accounts);

@@ -46,12 +46,18 @@ class LedgerBuilder {
     ledger_.Add(contract::ValidRow<contract::LineItemRow>{{invoice, item, qty}, LineHash(invoice, item, qty), Loc()}, file);
     return *this;
   }
-  void Finish() { ledger_.Finish(); }
-  FeatureSet Compute(const char* as_of) {
-    ledger_.Finish();
-    return ComputeFeatures(ledger_, D(as_of));
+  void Finish(const char* as_of = "2024-11-24") {
+    auto finished = FinishedLedger::Finish(std::move(ledger_), FinishOptions{D(as_of), {}});
+    ASSERT_TRUE(finished.ok());
+    finished_.emplace(std::move(*finished));
   }
-  Ledger& ledger() { return ledger_; }
+  FeatureSet Compute(const char* as_of) {
+    Finish(as_of);
+    return ComputeFeatures(*finished_);
+  }
+  // The ledger taking rows, then (after Finish) the finished one.
+  Ledger& applying() { return ledger_; }
+  const Ledger& ledger() const { return finished_ ? finished_->ledger() : ledger_; }
 
  private:
   // The validator hashes a row's values; distinct lines must hash apart.
@@ -61,6 +67,7 @@ class LedgerBuilder {
   static uint64_t Hash(int64_t id, const char* s) { return static_cast<uint64_t>(id) * 1000003u + std::hash<std::string>{}(s); }
   contract::RowLocation Loc() { return contract::RowLocation{++line_, 0, 0}; }
   Ledger ledger_;
+  std::optional<FinishedLedger> finished_;
   uint64_t line_ = 1;
   uint32_t last_line_file_ = UINT32_MAX;
 };
@@ -110,9 +117,10 @@ TEST(FeaturesTest, WorkedExampleOfTheFeatureContract) {
   Ledger ledger;
   std::vector<contract::Reject> rejects;
   for (TableId t : contract::kAllTables) ASSERT_TRUE(LoadTable(t, files, ledger, rejects).ok());
-  ledger.Finish();
   EXPECT_TRUE(rejects.empty());
-  const FeatureSet f = ComputeFeatures(ledger, D("2024-11-24"));
+  auto finished = FinishedLedger::Finish(std::move(ledger), FinishOptions{D("2024-11-24"), {}});
+  ASSERT_TRUE(finished.ok());
+  const FeatureSet f = ComputeFeatures(*finished);
 
   std::string invoices = "inv_id,acct_id,inv_total,inv_items,acct_age,num_inv_120d,cum_tot_inv_acct,is_late\n";
   std::string account_invoices = "account_id,invoice_id,date_issued,feature_invoice_spending\n";
@@ -280,17 +288,18 @@ TEST(LedgerTest, SameFileDuplicatesAndDuplicateKeys) {
   l.Add(R{{1, 100}, 11, {3, 6, 5}}, 0);  // exact repeat
   l.Add(R{{1, 200}, 12, {4, 12, 5}}, 0);  // same key, different values: line 2 demoted
   l.Add(R{{1, 300}, 13, {2, 0, 5}}, 1);  // a later file: upsert, not a duplicate_key
-  l.Finish();
-  const FateCounts& c = l.counts(TableId::kAccounts);
-  EXPECT_EQ(c.read, 4u);
-  EXPECT_EQ(c.duplicate, 1u);
-  EXPECT_EQ(c.rejected, 1u);
-  EXPECT_EQ(c.accepted, 2u);
   const auto demoted = l.TakeDemoted();
   ASSERT_EQ(demoted.size(), 1u);
   EXPECT_EQ(demoted[0].location.offset, 0u);  // the row of line 2, at offset 0
   EXPECT_EQ(demoted[0].winner_line, 4u);
-  EXPECT_EQ(l.accounts().at(1).row.joining_date, 300);
+  auto finished = FinishedLedger::Finish(std::move(l), FinishOptions{0, {}});
+  ASSERT_TRUE(finished.ok());
+  const FateCounts& c = finished->ledger().counts(TableId::kAccounts);
+  EXPECT_EQ(c.read, 4u);
+  EXPECT_EQ(c.duplicate, 1u);
+  EXPECT_EQ(c.rejected, 1u);
+  EXPECT_EQ(c.accepted, 2u);
+  EXPECT_EQ(finished->ledger().accounts().at(1).row.joining_date, 300);
 }
 
 // Line items have no key: a row repeating an earlier line of its invoice exactly is a second line of the same
@@ -300,13 +309,13 @@ TEST(LedgerTest, RepeatedLineItemsAreLinesAndAreCounted) {
   auto log = LineLogWriter::Create(log_path);
   ASSERT_TRUE(log.ok());
   LedgerBuilder b;
-  b.ledger().LogLinesTo(log->get());
+  b.applying().LogLinesTo(log->get());
   b.Account(1, "2020-01-01").Sku(10, 750).Sku(11, 5999);
   b.Invoice(1, 1, "2024-01-01").Invoice(2, 1, "2024-01-02");
   b.Line(1, 10, 2).Line(1, 10, 2).Line(1, 11, 1);  // 2 x 2 x 7.50 + 59.99
   b.Line(2, 11, 1).Line(2, 11, 1).Line(2, 11, 1);  // 3 x 59.99
   b.Line(2, 10, 1, 4).Line(2, 10, 1, 4);           // a later file replaces 2's group, its repeat counts too
-  b.ledger().LogLinesTo(nullptr);
+  b.applying().LogLinesTo(nullptr);
   ASSERT_TRUE((*log)->Close().ok());
   const FeatureSet f = b.Compute("2024-11-24");
   EXPECT_EQ(f.invoices.total_cents[RowOf(f.invoices, 1)], 8999);

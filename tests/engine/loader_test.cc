@@ -90,8 +90,9 @@ TEST_F(LoaderTest, MutatedFilesNeverLoseARow) {
     Ledger ledger;
     std::vector<contract::Reject> rejects;
     ASSERT_TRUE(LoadTable(TableId::kInvoices, files, ledger, rejects).ok()) << round;
-    ledger.Finish();
-    const FateCounts& c = ledger.counts(TableId::kInvoices);
+    auto finished = FinishedLedger::Finish(std::move(ledger), FinishOptions{});
+    ASSERT_TRUE(finished.ok()) << round;
+    const FateCounts& c = finished->ledger().counts(TableId::kInvoices);
     EXPECT_EQ(c.accepted + c.rejected + c.duplicate + c.pending, c.read) << round;
     EXPECT_EQ(rejects.size(), c.rejected) << round;
     // Without accounts every surviving invoice is pending; nothing is silently accepted.

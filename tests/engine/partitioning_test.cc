@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <random>
 
@@ -48,7 +51,7 @@ contract::InvoiceRow Invoice(int64_t id, int64_t account) {
 }
 
 TEST(RowFilterTest, EachRowHasOnePassAndSkusAreInEvery) {
-  InvoiceRouter router(3);
+  Routing router(3, nullptr);
   const RowFilter record = RowFilter::Recording(router);
   EXPECT_FALSE(record.Keep(Invoice(9, 41)));
   EXPECT_FALSE(record.KeepRejects(contract::TableId::kInvoices));
@@ -70,6 +73,100 @@ TEST(RowFilterTest, EachRowHasOnePassAndSkusAreInEvery) {
     sku_rejects_kept += f.KeepRejects(contract::TableId::kSkus);
   }
   EXPECT_EQ(sku_rejects_kept, 1);
+}
+
+// An incremental run in passes routes by its own invoice rows first, then the base's routes, then the invoice id.
+TEST(RoutingTest, ThisRunsRowsOverTheBase) {
+  InvoiceRouter base(4);
+  base.Record(1, 10);
+  base.Record(2, 20);
+  Routing routing(4, &base);
+  routing.run().Record(2, 21);  // re-sent with another account
+  routing.run().Record(3, 30);  // new
+  EXPECT_EQ(routing.BucketOfInvoice(1), BucketOf(10, 4));
+  EXPECT_EQ(routing.BucketOfInvoice(2), BucketOf(21, 4));
+  EXPECT_EQ(routing.BucketOfInvoice(3), BucketOf(30, 4));
+  EXPECT_EQ(routing.BucketOfInvoice(4), BucketOf(4, 4));  // unknown: its own id's bucket
+  const InvoiceRouter merged = routing.Merged();
+  EXPECT_EQ(merged.size(), 3u);
+  for (int64_t id : {1, 2, 3}) EXPECT_EQ(merged.BucketOfInvoice(id), routing.BucketOfInvoice(id)) << id;
+}
+
+// A move is an invoice whose bucket this run differs from where the base keeps it: in the base's routes, or, for
+// an invoice the base knows only by its waiting line items, the bucket of its id.
+TEST(RoutingTest, MovesAreInvoicesThatChangeBucket) {
+  constexpr uint32_t kBuckets = 5;
+  // Find accounts in different buckets.
+  int64_t a = 1, b = 2;
+  while (BucketOf(b, kBuckets) == BucketOf(a, kBuckets)) ++b;
+  int64_t orphan = 100;
+  while (BucketOf(orphan, kBuckets) == BucketOf(a, kBuckets)) ++orphan;
+  InvoiceRouter base(kBuckets);
+  base.Record(1, a);
+  base.Record(2, a);
+  Routing routing(kBuckets, &base);
+  routing.run().Record(1, a);       // re-sent, same account: stays
+  routing.run().Record(2, b);       // moved to another bucket's account
+  routing.run().Record(orphan, a);  // its lines waited in the bucket of its id, which is not a's
+  routing.run().Record(7, b);       // new, nothing waited: no move
+  EXPECT_EQ(routing.Moves({orphan}), (std::vector<int64_t>{2, orphan}));
+  EXPECT_EQ(routing.Moves({}), (std::vector<int64_t>{2}));
+  Routing fresh(kBuckets, nullptr);
+  fresh.run().Record(2, b);
+  EXPECT_TRUE(fresh.Moves({}).empty());
+}
+
+class RoutesFileTest : public ::testing::Test {
+ protected:
+  std::string Path() const {
+    return ::testing::TempDir() + "/routes-" + ::testing::UnitTest::GetInstance()->current_test_info()->name();
+  }
+};
+
+TEST_F(RoutesFileTest, RoundTripsDenseSparseAndOrphans) {
+  InvoiceRouter routes(7);
+  std::map<int64_t, uint32_t> expected;
+  std::mt19937_64 rng(3);
+  for (int i = 0; i < 50000; ++i) {
+    const int64_t id = (i % 10 == 0) ? -static_cast<int64_t>(rng() % 100000) - 1
+                       : (i % 10 == 1) ? static_cast<int64_t>(rng() >> 3)
+                                       : i;
+    const uint32_t bucket = static_cast<uint32_t>(rng() % 7);
+    routes.Set(id, bucket);
+    expected[id] = bucket;
+  }
+  const std::vector<int64_t> orphans = {-9, 4, 1LL << 40};
+  ASSERT_TRUE(SaveRoutes(routes, orphans, Path()).ok());
+  auto loaded = LoadRoutes(Path());
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  EXPECT_EQ(loaded->routes.buckets(), 7u);
+  EXPECT_EQ(loaded->routes.size(), expected.size());
+  EXPECT_EQ(loaded->orphans, orphans);
+  for (const auto& [id, bucket] : expected) ASSERT_EQ(loaded->routes.Find(id), bucket) << id;
+}
+
+TEST_F(RoutesFileTest, DamageIsAnUnusableCache) {
+  InvoiceRouter routes(3);
+  for (int64_t id = 0; id < 1000; ++id) routes.Record(id, id * 7);
+  ASSERT_TRUE(SaveRoutes(routes, {5}, Path()).ok());
+  std::string bytes;
+  {
+    std::ifstream in(Path(), std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  auto write = [&](const std::string& s) { std::ofstream(Path(), std::ios::binary | std::ios::trunc) << s; };
+  for (size_t at : {size_t{0}, size_t{9}, size_t{40}, bytes.size() / 2, bytes.size() - 1}) {
+    std::string damaged = bytes;
+    damaged[at] = static_cast<char>(damaged[at] ^ 0x10);
+    write(damaged);
+    const auto r = LoadRoutes(Path());
+    ASSERT_FALSE(r.ok()) << "byte " << at;
+    EXPECT_EQ(r.status().code(), Status::Code::kUnusableCache) << "byte " << at;
+  }
+  write(bytes.substr(0, bytes.size() - 3));
+  EXPECT_EQ(LoadRoutes(Path()).status().code(), Status::Code::kUnusableCache);
+  std::remove(Path().c_str());
+  EXPECT_EQ(LoadRoutes(Path()).status().code(), Status::Code::kUnusableCache);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <numeric>
 #include <random>
 #include <tuple>
@@ -49,7 +50,12 @@ void Fill(Ledger& l) {
     l.Add(contract::ValidRow<contract::LineItemRow>{{id, item, i % 5 == 0 ? -3 : 4}, static_cast<uint64_t>(i), loc}, 9);
     if (item == 8) l.Add(contract::ValidRow<contract::LineItemRow>{{id, 8, 5}, static_cast<uint64_t>(i + 1), loc}, 9);
   }
-  l.Finish();
+}
+
+FinishedLedger Finished(Ledger l, DayNumber as_of) {
+  auto f = FinishedLedger::Finish(std::move(l), FinishOptions{as_of, {}});
+  EXPECT_TRUE(f.ok()) << f.status().message();
+  return std::move(*f);
 }
 
 using Fields = std::tuple<int64_t, int64_t, DayNumber, DayNumber, Payment, uint32_t, int64_t, int64_t, uint32_t, uint32_t>;
@@ -67,57 +73,68 @@ class StateTest : public ::testing::Test {
   void SetUp() override {
     dir_ = fs::temp_directory_path() / ("ll_state_" + std::to_string(::getpid()));
     fs::create_directories(dir_);
-    Fill(ledger_);
+    Ledger l;
+    Fill(l);
+    ledger_.emplace(Finished(std::move(l), info_.as_of));
   }
   void TearDown() override { fs::remove_all(dir_); }
+  const Ledger& ledger() const { return ledger_->ledger(); }
+  static std::string Bytes(const std::string& p) {
+    std::ifstream in(p, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }
   std::string dir_;
-  Ledger ledger_;
   StateInfo info_{19500, {1, 2, 5, 9}, {"a.lines"}};
+  std::optional<FinishedLedger> ledger_;
 };
 
 TEST_F(StateTest, WhatIsSavedLoadsBackExactlyAndInOrder) {
   const std::string path = dir_ + "/s.state";
-  const std::vector<uint32_t> order = InvoiceOrder(ledger_);
-  ASSERT_TRUE(SaveState(ledger_, order, info_, path).ok());
-  Ledger loaded;
-  auto info = LoadState(path, loaded);
-  ASSERT_TRUE(info.ok()) << info.status().message();
-  EXPECT_EQ(info->as_of, info_.as_of);
-  EXPECT_EQ(info->bookmarks, info_.bookmarks);
-  EXPECT_EQ(info->line_logs, info_.line_logs);
-  EXPECT_EQ(loaded.accounts().size(), 3000u);
-  EXPECT_EQ(loaded.skus().at(8).row.retail_cents, INT64_MAX / 2);
+  const std::vector<uint32_t> order = InvoiceOrder(*ledger_);
+  ASSERT_TRUE(SaveState(*ledger_, order, info_, path).ok());
+  auto loaded = LoadState(path);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+  const StateInfo& info = loaded->info;
+  EXPECT_EQ(info.as_of, info_.as_of);
+  EXPECT_EQ(info.bookmarks, info_.bookmarks);
+  EXPECT_EQ(info.line_logs, info_.line_logs);
+  const Ledger& l = loaded->ledger;
+  EXPECT_TRUE(l.incremental());
+  EXPECT_EQ(l.accounts().size(), 3000u);
+  EXPECT_EQ(l.skus().at(8).row.retail_cents, INT64_MAX / 2);
   // Nothing is decoded yet; every account's digest is as of the state's D.
-  ASSERT_NE(loaded.base(), nullptr);
-  EXPECT_EQ(loaded.invoices().size(), 0u);
-  EXPECT_EQ(loaded.base()->invoices(), 40000u);
+  ASSERT_NE(l.base(), nullptr);
+  EXPECT_EQ(l.invoices().size(), 0u);
+  EXPECT_EQ(l.base()->invoices(), 40000u);
   std::map<int64_t, std::vector<const InvoiceEntry*>> runs;
-  for (const uint32_t p : order) runs[ledger_.invoices().AtPosition(p).row.account_id].push_back(&ledger_.invoices().AtPosition(p));
-  ASSERT_EQ(loaded.base()->size(), runs.size());
+  for (const uint32_t p : order) {
+    runs[ledger().invoices().AtPosition(p).row.account_id].push_back(&ledger().invoices().AtPosition(p));
+  }
+  ASSERT_EQ(l.base()->size(), runs.size());
   size_t due = 0;
-  for (uint32_t o = 0; o < loaded.base()->size(); ++o) {
-    const BaseAccount& a = loaded.base()->account(o);
+  for (uint32_t o = 0; o < l.base()->size(); ++o) {
+    const BaseAccount& a = l.base()->account(o);
     const auto& run = runs.at(a.account_id);
     EXPECT_EQ(a.count, run.size());
-    EXPECT_EQ(a.digest, DigestOf(run, ledger_.accounts().Find(a.account_id), info_.as_of)) << a.account_id;
+    EXPECT_EQ(a.digest, DigestOf(run, ledger().accounts().Find(a.account_id), info_.as_of)) << a.account_id;
     due += a.digest.next_change <= info_.as_of + 10 ? 1 : 0;
   }
-  // D moving on ten days decodes exactly the accounts whose rows it changes.
-  loaded.DecodeDue(info_.as_of + 10);
-  EXPECT_EQ(loaded.decoded_runs().size(), due);
+  // Finished as of ten days later, it decodes exactly the accounts whose rows D moving on changes.
+  FinishedLedger later = Finished(std::move(loaded->ledger), info_.as_of + 10);
+  EXPECT_EQ(later.ledger().decoded_runs().size(), due);
   EXPECT_GT(due, 0u);
-  loaded.DecodeAll();
-  const auto saved = Invoices(ledger_);
-  EXPECT_EQ(Invoices(loaded), saved);
+  later.DecodeAll();
+  const auto saved = Invoices(ledger());
+  EXPECT_EQ(Invoices(later.ledger()), saved);
   size_t overflowed = 0;
   for (const auto& [id, f] : saved) overflowed += std::get<9>(f);
   EXPECT_GT(overflowed, 0u);
   // Decoded account by account, each in order: the order is the runs', sorted by account.
-  loaded.StartIncremental(info->bookmarks);
-  const std::vector<uint32_t> again = InvoiceOrder(loaded);
-  ASSERT_EQ(again.size(), loaded.invoices().size());
+  const std::vector<uint32_t> again = InvoiceOrder(later);
+  ASSERT_EQ(again.size(), later.ledger().invoices().size());
   for (size_t i = 0; i < again.size(); ++i) {
-    EXPECT_EQ(loaded.invoices().AtPosition(again[i]).row.invoice_id, ledger_.invoices().AtPosition(order[i]).row.invoice_id);
+    EXPECT_EQ(later.ledger().invoices().AtPosition(again[i]).row.invoice_id,
+              ledger().invoices().AtPosition(order[i]).row.invoice_id);
   }
 }
 
@@ -125,21 +142,16 @@ TEST_F(StateTest, WhatIsSavedLoadsBackExactlyAndInOrder) {
 // the same file, and one saved after changes loads back as the changed ledger.
 TEST_F(StateTest, AccountsNotDecodedAreCarriedAsTheyAre) {
   const std::string path = dir_ + "/s.state", copy = dir_ + "/copy.state", changed = dir_ + "/changed.state";
-  ASSERT_TRUE(SaveState(ledger_, InvoiceOrder(ledger_), info_, path).ok());
-  auto bytes = [](const std::string& p) {
-    std::ifstream in(p, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-  };
+  ASSERT_TRUE(SaveState(*ledger_, InvoiceOrder(*ledger_), info_, path).ok());
   {
-    Ledger loaded;
-    ASSERT_TRUE(LoadState(path, loaded).ok());
-    loaded.StartIncremental(info_.bookmarks);
-    loaded.Finish();
-    ASSERT_TRUE(SaveState(loaded, InvoiceOrder(loaded), info_, copy).ok());
-    EXPECT_EQ(bytes(copy), bytes(path));
+    auto loaded = LoadState(path);
+    ASSERT_TRUE(loaded.ok());
+    const FinishedLedger same = Finished(std::move(loaded->ledger), info_.as_of);
+    ASSERT_TRUE(SaveState(same, InvoiceOrder(same), info_, copy).ok());
+    EXPECT_EQ(Bytes(copy), Bytes(path));
   }
-  // The same changes, to the loaded state and to the ledger it was saved from: a new invoice, an invoice moved
-  // to another account, a new line-item group, a new joining date.
+  // The same changes, to the loaded state and to a ledger built like the one it was saved from: a new invoice,
+  // an invoice moved to another account, a new line-item group, a new joining date.
   const contract::RowLocation loc{1, 0, 0};
   auto change = [&](Ledger& l) {
     l.Add(contract::ValidRow<contract::AccountRow>{{12, 18000}, 1, loc}, 20);
@@ -147,53 +159,52 @@ TEST_F(StateTest, AccountsNotDecodedAreCarriedAsTheyAre) {
     l.Add(contract::ValidRow<contract::InvoiceRow>{{4, 41, 19100, 19120, Payment::kPaid}, 3, loc}, 21);
     l.BeginFile(TableId::kLineItems, 22);
     l.Add(contract::ValidRow<contract::LineItemRow>{{7, 7, 2}, 4, loc}, 22);
-    l.Finish();
   };
-  Ledger loaded;
-  ASSERT_TRUE(LoadState(path, loaded).ok());
-  loaded.StartIncremental(info_.bookmarks);
-  change(loaded);
-  ASSERT_TRUE(loaded.base_status().ok());
-  EXPECT_LT(loaded.decoded_runs().size(), 10u);
-  EXPECT_LT(loaded.invoices().size(), 200u);
-  ASSERT_TRUE(SaveState(loaded, InvoiceOrder(loaded), info_, changed).ok());
-  change(ledger_);
-  Ledger reloaded;
-  ASSERT_TRUE(LoadState(changed, reloaded).ok());
-  reloaded.DecodeAll();
-  EXPECT_EQ(Invoices(reloaded), Invoices(ledger_));
-  ASSERT_TRUE(SaveState(ledger_, InvoiceOrder(ledger_), info_, copy).ok());
-  EXPECT_EQ(bytes(changed), bytes(copy));  // as if saved from scratch
+  auto loaded = LoadState(path);
+  ASSERT_TRUE(loaded.ok());
+  change(loaded->ledger);
+  const FinishedLedger continued = Finished(std::move(loaded->ledger), info_.as_of);
+  EXPECT_LT(continued.ledger().decoded_runs().size(), 10u);
+  EXPECT_LT(continued.ledger().invoices().size(), 200u);
+  ASSERT_TRUE(SaveState(continued, InvoiceOrder(continued), info_, changed).ok());
+  Ledger scratch;
+  Fill(scratch);
+  change(scratch);
+  const FinishedLedger from_scratch = Finished(std::move(scratch), info_.as_of);
+  auto reloaded = LoadState(changed);
+  ASSERT_TRUE(reloaded.ok());
+  FinishedLedger decoded = Finished(std::move(reloaded->ledger), info_.as_of);
+  decoded.DecodeAll();
+  EXPECT_EQ(Invoices(decoded.ledger()), Invoices(from_scratch.ledger()));
+  ASSERT_TRUE(SaveState(from_scratch, InvoiceOrder(from_scratch), info_, copy).ok());
+  EXPECT_EQ(Bytes(changed), Bytes(copy));  // as if saved from scratch
 }
 
 TEST_F(StateTest, OnlyTheInvoiceOrderIsSaved) {
   const std::string path = dir_ + "/s.state";
-  std::vector<uint32_t> order = InvoiceOrder(ledger_);
+  std::vector<uint32_t> order = InvoiceOrder(*ledger_);
   std::swap(order[30000], order[30001]);
-  EXPECT_FALSE(SaveState(ledger_, order, info_, path).ok());
+  EXPECT_FALSE(SaveState(*ledger_, order, info_, path).ok());
   std::vector<uint32_t> wrong(order.size() - 1);
-  EXPECT_FALSE(SaveState(ledger_, wrong, info_, path).ok());
+  EXPECT_FALSE(SaveState(*ledger_, wrong, info_, path).ok());
   EXPECT_FALSE(std::filesystem::exists(path));
 }
 
-TEST_F(StateTest, ADamagedByteAnywhereIsRefused) {
+TEST_F(StateTest, ADamagedByteAnywhereIsRefusedAsAnUnusableCache) {
   const std::string path = dir_ + "/s.state";
-  ASSERT_TRUE(SaveState(ledger_, InvoiceOrder(ledger_), info_, path).ok());
-  std::string bytes;
-  {
-    std::ifstream in(path, std::ios::binary);
-    bytes.assign(std::istreambuf_iterator<char>(in), {});
-  }
+  ASSERT_TRUE(SaveState(*ledger_, InvoiceOrder(*ledger_), info_, path).ok());
+  const std::string bytes = Bytes(path);
   for (const size_t at : {size_t{3}, size_t{60}, bytes.size() / 2, bytes.size() - 200, bytes.size() - 1}) {
     std::string damaged = bytes;
     damaged[at] = static_cast<char>(damaged[at] ^ 0x10);
     std::ofstream(path, std::ios::binary | std::ios::trunc) << damaged;
-    Ledger loaded;
-    EXPECT_FALSE(LoadState(path, loaded).ok()) << "byte " << at;
+    const auto loaded = LoadState(path);
+    ASSERT_FALSE(loaded.ok()) << "byte " << at;
+    EXPECT_EQ(loaded.status().code(), Status::Code::kUnusableCache) << "byte " << at;
   }
   std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes.substr(0, bytes.size() - 9);
-  Ledger loaded;
-  EXPECT_FALSE(LoadState(path, loaded).ok());
+  EXPECT_EQ(LoadState(path).status().code(), Status::Code::kUnusableCache);
+  EXPECT_EQ(LoadState(dir_ + "/missing.state").status().code(), Status::Code::kUnusableCache);
 }
 
 }  // namespace
