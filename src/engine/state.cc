@@ -447,26 +447,38 @@ class StateCodec {
       copy_until(std::nullopt);
       if (!blocks.Close()) return Status::InvalidArgument("SaveState: an account has too many invoices for a block");
     }
-    if (base != nullptr) {
-      base->ForEachInvoice([&](int64_t id, uint32_t ordinal) {
-        if (ordinal >= remap.size() || remap[ordinal] == BaseInvoices::kNone) return;
-        if (dense) {
-          slots[static_cast<size_t>(id)] = remap[ordinal] + 1;
-        } else {
-          records.emplace_back(id, remap[ordinal]);
-        }
-      });
-    }
     if (dense) {
+      if (base != nullptr) {
+        base->ForEachInvoice([&](int64_t id, uint32_t ordinal) {
+          if (ordinal < remap.size() && remap[ordinal] != BaseInvoices::kNone) {
+            slots[static_cast<size_t>(id)] = remap[ordinal] + 1;
+          }
+        });
+      }
       PutIndex(kDenseIndex, min_id, max_id, slots.size(), slots.data(), slots.size() * sizeof(uint32_t), w);
     } else {
+      // The invoices this run encoded are sorted; the copied accounts' come from the base's index, already in id
+      // order: the two merge, so that an incremental run sorts what it touched, not the whole index. (Decoded
+      // accounts are not copied, so no invoice comes from both.)
       std::sort(records.begin(), records.end());
-      std::vector<char> body(records.size() * BaseInvoices::kSparseRecord);
-      for (size_t i = 0; i < records.size(); ++i) {
-        std::memcpy(body.data() + BaseInvoices::kSparseRecord * i, &records[i].first, 8);
-        std::memcpy(body.data() + BaseInvoices::kSparseRecord * i + 8, &records[i].second, 4);
+      std::vector<char> body(total_invoices * BaseInvoices::kSparseRecord);
+      size_t written = 0, next = 0;
+      auto put = [&](int64_t id, uint32_t ordinal) {
+        if (written == total_invoices) return;  // more than counted: a damaged base, refused below
+        std::memcpy(body.data() + BaseInvoices::kSparseRecord * written, &id, 8);
+        std::memcpy(body.data() + BaseInvoices::kSparseRecord * written + 8, &ordinal, 4);
+        ++written;
+      };
+      if (base != nullptr) {
+        base->ForEachInvoice([&](int64_t id, uint32_t ordinal) {
+          if (ordinal >= remap.size() || remap[ordinal] == BaseInvoices::kNone) return;
+          for (; next < records.size() && records[next].first < id; ++next) put(records[next].first, records[next].second);
+          put(id, remap[ordinal]);
+        });
       }
-      PutIndex(kSparseIndex, min_id, max_id, records.size(), body.data(), body.size(), w);
+      for (; next < records.size(); ++next) put(records[next].first, records[next].second);
+      if (written != total_invoices) return Status::InvalidArgument("SaveState: the invoice index does not add up");
+      PutIndex(kSparseIndex, min_id, max_id, written, body.data(), body.size(), w);
     }
     {
       Writer::Array<OrphanRecord> a(w, l.orphan_groups_.size());

@@ -377,41 +377,61 @@ class Pass {
     orphans.insert(orphans.end(), own_orphans.begin(), own_orphans.end());
 
     // The state is saved on a thread of its own while the features are computed. A complete pass waits for it and
-    // drops the Ledger before writing, so that its memory is not held twice; an incremental one, whose Ledger
-    // holds only what it decoded, lets it go on while writing (the jthread joins on any way out).
+    // drops the Ledger before writing, so that its memory is not held twice. An incremental pass, whose Ledger
+    // holds only what it decoded, lets it go on while it writes and while the next pass loads and applies its
+    // rows: at most one save is left running, joined before the next one starts (and by Finish).
     const std::string state_name = options_.token + suffix + ".state";
     const auto start = Clock::now();
     std::vector<uint32_t> order = engine::InvoiceOrder(*finished);
+    auto save = std::make_unique<BackgroundSave>(std::move(*finished), std::move(order));
+    finished.reset();
     const double order_seconds = Seconds(start);
-    Status saved;
-    double save_seconds = 0;
+    if (base_state) LL_RETURN_IF_ERROR(Finish());  // the previous pass's save
+    save->Start(info, state_dir_ + "/" + state_name);
     engine::FeatureSet features;
-    {
-      std::jthread saver([&] {
-        const auto save_start = Clock::now();
-        saved = engine::SaveState(*finished, order, info, state_dir_ + "/" + state_name);
-        save_seconds = Seconds(save_start);
-      });
-      if (base_state) {
-        auto delta = engine::ComputeDelta(*finished, order);
-        if (!delta.ok()) return delta.status();
-        features = std::move(*delta);
-      } else {
-        features = engine::ComputeFeatures(*finished, order);
-      }
-      AddStage(report_.stages, "features", Seconds(start));
-      AddStage(report_.stages, std::string(kInvoiceOrderStage), order_seconds);
-      if (!base_state) {
-        saver.join();
-        finished.reset();  // frees the Ledger before the write
-        order = {};
-      }
-      LL_RETURN_IF_ERROR(WritePass(bucket, features, rejects, pending, files, landed));
+    if (base_state) {
+      auto delta = engine::ComputeDelta(save->finished, save->order);
+      if (!delta.ok()) return delta.status();
+      features = std::move(*delta);
+    } else {
+      features = engine::ComputeFeatures(save->finished, save->order);
     }
-    LL_RETURN_IF_ERROR(saved);
-    AddStage(report_.stages, std::string(kSaveStateStage), save_seconds);
+    AddStage(report_.stages, "features", Seconds(start));
+    AddStage(report_.stages, std::string(kInvoiceOrderStage), order_seconds);
+    saving_ = std::move(save);
+    if (!base_state) LL_RETURN_IF_ERROR(Finish());  // frees the Ledger before the write
+    LL_RETURN_IF_ERROR(WritePass(bucket, features, rejects, pending, files, landed));
     return state_name;
   }
+
+  // Waits for the state being saved in the background, if any, and says how it went.
+  Status Finish() {
+    if (saving_ == nullptr) return Status::OK();
+    saving_->thread.join();
+    const Status saved = saving_->status;
+    AddStage(report_.stages, std::string(kSaveStateStage), saving_->seconds);
+    saving_.reset();
+    return saved;
+  }
+
+ private:
+  // A finished bucket being saved on a thread of its own; the thread is joined before the rest goes.
+  struct BackgroundSave {
+    BackgroundSave(engine::FinishedLedger f, std::vector<uint32_t> o) : finished(std::move(f)), order(std::move(o)) {}
+    void Start(const engine::StateInfo& info, const std::string& path) {
+      thread = std::jthread([this, info, path] {
+        const auto save_start = Clock::now();
+        status = engine::SaveState(finished, order, info, path);
+        seconds = Seconds(save_start);
+      });
+    }
+    engine::FinishedLedger finished;
+    std::vector<uint32_t> order;
+    Status status;
+    double seconds = 0;
+    std::jthread thread;  // declared last: joined (destroyed) first
+  };
+  std::unique_ptr<BackgroundSave> saving_;
 
  private:
   Status WritePass(uint32_t bucket, const engine::FeatureSet& features, const std::vector<contract::Reject>& rejects,
@@ -636,6 +656,7 @@ Result<RunReport> Run(const Lake& lake, const RunOptions& options) {
     if (!state.ok()) return state.status();
     manifest.bucket_states.push_back(*state);
   }
+  LL_RETURN_IF_ERROR(pass.Finish());
   if (buckets > 1) {
     std::sort(orphans.begin(), orphans.end());
     manifest.routes = options.token + ".routes";
