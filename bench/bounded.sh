@@ -39,8 +39,12 @@ for n in $sizes; do
   fi
 done
 
-echo "| limit | invoices | passes | wall | peak RSS | user + sys CPU |"
-echo "|---|---:|---:|---:|---:|---:|"
+mib() {  # a size as --memory-limit reads it (binary units), in MiB
+  awk -v s="$1" 'BEGIN { n = s + 0; u = toupper(substr(s, length(n "") + 1, 1));
+    print (u == "G" ? n * 1024 : u == "M" ? n : u == "K" ? n / 1024 : n / 1048576) }'
+}
+echo "| limit | invoices | passes | wall | peak RSS | peak - limit | user + sys CPU |"
+echo "|---|---:|---:|---:|---:|---:|---:|"
 for limit in "${limits[@]}"; do
   for n in $sizes; do
     d="$dir/$n"
@@ -49,7 +53,7 @@ for limit in "${limits[@]}"; do
       --memory-limit "$limit" > "$d/run-$limit.txt" 2> "$d/run-$limit.time"
     read -r wall kib user sys < <(tail -1 "$d/run-$limit.time")
     passes=$(head -1 "$d/run-$limit.txt" | sed -n 's/.*, \([0-9]*\) passes).*/\1/p')
-    printf '| %s | %s | %s | %s s | %d MiB | %.1f s |\n' "$limit" "$n" "${passes:-1}" "$wall" $((kib / 1024)) \
-      "$(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }')"
+    printf '| %s | %s | %s | %s s | %d MiB | %+d MiB | %.1f s |\n' "$limit" "$n" "${passes:-1}" "$wall" \
+      $((kib / 1024)) $((kib / 1024 - $(mib "$limit"))) "$(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }')"
   done
 done
