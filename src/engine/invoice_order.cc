@@ -1,18 +1,16 @@
 #include "engine/invoice_order.h"
 
 #include <algorithm>
+#include <array>
+#include <barrier>
 #include <thread>
+#include <utility>
 
 namespace ledgerlake::engine {
 
 namespace {
 
-struct SortKey {
-  int64_t account_id;
-  int64_t invoice_id;
-  DayNumber date_issued;
-  uint32_t position;
-};
+using SortKey = InvoiceSortKey;
 
 bool KeyLess(const SortKey& a, const SortKey& b) { return InvoiceOrderLess(a, b); }
 
@@ -34,7 +32,114 @@ void ParallelSort(std::vector<SortKey>& keys) {
   std::inplace_merge(keys.begin(), mid, keys.end(), KeyLess);
 }
 
+// The bits a range of values needs once its minimum is subtracted.
+int BitsFor(uint64_t span) { return span == 0 ? 0 : 64 - __builtin_clzll(span); }
+
+// One field's offset and width in the packed key.
+struct Field {
+  uint64_t min = 0;  // as an unsigned value (two's complement), subtracted with wrap-around
+  int bits = 0;
+  int shift = 0;
+};
+template <typename T>
+Field FieldOf(const std::vector<SortKey>& keys, T SortKey::*member) {
+  // Signed order survives the bias: x - min, in unsigned arithmetic, is monotone for min <= x <= max.
+  auto lo = keys.front().*member, hi = lo;
+  for (const SortKey& k : keys) {
+    lo = std::min(lo, k.*member);
+    hi = std::max(hi, k.*member);
+  }
+  Field f;
+  f.min = static_cast<uint64_t>(static_cast<int64_t>(lo));
+  f.bits = BitsFor(static_cast<uint64_t>(static_cast<int64_t>(hi)) - f.min);
+  return f;
+}
+
+// LSD radix sort of the packed keys, 11 bits a digit, skipping digits every key shares, on two cores when there
+// is much to sort: each worker counts and scatters its half of the items, to places computed from both halves'
+// counts (worker 0's items of a digit value before worker 1's), so the sort stays stable. False (and `keys`
+// untouched) when the fields do not fit in 64 bits.
+bool RadixSort(std::vector<SortKey>& keys) {
+  Field account = FieldOf(keys, &SortKey::account_id);
+  Field date = FieldOf(keys, &SortKey::date_issued);
+  Field invoice = FieldOf(keys, &SortKey::invoice_id);
+  const int bits = account.bits + date.bits + invoice.bits;
+  if (bits > 64) return false;
+  date.shift = invoice.bits;
+  account.shift = invoice.bits + date.bits;
+  struct Item {
+    uint64_t key;
+    uint32_t position;
+  };
+  constexpr int kDigit = 11;
+  constexpr size_t kBuckets = size_t{1} << kDigit;
+  const size_t n = keys.size();
+  const unsigned workers = n >= (size_t{1} << 16) && std::thread::hardware_concurrency() >= 2 ? 2 : 1;
+  std::vector<Item> items(n), spare(n);
+  std::vector<std::array<size_t, kBuckets>> counts(workers);
+  std::barrier sync(static_cast<std::ptrdiff_t>(workers));
+  auto pack = [](const Field& f, int64_t v) { return (static_cast<uint64_t>(v) - f.min) << f.shift; };
+  auto unpack = [](const Field& f, uint64_t key) {
+    const uint64_t mask = f.bits == 0 ? 0 : ~uint64_t{0} >> (64 - f.bits);
+    return static_cast<int64_t>(((key >> f.shift) & mask) + f.min);
+  };
+  auto work = [&](unsigned w) {
+    const size_t lo = n * w / workers, hi = n * (w + 1) / workers;
+    Item* from = items.data();
+    Item* to = spare.data();
+    for (size_t i = lo; i < hi; ++i) {
+      const SortKey& k = keys[i];
+      from[i] = Item{pack(account, k.account_id) | pack(date, k.date_issued) | pack(invoice, k.invoice_id),
+                     k.position};
+    }
+    for (int shift = 0; shift < bits; shift += kDigit) {
+      auto& count = counts[w];
+      count.fill(0);
+      for (size_t i = lo; i < hi; ++i) ++count[(from[i].key >> shift) & (kBuckets - 1)];
+      sync.arrive_and_wait();
+      std::array<size_t, kBuckets> place;
+      size_t sum = 0;
+      bool constant = false;
+      for (size_t b = 0; b < kBuckets; ++b) {
+        size_t all = 0;
+        for (unsigned t = 0; t < workers; ++t) {
+          if (t == w) place[b] = sum + all;
+          all += counts[t][b];
+        }
+        constant = constant || all == n;
+        sum += all;
+      }
+      if (!constant) {
+        for (size_t i = lo; i < hi; ++i) to[place[(from[i].key >> shift) & (kBuckets - 1)]++] = from[i];
+        std::swap(from, to);
+      }
+      sync.arrive_and_wait();  // every item placed, and every count read, before the next digit
+    }
+    // The packed key holds the three fields whole: unpacking it back into `keys` (every worker packed its part
+    // before the first count) reads the items in order and needs no third buffer.
+    for (size_t i = lo; i < hi; ++i) {
+      keys[i] = SortKey{unpack(account, from[i].key), unpack(invoice, from[i].key),
+                          static_cast<DayNumber>(unpack(date, from[i].key)), from[i].position};
+    }
+  };
+  if (workers == 1) {
+    work(0);
+  } else {
+    std::thread helper(work, 1U);
+    work(0);
+    helper.join();
+  }
+  return true;
+}
+
 }  // namespace
+
+void SortInvoiceKeys(std::vector<InvoiceSortKey>& keys) {
+  if (keys.size() < 2) return;
+  // Below a few thousand keys a comparison sort is as fast and allocates nothing.
+  if (keys.size() >= 4096 && RadixSort(keys)) return;
+  ParallelSort(keys);
+}
 
 std::vector<uint32_t> InvoiceOrder(const FinishedLedger& finished) {
   const Ledger& ledger = finished.ledger();
@@ -55,10 +160,11 @@ std::vector<uint32_t> InvoiceOrder(const FinishedLedger& finished) {
     if (before.row.account_id != e.row.account_id || before.row.date_issued != e.row.date_issued) in_run[p] = 0;
   }
   std::vector<SortKey> loose;
+  loose.reserve(static_cast<size_t>(std::count(in_run.begin(), in_run.end(), uint8_t{0})));
   for (uint32_t p = 0; p < n; ++p) {
     if (in_run[p] == 0) loose.push_back(KeyOf(invoices.AtPosition(p), p));
   }
-  ParallelSort(loose);
+  SortInvoiceKeys(loose);
 
   std::vector<uint32_t> order;
   order.reserve(n);

@@ -19,8 +19,21 @@ bool InvoiceOrderLess(const A& a, const B& b) {
   return a.invoice_id < b.invoice_id;
 }
 
+// What InvoiceOrder sorts: an invoice's order key and its position in the Ledger.
+struct InvoiceSortKey {
+  int64_t account_id;
+  int64_t invoice_id;
+  DayNumber date_issued;
+  uint32_t position;
+};
+
+// Sorts `keys` by (account_id, date_issued, invoice_id). When the three fields' ranges fit in 64 bits together
+// (billing systems number accounts and invoices densely, and dates span years, so they nearly always do), an LSD
+// radix sort on the packed key, touching only the digits that vary; otherwise a comparison sort on two threads.
+// Invoice ids are unique, so the order is total and both give the same result.
+void SortInvoiceKeys(std::vector<InvoiceSortKey>& keys);
+
 // Positions (KeyedTable order) of all of `ledger`'s invoices, sorted by (account_id, date_issued, invoice_id).
-// Sorts on two threads when there is much to sort.
 std::vector<uint32_t> InvoiceOrder(const FinishedLedger& ledger);
 
 }  // namespace ledgerlake::engine

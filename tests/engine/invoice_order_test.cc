@@ -1,0 +1,58 @@
+#include "engine/invoice_order.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+#include <set>
+
+namespace ledgerlake::engine {
+namespace {
+
+// SortInvoiceKeys against std::sort with InvoiceOrderLess, on key shapes that take the radix path (dense ids,
+// negative ones, a single account, a single day) and ones that cannot (ranges too wide for 64 bits together).
+TEST(SortInvoiceKeysTest, SortsLikeTheComparisonOnEveryShape) {
+  struct Shape {
+    const char* name;
+    int64_t account_lo, account_hi;
+    int64_t invoice_lo, invoice_hi;
+    DayNumber day_lo, day_hi;
+  };
+  const std::vector<Shape> shapes = {
+      {"dense", 1, 500000, 1, 5000000, 18000, 20000},
+      {"negative ids", -1000, 1000, -3000000, 3000000, -400, 400},
+      {"one account", 7, 7, 1, 1000000, 19000, 19500},
+      {"one day", 1, 50, 1, 1000000, 19000, 19000},
+      {"ids near the ends of int64", INT64_MIN, INT64_MIN + 100, INT64_MAX - 200000, INT64_MAX, 0, 10},
+      {"too wide for 64 bits", INT64_MIN / 2, INT64_MAX / 2, INT64_MIN / 2, INT64_MAX / 2, INT32_MIN, INT32_MAX},
+  };
+  for (const Shape& shape : shapes) {
+    for (size_t n : {size_t{0}, size_t{1}, size_t{100}, size_t{5000}, size_t{200000}}) {
+      SCOPED_TRACE(std::string(shape.name) + ", " + std::to_string(n) + " keys");
+      std::mt19937_64 rng(n + 17);
+      auto in = [&](int64_t lo, int64_t hi) {
+        const uint64_t span = static_cast<uint64_t>(hi) - static_cast<uint64_t>(lo);
+        const uint64_t r = span == UINT64_MAX ? rng() : rng() % (span + 1);
+        return static_cast<int64_t>(static_cast<uint64_t>(lo) + r);
+      };
+      std::vector<InvoiceSortKey> keys;
+      std::set<int64_t> ids;  // invoice ids are unique
+      while (keys.size() < n) {
+        const int64_t id = in(shape.invoice_lo, shape.invoice_hi);
+        if (!ids.insert(id).second) continue;
+        keys.push_back(InvoiceSortKey{in(shape.account_lo, shape.account_hi), id,
+                                      static_cast<DayNumber>(in(shape.day_lo, shape.day_hi)),
+                                      static_cast<uint32_t>(keys.size())});
+      }
+      std::vector<InvoiceSortKey> expected = keys;
+      std::sort(expected.begin(), expected.end(),
+                [](const InvoiceSortKey& a, const InvoiceSortKey& b) { return InvoiceOrderLess(a, b); });
+      SortInvoiceKeys(keys);
+      ASSERT_EQ(keys.size(), expected.size());
+      for (size_t i = 0; i < keys.size(); ++i) ASSERT_EQ(keys[i].position, expected[i].position) << i;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace ledgerlake::engine
