@@ -36,9 +36,12 @@ class LineLogWriter {
 
   void Append(uint32_t file, int64_t invoice_id, int64_t item_id, int64_t quantity) {
     if (file != file_ || payload_.size() >= kBlockBytes) Flush(file);
-    PutSignedVarint(payload_, static_cast<int64_t>(static_cast<uint64_t>(invoice_id) - static_cast<uint64_t>(last_invoice_)));
-    PutSignedVarint(payload_, item_id);
-    PutSignedVarint(payload_, quantity);
+    // One append per line (three would each check the string's capacity).
+    char buf[3 * kMaxVarintBytes];
+    char* end = PutSignedVarint(buf, static_cast<int64_t>(static_cast<uint64_t>(invoice_id) - static_cast<uint64_t>(last_invoice_)));
+    end = PutSignedVarint(end, item_id);
+    end = PutSignedVarint(end, quantity);
+    payload_.append(buf, static_cast<size_t>(end - buf));
     last_invoice_ = invoice_id;
     ++records_;
   }
