@@ -32,13 +32,13 @@ parts=()
 summary="| invoices | accounts | invoices per account | ledgerlake s | DuckDB script s | DuckDB reference s | \
 script / ledgerlake (wall) | script / ledgerlake (peak RSS) |
 |---:|---:|---:|---:|---:|---:|---:|---:|"
+# cell ROW COLUMN: a cell of the row of $part's table whose label starts with ROW, without markup or "x".
+cell() { grep -F "| $1" "$part" | head -n 1 | awk -F'|' -v c="$2" '{gsub(/[ *x]/, "", $c); print $c}'; }
 for shape in $shapes; do
   invoices=${shape%%:*} accounts=${shape#*:}
   part="$out/results-$invoices-$accounts.md"
   bash "$here/run.sh" --invoices "$invoices" --accounts "$accounts" --runs "$runs" --out "$out" --results "$part" "$@"
   parts+=("$part")
-  # The report's table rows: ledgerlake's run, the script, the reference, then the script's ratio row.
-  cell() { grep -F "| $1" "$part" | head -n 1 | awk -F'|' -v c="$2" '{gsub(/[ *x]/, "", $c); print $c}'; }
   summary+=$'\n'"| $invoices | $accounts | $((invoices / accounts)) | $(cell 'ledgerlake run' 3) | \
 $(cell 'DuckDB, the script' 3) | $(cell 'DuckDB, contract' 3) | $(cell '**DuckDB script' 3)x | $(cell '**DuckDB script' 5)x |"
 done

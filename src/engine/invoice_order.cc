@@ -41,17 +41,11 @@ struct Field {
   int bits = 0;
   int shift = 0;
 };
-template <typename T>
-Field FieldOf(const std::vector<SortKey>& keys, T SortKey::*member) {
+Field FieldFor(int64_t lo, int64_t hi) {
   // Signed order survives the bias: x - min, in unsigned arithmetic, is monotone for min <= x <= max.
-  auto lo = keys.front().*member, hi = lo;
-  for (const SortKey& k : keys) {
-    lo = std::min(lo, k.*member);
-    hi = std::max(hi, k.*member);
-  }
   Field f;
-  f.min = static_cast<uint64_t>(static_cast<int64_t>(lo));
-  f.bits = BitsFor(static_cast<uint64_t>(static_cast<int64_t>(hi)) - f.min);
+  f.min = static_cast<uint64_t>(lo);
+  f.bits = BitsFor(static_cast<uint64_t>(hi) - f.min);
   return f;
 }
 
@@ -60,9 +54,19 @@ Field FieldOf(const std::vector<SortKey>& keys, T SortKey::*member) {
 // counts (worker 0's items of a digit value before worker 1's), so the sort stays stable. False (and `keys`
 // untouched) when the fields do not fit in 64 bits.
 bool RadixSort(std::vector<SortKey>& keys) {
-  Field account = FieldOf(keys, &SortKey::account_id);
-  Field date = FieldOf(keys, &SortKey::date_issued);
-  Field invoice = FieldOf(keys, &SortKey::invoice_id);
+  // The three fields' ranges, in one scan.
+  SortKey lo = keys.front(), hi = lo;
+  for (const SortKey& k : keys) {
+    lo.account_id = std::min(lo.account_id, k.account_id);
+    hi.account_id = std::max(hi.account_id, k.account_id);
+    lo.date_issued = std::min(lo.date_issued, k.date_issued);
+    hi.date_issued = std::max(hi.date_issued, k.date_issued);
+    lo.invoice_id = std::min(lo.invoice_id, k.invoice_id);
+    hi.invoice_id = std::max(hi.invoice_id, k.invoice_id);
+  }
+  Field account = FieldFor(lo.account_id, hi.account_id);
+  Field date = FieldFor(lo.date_issued, hi.date_issued);
+  Field invoice = FieldFor(lo.invoice_id, hi.invoice_id);
   const int bits = account.bits + date.bits + invoice.bits;
   if (bits > 64) return false;
   date.shift = invoice.bits;
@@ -84,10 +88,10 @@ bool RadixSort(std::vector<SortKey>& keys) {
     return static_cast<int64_t>(((key >> f.shift) & mask) + f.min);
   };
   auto work = [&](unsigned w) {
-    const size_t lo = n * w / workers, hi = n * (w + 1) / workers;
+    const size_t first = n * w / workers, last = n * (w + 1) / workers;
     Item* from = items.data();
     Item* to = spare.data();
-    for (size_t i = lo; i < hi; ++i) {
+    for (size_t i = first; i < last; ++i) {
       const SortKey& k = keys[i];
       from[i] = Item{pack(account, k.account_id) | pack(date, k.date_issued) | pack(invoice, k.invoice_id),
                      k.position};
@@ -95,7 +99,7 @@ bool RadixSort(std::vector<SortKey>& keys) {
     for (int shift = 0; shift < bits; shift += kDigit) {
       auto& count = counts[w];
       count.fill(0);
-      for (size_t i = lo; i < hi; ++i) ++count[(from[i].key >> shift) & (kBuckets - 1)];
+      for (size_t i = first; i < last; ++i) ++count[(from[i].key >> shift) & (kBuckets - 1)];
       sync.arrive_and_wait();
       std::array<size_t, kBuckets> place;
       size_t sum = 0;
@@ -110,14 +114,14 @@ bool RadixSort(std::vector<SortKey>& keys) {
         sum += all;
       }
       if (!constant) {
-        for (size_t i = lo; i < hi; ++i) to[place[(from[i].key >> shift) & (kBuckets - 1)]++] = from[i];
+        for (size_t i = first; i < last; ++i) to[place[(from[i].key >> shift) & (kBuckets - 1)]++] = from[i];
         std::swap(from, to);
       }
       sync.arrive_and_wait();  // every item placed, and every count read, before the next digit
     }
     // The packed key holds the three fields whole: unpacking it back into `keys` (every worker packed its part
     // before the first count) reads the items in order and needs no third buffer.
-    for (size_t i = lo; i < hi; ++i) {
+    for (size_t i = first; i < last; ++i) {
       keys[i] = SortKey{unpack(account, from[i].key), unpack(invoice, from[i].key),
                           static_cast<DayNumber>(unpack(date, from[i].key)), from[i].position};
     }

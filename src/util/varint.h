@@ -5,7 +5,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <string>
 
 namespace ledgerlake {
 
@@ -25,11 +24,6 @@ inline char* PutVarint(char* out, uint64_t v) {
 }
 inline char* PutSignedVarint(char* out, int64_t v) { return PutVarint(out, Zigzag(v)); }
 
-inline void PutVarint(std::string& out, uint64_t v) {
-  char buf[kMaxVarintBytes];
-  out.append(buf, PutVarint(buf, v));
-}
-inline void PutSignedVarint(std::string& out, int64_t v) { PutVarint(out, Zigzag(v)); }
 
 // Reads one varint at `p`, advancing it. False when it runs past `end` or past 10 bytes (damaged input).
 inline bool GetVarint(const unsigned char*& p, const unsigned char* end, uint64_t* out) {
