@@ -38,6 +38,7 @@
 #include "lake/run.h"
 #include "lake/source_tables.h"
 #include "lake/views.h"
+#include "query/sandbox.h"
 
 namespace ledgerlake::cli {
 
@@ -119,27 +120,10 @@ Result<catalog::Catalog> OpenCatalog(const lake::Lake& lake,
   return cat;
 }
 
-// Whether the lake holds any partition file (committed or not).
-bool HasProcessedFiles(const lake::Lake& lake) {
-  std::error_code ec;
-  for (auto it = std::filesystem::recursive_directory_iterator(lake.processed_dir(), ec);
-       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
-    if (it->path().extension() == ".parquet") return true;
-  }
-  return false;
-}
-
-// Whether this process may write the lake's catalog (else it only reads: OpenForReading).
-bool MayWriteCatalog(const lake::Lake& lake) {
-  const std::string path = catalog::Catalog::PathOf(lake);
-  if (::access(lake.root().c_str(), W_OK) != 0) return false;
-  return ::access(path.c_str(), F_OK) != 0 || ::access(path.c_str(), W_OK) == 0;
-}
-
 // The catalog for the commands that only show it: registered up to date when this user may write the lake,
 // else read as it stands.
 Result<catalog::Catalog> OpenCatalogToShow(const lake::Lake& lake) {
-  if (MayWriteCatalog(lake)) return OpenCatalog(lake);
+  if (query::MayWriteCatalog(lake)) return OpenCatalog(lake);
   return catalog::Catalog::OpenForReading(lake);
 }
 
@@ -236,21 +220,6 @@ int CmdIngest(const std::string& lake_dir, const std::vector<std::string>& input
   return 0;
 }
 
-// The committed partitions, as the query views take them.
-Result<std::vector<lake::ViewPartition>> CommittedPartitions(const lake::Lake& lake, catalog::Catalog& cat) {
-  auto partitions = cat.Partitions();
-  if (!partitions.ok()) return partitions.status();
-  std::vector<lake::ViewPartition> out;
-  for (const catalog::PartitionRecord& p : *partitions) {
-    lake::ViewPartition v{p.dataset, p.day, p.complete, {}};
-    for (const catalog::PartitionFile& f : p.files) {
-      v.files.push_back(lake::ViewFile{lake.root() + "/" + p.path + "/" + f.name, f.bytes});
-    }
-    out.push_back(std::move(v));
-  }
-  return out;
-}
-
 // Rewrites the partitions of `damaged` from the raw zone (verify --repair); false when a repair failed.
 bool Repair(const lake::LakeLock& lock, const lake::Lake& lake, catalog::Catalog& cat,
             const std::vector<catalog::Damage>& damaged,
@@ -329,7 +298,7 @@ int CmdRun(const std::string& lake_dir, const std::string& as_of_text, bool json
   if (!lake.ok()) return Fail(lake.status());
   auto lock = LockLake(*lake);
   if (!lock.ok()) return Fail(lock.status());
-  if (!std::filesystem::exists(catalog::Catalog::PathOf(*lake)) && HasProcessedFiles(*lake)) {
+  if (!std::filesystem::exists(catalog::Catalog::PathOf(*lake)) && query::HasProcessedFiles(*lake)) {
     std::fprintf(stderr, "ledgerlake: the catalog was missing: the run history and which partitions were committed "
                          "are lost; this run rebuilds the datasets from the raw zone (earlier days' partitions are "
                          "dropped)\n");
@@ -379,56 +348,6 @@ int CmdRun(const std::string& lake_dir, const std::string& as_of_text, bool json
   return status;
 }
 
-// What the query views are made of (lake/views.h), read from the catalog.
-Result<lake::ViewInputs> ViewInputsOf(const lake::Lake& lake, catalog::Catalog& cat) {
-  lake::ViewInputs inputs;
-  auto partitions = CommittedPartitions(lake, cat);
-  if (!partitions.ok()) return partitions.status();
-  inputs.partitions = std::move(*partitions);
-  auto runs = cat.CommittedRuns();
-  if (!runs.ok()) return runs.status();
-  for (catalog::CommittedRun& r : *runs) inputs.runs.push_back({r.day, std::move(r.consumed)});
-  return inputs;
-}
-
-// The view inputs, read without writing anything (queries; users who may only read the lake). A lake without a
-// catalog has none, unless it holds partition files: then its catalog was lost, and that is an error.
-Result<lake::ViewInputs> ViewInputsToRead(const lake::Lake& lake) {
-  // A user who may write the lake brings an older catalog up to date first (a one-time upgrade of its schema).
-  const bool exists = std::filesystem::exists(catalog::Catalog::PathOf(lake));
-  auto cat = exists && MayWriteCatalog(lake) ? catalog::Catalog::Open(lake) : catalog::Catalog::OpenForReading(lake);
-  if (cat.ok()) return ViewInputsOf(lake, *cat);
-  if (cat.status().code() != Status::Code::kNotFound) return cat.status();
-  if (HasProcessedFiles(lake)) {
-    return Status::NotFound("the catalog " + catalog::Catalog::PathOf(lake) +
-                            " is missing, but the lake holds partitions: which files are committed is lost with it. "
-                            "`ledgerlake run --full-refresh` rebuilds the datasets from the raw zone (earlier days' "
-                            "partitions are dropped)");
-  }
-  return lake::ViewInputs();
-}
-
-// DuckDB with the lake's views (as of `as_of`, else the newest run) on one connection, and the lease that keeps
-// the files they read from being deleted (declared first: released last).
-struct QuerySession {
-  lake::ReadLease lease;
-  duck::Database db;
-  duck::Connection conn;
-  std::vector<lake::ViewPartition> partitions;
-};
-Result<QuerySession> OpenQuerySession(const lake::Lake& lake, std::optional<DayNumber> as_of) {
-  lake::ReadLease lease = lake::ReadLease::Acquire(lake);  // before the catalog is read
-  auto inputs = ViewInputsToRead(lake);
-  if (!inputs.ok()) return inputs.status();
-  auto db = duck::Database::Open(duck::DatabaseOptions{});
-  if (!db.ok()) return db.status();
-  LL_RETURN_IF_ERROR(lake::RegisterSourceTables(*db, lake));
-  auto conn = duck::Connection::Open(*db);
-  if (!conn.ok()) return conn.status();
-  LL_RETURN_IF_ERROR(lake::CreateViews(lake, *conn, *inputs, as_of));
-  return QuerySession{std::move(lease), std::move(*db), std::move(*conn), std::move(inputs->partitions)};
-}
-
 // What a query as of `as_of` (the newest run when absent) would see nothing of, said once on stderr: no run has
 // committed partitions yet, or none on or before that day.
 void NoteEmptyViews(const std::vector<lake::ViewPartition>& partitions, std::optional<DayNumber> as_of) {
@@ -440,26 +359,6 @@ void NoteEmptyViews(const std::vector<lake::ViewPartition>& partitions, std::opt
     std::fprintf(stderr, "ledgerlake: no run on or before %s (the first is as of %s): every dataset is empty\n",
                  FormatIsoDate(*as_of).c_str(), FormatIsoDate(*first).c_str());
   }
-}
-
-// A query that failed reading a file: when the lake has damaged partition files, the error names them (DuckDB's
-// own message may name none), with the command that repairs them.
-Status NameDamagedFiles(const lake::Lake& lake, const Status& failure) {
-  const std::string& m = failure.message();
-  const bool file_trouble = failure.code() == Status::Code::kIOError || m.find("arquet") != std::string::npos ||
-                            m.find("magic bytes") != std::string::npos || m.find("TProtocol") != std::string::npos ||
-                            m.find("ecompress") != std::string::npos;
-  if (!file_trouble) return failure;
-  auto cat = catalog::Catalog::OpenForReading(lake);
-  if (!cat.ok()) return failure;
-  auto checked = catalog::VerifyLake(lake, *cat, catalog::VerifyDepth::kChecksums, catalog::VerifyScope{false, true});
-  if (!checked.ok() || checked->damaged.empty()) return failure;
-  std::string damaged = catalog::DamageLine(checked->damaged.front());
-  if (checked->damaged.size() > 1) damaged += " (and " + std::to_string(checked->damaged.size() - 1) + " more)";
-  const std::string first_line = m.substr(0, m.find('\n'));
-  const std::string message =
-      first_line + "; damaged: " + damaged + "; `ledgerlake verify --repair` rewrites damaged partitions from the raw zone";
-  return failure.code() == Status::Code::kIOError ? Status::IOError(message) : Status::InvalidArgument(message);
 }
 
 struct QueryCommand {
@@ -495,8 +394,9 @@ int CmdQuery(const std::string& lake_dir, const QueryCommand& q) {
   if (!sql.ok()) return Fail(sql.status());
   auto lake = lake::Lake::Open(lake_dir);
   if (!lake.ok()) return Fail(lake.status());
-  auto session = OpenQuerySession(*lake, *as_of);
+  auto session = query::OpenQuerySession(*lake, query::Grants::All(), *as_of);
   if (!session.ok()) return Fail(session.status());
+  if (Status allowed = session->sandbox->Check(session->conn, *sql); !allowed.ok()) return Fail(allowed);
   auto statements = session->conn.CountStatements(*sql);
   if (!statements.ok()) return Fail(statements.status());
   const duck::OutputFormat format = q.format == "csv"    ? duck::OutputFormat::kCsv
@@ -504,11 +404,11 @@ int CmdQuery(const std::string& lake_dir, const QueryCommand& q) {
                                                          : duck::OutputFormat::kTable;
   for (size_t i = 0; i < *statements; ++i) {
     auto result = session->conn.QueryStatement(*sql, i);
-    if (!result.ok()) return Fail(NameDamagedFiles(*lake, result.status()));
+    if (!result.ok()) return Fail(query::NameDamagedFiles(*lake, result.status()));
     if (i > 0 && format == duck::OutputFormat::kTable) std::cout << '\n';
     Status st = duck::FormatResult(*result, format, std::cout, duck::FormatOptions{q.max_rows});
     std::cout.flush();
-    if (!st.ok()) return Fail(NameDamagedFiles(*lake, st));
+    if (!st.ok()) return Fail(query::NameDamagedFiles(*lake, st));
   }
   NoteEmptyViews(session->partitions, *as_of);
   return 0;
@@ -637,7 +537,7 @@ enum class CatalogView { kTables, kDescribe, kPartitions, kRuns, kPending };
 
 // The rows of the newest run's pending dataset, with the key each waits for.
 int CmdPending(const lake::Lake& lake, bool json) {
-  auto session = OpenQuerySession(lake, std::nullopt);
+  auto session = query::OpenQuerySession(lake, query::Grants::All(), std::nullopt);
   if (!session.ok()) return Fail(session.status());
   auto result = session->conn.Query(
       "SELECT table_name, source_file, invoice_id, item_id, missing_table, missing_key FROM pending "

@@ -12,7 +12,13 @@ Status ResultHandle::ErrorStatus(std::string_view fallback) {
   const char* msg = duckdb_result_error(&result_);
   std::string text = msg != nullptr && *msg != '\0' ? std::string(msg) : std::string(fallback);
   const duckdb_error_type type = duckdb_result_error_type(&result_);
-  if (type == DUCKDB_ERROR_IO || type == DUCKDB_ERROR_PERMISSION) return Status::IOError(std::move(text));
+  if (type == DUCKDB_ERROR_IO) return Status::IOError(std::move(text));
+  if (type == DUCKDB_ERROR_PERMISSION) return Status::PermissionDenied(std::move(text));
+  return Status::InvalidArgument(std::move(text));
+}
+
+Status MessageStatus(std::string text) {
+  if (text.starts_with("Permission Error:")) return Status::PermissionDenied(std::move(text));
   return Status::InvalidArgument(std::move(text));
 }
 
@@ -115,6 +121,31 @@ Result<size_t> Connection::CountStatements(std::string_view sql) { return intern
 
 Result<QueryResult> Connection::QueryStatement(std::string_view sql, size_t index) {
   return internal::QueryRunner::RunOne(*state_, sql, index);
+}
+
+Result<StatementInfo> Connection::Describe(std::string_view sql, size_t index) {
+  return internal::QueryRunner::Describe(*state_, sql, index);
+}
+
+Result<std::vector<std::string>> Connection::TableNames(std::string_view sql) {
+  const std::string text(sql);
+  duckdb_value list = duckdb_get_table_names(state_->con, text.c_str(), false);
+  if (list == nullptr) return Status::InvalidArgument("cannot parse the SQL");
+  std::vector<std::string> names;
+  const idx_t n = duckdb_get_list_size(list);
+  for (idx_t i = 0; i < n; ++i) {
+    duckdb_value child = duckdb_get_list_child(list, i);
+    char* name = duckdb_get_varchar(child);
+    if (name != nullptr) names.emplace_back(name);
+    duckdb_free(name);
+    duckdb_destroy_value(&child);
+  }
+  duckdb_destroy_value(&list);
+  return names;
+}
+
+void Connection::Interrupt() {
+  if (state_ != nullptr && state_->con != nullptr) duckdb_interrupt(state_->con);
 }
 
 Connection::Connection(std::unique_ptr<internal::ConnectionState> state) : state_(std::move(state)) {}

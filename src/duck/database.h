@@ -30,6 +30,13 @@ struct DatabaseOptions {
   std::vector<std::pair<std::string, std::string>> settings;
 };
 
+// What a prepared statement is: `read_only` for SELECT and EXPLAIN (which read and change nothing: DESCRIBE,
+// SHOW and SUMMARIZE are SELECTs too), false for everything else (COPY, CREATE, SET, PRAGMA, ATTACH, ...).
+struct StatementInfo {
+  bool read_only = false;
+  std::string type;  // DuckDB's statement type, e.g. "SELECT", "COPY", "ATTACH"
+};
+
 // An in-memory DuckDB database. Move-only (a moved-from object may only be destroyed or assigned to);
 // closing happens in the destructor. Safe to share between threads for opening Connections. It must
 // outlive every Connection opened on it.
@@ -78,6 +85,16 @@ class Connection {
   // Runs only statement `index` (from 0) of `sql` and returns its rows, streamed: a caller runs a script's
   // statements one after the other and sees each one's result. Errors as for Query.
   Result<QueryResult> QueryStatement(std::string_view sql, size_t index);
+
+  // What statement `index` of `sql` is, as DuckDB prepares it (parsed and bound: a statement that names a table
+  // or file it cannot see fails here, with DuckDB's message; a permission error as PermissionDenied).
+  Result<StatementInfo> Describe(std::string_view sql, size_t index);
+  // The names of the tables and views `sql` names (CTE names excluded), as DuckDB's parser finds them, without
+  // binding: also names that do not exist. InvalidArgument when the SQL does not parse.
+  Result<std::vector<std::string>> TableNames(std::string_view sql);
+  // Cancels the statement running on this connection; it then fails with DuckDB's "Interrupted" error. The one
+  // call that is safe from another thread while the connection is in use.
+  void Interrupt();
 
   Connection(Connection&& other) noexcept;
   Connection& operator=(Connection&& other) noexcept;

@@ -160,7 +160,9 @@ std::string JsonString(std::string_view text) {
   return nlohmann::json(std::string(text)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-void AppendJsonValue(QueryResult& result, size_t col, std::string& line) {
+}  // namespace
+
+void AppendJsonCell(QueryResult& result, size_t col, std::string& line) {
   if (result.IsNull(col)) {
     line += "null";
     return;
@@ -180,6 +182,8 @@ void AppendJsonValue(QueryResult& result, size_t col, std::string& line) {
   }
 }
 
+namespace {
+
 Status FormatJson(QueryResult& result, std::ostream& out) {
   const size_t columns = result.column_count();
   std::vector<std::string> keys(columns);
@@ -194,7 +198,7 @@ Status FormatJson(QueryResult& result, std::ostream& out) {
     for (size_t c = 0; c < columns; ++c) {
       if (c > 0) line += ',';
       line += keys[c];
-      AppendJsonValue(result, c, line);
+      AppendJsonCell(result, c, line);
     }
     line += '}';
     out << line;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <ostream>
+#include <string>
 
 #include "duck/query_result.h"
 #include "util/status.h"
@@ -33,5 +34,8 @@ struct FormatOptions {
 // (output already written stays written), or IOError when the stream fails. In kTable, a query plan (EXPLAIN's
 // explain_key/explain_value columns) is printed as DuckDB draws it, not as escaped cells.
 Status FormatResult(QueryResult& result, OutputFormat format, std::ostream& out, const FormatOptions& options = {});
+
+// Appends the current row's cell `col` of `result` to `out` as a JSON value, as kJson writes it.
+void AppendJsonCell(QueryResult& result, size_t col, std::string& out);
 
 }  // namespace ledgerlake::duck

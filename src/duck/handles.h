@@ -74,10 +74,15 @@ struct Access {
 };
 
 // Runs `sql` (one or more statements) on `connection` and hands back the last statement's streaming result.
+// DuckDB's message `text` as a Status: PermissionDenied when DuckDB says it is a permission error (the C API
+// gives prepare errors no type; DuckDB renders every error as "<Type> Error: ..."), else InvalidArgument.
+Status MessageStatus(std::string text);
+
 struct QueryRunner {
   static Result<QueryResult> Run(ConnectionState& connection, std::string_view sql);
   static Result<QueryResult> RunOne(ConnectionState& connection, std::string_view sql, size_t index);
   static Result<size_t> Count(ConnectionState& connection, std::string_view sql);
+  static Result<StatementInfo> Describe(ConnectionState& connection, std::string_view sql, size_t index);
   // Streams statement `index` of the `count` extracted from `sql` (its text is used to convert columns we do not
   // render, when it is the only statement).
   static Result<QueryResult> Stream(ConnectionState& connection, duckdb_extracted_statements extracted, idx_t count,
@@ -93,7 +98,8 @@ class ResultHandle {
   ~ResultHandle() { duckdb_destroy_result(&result_); }
   duckdb_result* get() { return &result_; }
   // The failed statement's error: DuckDB's message verbatim (or `fallback` when it gave none), as IOError for
-  // DuckDB I/O and permission errors and InvalidArgument for everything else.
+  // DuckDB I/O errors, PermissionDenied for its permission errors (the sandbox refusing a file, a locked
+  // setting) and InvalidArgument for everything else.
   Status ErrorStatus(std::string_view fallback);
 
  private:

@@ -31,11 +31,54 @@ struct ColumnInfo {
   Layout layout = Layout::kUnsupported;
   uint8_t width = 0;  // DECIMAL only
   uint8_t scale = 0;  // DECIMAL only
+  std::string type;   // DuckDB's SQL name of the column's type
 };
+
+// DuckDB's SQL name of a type id (DECIMAL without its width and scale).
+const char* TypeName(duckdb_type type) {
+  switch (type) {
+    case DUCKDB_TYPE_SQLNULL: return "NULL";
+    case DUCKDB_TYPE_BOOLEAN: return "BOOLEAN";
+    case DUCKDB_TYPE_TINYINT: return "TINYINT";
+    case DUCKDB_TYPE_SMALLINT: return "SMALLINT";
+    case DUCKDB_TYPE_INTEGER: return "INTEGER";
+    case DUCKDB_TYPE_BIGINT: return "BIGINT";
+    case DUCKDB_TYPE_UTINYINT: return "UTINYINT";
+    case DUCKDB_TYPE_USMALLINT: return "USMALLINT";
+    case DUCKDB_TYPE_UINTEGER: return "UINTEGER";
+    case DUCKDB_TYPE_UBIGINT: return "UBIGINT";
+    case DUCKDB_TYPE_HUGEINT: return "HUGEINT";
+    case DUCKDB_TYPE_UHUGEINT: return "UHUGEINT";
+    case DUCKDB_TYPE_FLOAT: return "FLOAT";
+    case DUCKDB_TYPE_DOUBLE: return "DOUBLE";
+    case DUCKDB_TYPE_DATE: return "DATE";
+    case DUCKDB_TYPE_VARCHAR: return "VARCHAR";
+    case DUCKDB_TYPE_DECIMAL: return "DECIMAL";
+    case DUCKDB_TYPE_TIMESTAMP: return "TIMESTAMP";
+    case DUCKDB_TYPE_TIMESTAMP_S: return "TIMESTAMP_S";
+    case DUCKDB_TYPE_TIMESTAMP_MS: return "TIMESTAMP_MS";
+    case DUCKDB_TYPE_TIMESTAMP_NS: return "TIMESTAMP_NS";
+    case DUCKDB_TYPE_TIMESTAMP_TZ: return "TIMESTAMP WITH TIME ZONE";
+    case DUCKDB_TYPE_TIME: return "TIME";
+    case DUCKDB_TYPE_TIME_TZ: return "TIME WITH TIME ZONE";
+    case DUCKDB_TYPE_INTERVAL: return "INTERVAL";
+    case DUCKDB_TYPE_BLOB: return "BLOB";
+    case DUCKDB_TYPE_ENUM: return "ENUM";
+    case DUCKDB_TYPE_LIST: return "LIST";
+    case DUCKDB_TYPE_STRUCT: return "STRUCT";
+    case DUCKDB_TYPE_MAP: return "MAP";
+    case DUCKDB_TYPE_ARRAY: return "ARRAY";
+    case DUCKDB_TYPE_UUID: return "UUID";
+    case DUCKDB_TYPE_UNION: return "UNION";
+    case DUCKDB_TYPE_BIT: return "BIT";
+    default: return "this type";
+  }
+}
 
 // Classifies a DuckDB type. Types we do not render natively come back as {kOther, kUnsupported}.
 ColumnInfo Classify(duckdb_logical_type type) {
   ColumnInfo info;
+  info.type = TypeName(duckdb_get_type_id(type));
   switch (duckdb_get_type_id(type)) {
     case DUCKDB_TYPE_SQLNULL: info.kind = ValueKind::kNull; info.layout = Layout::kNull; break;
     case DUCKDB_TYPE_BOOLEAN: info.kind = ValueKind::kBool; info.layout = Layout::kBool; break;
@@ -57,6 +100,7 @@ ColumnInfo Classify(duckdb_logical_type type) {
       info.kind = ValueKind::kDecimal;
       info.width = duckdb_decimal_width(type);
       info.scale = duckdb_decimal_scale(type);
+      info.type = "DECIMAL(" + std::to_string(info.width) + "," + std::to_string(info.scale) + ")";
       switch (duckdb_decimal_internal_type(type)) {
         case DUCKDB_TYPE_SMALLINT: info.layout = Layout::kDecimal16; break;
         case DUCKDB_TYPE_INTEGER: info.layout = Layout::kDecimal32; break;
@@ -68,29 +112,6 @@ ColumnInfo Classify(duckdb_logical_type type) {
     default: break;
   }
   return info;
-}
-
-const char* TypeName(duckdb_type type) {
-  switch (type) {
-    case DUCKDB_TYPE_TIMESTAMP: return "TIMESTAMP";
-    case DUCKDB_TYPE_TIMESTAMP_S: return "TIMESTAMP_S";
-    case DUCKDB_TYPE_TIMESTAMP_MS: return "TIMESTAMP_MS";
-    case DUCKDB_TYPE_TIMESTAMP_NS: return "TIMESTAMP_NS";
-    case DUCKDB_TYPE_TIMESTAMP_TZ: return "TIMESTAMP WITH TIME ZONE";
-    case DUCKDB_TYPE_TIME: return "TIME";
-    case DUCKDB_TYPE_TIME_TZ: return "TIME WITH TIME ZONE";
-    case DUCKDB_TYPE_INTERVAL: return "INTERVAL";
-    case DUCKDB_TYPE_BLOB: return "BLOB";
-    case DUCKDB_TYPE_ENUM: return "ENUM";
-    case DUCKDB_TYPE_LIST: return "LIST";
-    case DUCKDB_TYPE_STRUCT: return "STRUCT";
-    case DUCKDB_TYPE_MAP: return "MAP";
-    case DUCKDB_TYPE_ARRAY: return "ARRAY";
-    case DUCKDB_TYPE_UUID: return "UUID";
-    case DUCKDB_TYPE_UNION: return "UNION";
-    case DUCKDB_TYPE_BIT: return "BIT";
-    default: return "this type";
-  }
 }
 
 // ---- Text rendering, matching DuckDB's CAST(x AS VARCHAR) (checked against it in tests/duck/). ----
@@ -235,7 +256,7 @@ class PreparedHandle {
   duckdb_prepared_statement get() const { return ps_; }
   Status ErrorStatus() const {
     const char* msg = duckdb_prepare_error(ps_);
-    return Status::InvalidArgument(msg != nullptr && *msg != '\0' ? msg : "cannot prepare statement");
+    return internal::MessageStatus(msg != nullptr && *msg != '\0' ? msg : "cannot prepare statement");
   }
   void swap(PreparedHandle& other) noexcept { std::swap(ps_, other.ps_); }
 
@@ -300,6 +321,7 @@ QueryResult::~QueryResult() = default;
 size_t QueryResult::column_count() const { return state_->columns.size(); }
 const std::string& QueryResult::column_name(size_t col) const { return state_->columns[col].name; }
 ValueKind QueryResult::column_kind(size_t col) const { return state_->columns[col].kind; }
+const std::string& QueryResult::column_type(size_t col) const { return state_->columns[col].type; }
 
 Result<bool> QueryResult::Next() {
   State& s = *state_;
@@ -455,6 +477,28 @@ Result<QueryResult> QueryRunner::Run(ConnectionState& connection, std::string_vi
     }
   }
   return Stream(connection, extracted.get(), *count, *count - 1, sql);
+}
+
+Result<StatementInfo> QueryRunner::Describe(ConnectionState& connection, std::string_view sql, size_t index) {
+  duckdb_connection con = connection.BeginStatement();
+  ExtractedHandle extracted;
+  auto count = Extract(con, std::string(sql), extracted);
+  if (!count.ok()) return count.status();
+  if (index >= *count) return Status::InvalidArgument("no statement " + std::to_string(index + 1) + " in the SQL");
+  PreparedHandle prepared;
+  if (duckdb_prepare_extracted_statement(con, extracted.get(), index, prepared.out()) == DuckDBError) {
+    return prepared.ErrorStatus();
+  }
+  static constexpr const char* kNames[] = {
+      "INVALID", "SELECT", "INSERT", "UPDATE", "EXPLAIN", "DELETE", "PREPARE", "CREATE", "EXECUTE", "ALTER",
+      "TRANSACTION", "COPY", "ANALYZE", "VARIABLE_SET", "CREATE_FUNC", "DROP", "EXPORT", "PRAGMA", "VACUUM", "CALL",
+      "SET", "LOAD", "RELATION", "EXTENSION", "LOGICAL_PLAN", "ATTACH", "DETACH", "MULTI"};
+  const duckdb_statement_type type = duckdb_prepared_statement_type(prepared.get());
+  StatementInfo info;
+  info.read_only = type == DUCKDB_STATEMENT_TYPE_SELECT || type == DUCKDB_STATEMENT_TYPE_EXPLAIN;
+  const auto t = static_cast<size_t>(type);
+  info.type = t < std::size(kNames) ? kNames[t] : "UNKNOWN";
+  return info;
 }
 
 Result<QueryResult> QueryRunner::RunOne(ConnectionState& connection, std::string_view sql, size_t index) {

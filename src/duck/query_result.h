@@ -44,6 +44,8 @@ class QueryResult {
   size_t column_count() const;
   const std::string& column_name(size_t col) const;  // col < column_count()
   ValueKind column_kind(size_t col) const;           // col < column_count()
+  // DuckDB's SQL name of the column's type ("BIGINT", "DECIMAL(18,2)", "DATE", "VARCHAR", "TIMESTAMP", ...).
+  const std::string& column_type(size_t col) const;  // col < column_count()
 
   // Moves to the next row: true when positioned on a row, false after the last one (and on every later
   // call). A non-OK Status when DuckDB failed while producing rows (a runtime error in a later chunk, with

@@ -324,13 +324,16 @@ Result<std::vector<uint64_t>> ParseSequences(const std::string& text) {
 
 }  // namespace
 
-Status RegisterSourceTables(duck::Database& db, const Lake& lake) {
+Status RegisterSourceTables(duck::Database& db, const Lake& lake, const SourceAccess& access) {
   duck::TableFunctionSpec raw;
   raw.name = "ledgerlake_raw";
   raw.arguments = 1;
-  raw.bind = [lake](const std::vector<std::string>& args) -> Result<duck::BoundTable> {
+  raw.bind = [lake, may = access.raw](const std::vector<std::string>& args) -> Result<duck::BoundTable> {
     auto table = TableArgument(args[0]);
     if (!table.ok()) return table.status();
+    if (may && !may(contract::TableName(*table))) {
+      return Status::PermissionDenied("not granted: raw_" + std::string(contract::TableName(*table)));
+    }
     auto layout = RawLayoutOf(lake, *table);
     if (!layout.ok()) return layout.status();
     auto shared = std::make_shared<const RawLayout>(std::move(*layout));
@@ -346,9 +349,12 @@ Status RegisterSourceTables(duck::Database& db, const Lake& lake) {
   duck::TableFunctionSpec source;
   source.name = "ledgerlake_source";
   source.arguments = 2;
-  source.bind = [lake](const std::vector<std::string>& args) -> Result<duck::BoundTable> {
+  source.bind = [lake, may = access.source](const std::vector<std::string>& args) -> Result<duck::BoundTable> {
     auto table = TableArgument(args[0]);
     if (!table.ok()) return table.status();
+    if (may && !may(contract::TableName(*table))) {
+      return Status::PermissionDenied("not granted: " + std::string(contract::TableName(*table)));
+    }
     auto sequences = ParseSequences(args[1]);
     if (!sequences.ok()) return sequences.status();
     duck::BoundTable bound;

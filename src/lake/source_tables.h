@@ -16,12 +16,22 @@
 //                                        the table; memory grows with the table's current rows.
 #pragma once
 
+#include <functional>
+#include <string_view>
+
 #include "duck/database.h"
 #include "lake/lake.h"
 
 namespace ledgerlake::lake {
 
-// Registers both functions in `db`, reading the raw zone of `lake`.
-Status RegisterSourceTables(duck::Database& db, const Lake& lake);
+// Which tables each function may read: `source` (ledgerlake_source) and `raw` (ledgerlake_raw) say whether
+// a table, by its contract name, may be read; a function asked for another table fails with PermissionDenied.
+struct SourceAccess {
+  std::function<bool(std::string_view table)> source;  // empty: every table
+  std::function<bool(std::string_view table)> raw;     // empty: every table
+};
+
+// Registers both functions in `db`, reading the raw zone of `lake`, within `access`.
+Status RegisterSourceTables(duck::Database& db, const Lake& lake, const SourceAccess& access = {});
 
 }  // namespace ledgerlake::lake

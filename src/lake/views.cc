@@ -126,8 +126,18 @@ class ViewMaker {
 
 }  // namespace
 
+std::vector<std::string> LakeViewNames() {
+  std::vector<std::string> names;
+  for (const DatasetSpec& ds : kDatasets) names.emplace_back(ds.name);
+  names.emplace_back("incomplete_invoices");
+  for (contract::TableId t : contract::kAllTables) names.emplace_back(contract::TableName(t));
+  for (contract::TableId t : contract::kAllTables) names.push_back("raw_" + std::string(contract::TableName(t)));
+  return names;
+}
+
 Status CreateViews(const Lake& lake, duck::Connection& conn, const ViewInputs& inputs,
-                   std::optional<DayNumber> as_of) {
+                   std::optional<DayNumber> as_of, const ViewFilter& allowed_filter) {
+  auto allowed = [&](std::string_view view) { return !allowed_filter || allowed_filter(view); };
   const std::vector<ViewPartition>& partitions = inputs.partitions;
   // The visible partitions of each dataset, by day.
   auto visible = [&](std::string_view dataset) {
@@ -152,6 +162,7 @@ Status CreateViews(const Lake& lake, duck::Connection& conn, const ViewInputs& i
 
   ViewMaker views(lake, conn);
   for (const DatasetSpec& ds : kDatasets) {
+    if (!allowed(ds.name)) continue;
     const std::string name(ds.name);
     const std::string columns = ColumnNames(ds.sql_columns);
     const std::string nulls = TypedNulls(ds.sql_columns);
@@ -195,11 +206,13 @@ Status CreateViews(const Lake& lake, duck::Connection& conn, const ViewInputs& i
   }
 
   // Invoices whose totals leave out line items that wait for a sku (the run's incomplete_invoices warning).
-  LL_RETURN_IF_ERROR(conn.Execute(
+  if (allowed("incomplete_invoices") && allowed("invoice_features") && allowed("pending")) {
+    LL_RETURN_IF_ERROR(conn.Execute(
       "CREATE OR REPLACE VIEW incomplete_invoices AS SELECT i.inv_id AS invoice_id, i.acct_id AS account_id, "
       "count(*) AS pending_lines, string_agg(DISTINCT p.missing_key::VARCHAR, ',' ORDER BY p.missing_key::VARCHAR) "
       "AS missing_skus FROM invoice_features i JOIN pending p ON p.invoice_id = i.inv_id AND "
       "p.table_name = 'invoice_line_items' AND p.missing_table = 'skus' GROUP BY ALL"));
+  }
 
   // The source tables as the runs up to the view's day applied the landed files, and the raw records as text.
   std::vector<uint64_t> applied;
@@ -212,8 +225,11 @@ Status CreateViews(const Lake& lake, duck::Connection& conn, const ViewInputs& i
   for (const uint64_t seq : applied) list += (list.empty() ? "" : ",") + std::to_string(seq);
   for (contract::TableId t : contract::kAllTables) {
     const std::string table(contract::TableName(t));
-    LL_RETURN_IF_ERROR(conn.Execute("CREATE OR REPLACE VIEW " + table + " AS SELECT * FROM ledgerlake_source(" +
-                                    duck::SqlStringLiteral(table) + ", " + duck::SqlStringLiteral(list) + ")"));
+    if (allowed(table)) {
+      LL_RETURN_IF_ERROR(conn.Execute("CREATE OR REPLACE VIEW " + table + " AS SELECT * FROM ledgerlake_source(" +
+                                      duck::SqlStringLiteral(table) + ", " + duck::SqlStringLiteral(list) + ")"));
+    }
+    if (!allowed("raw_" + table)) continue;
     const Status st = conn.Execute("CREATE OR REPLACE VIEW raw_" + table + " AS SELECT * FROM ledgerlake_raw(" +
                                    duck::SqlStringLiteral(table) + ")");
     if (!st.ok()) {  // a landed file whose header cannot be read: only this view fails, saying why

@@ -11,7 +11,9 @@
 // the same connection (as of another day, after another run).
 #pragma once
 
+#include <functional>
 #include <optional>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -45,13 +47,21 @@ struct ViewInputs {
   std::vector<Run> runs;
 };
 
-// Creates the views on `conn`, as of `as_of` (the newest partition when absent). The connection's database must
+// Which views to create, by name (a dataset's `_history` view goes with the dataset); empty: every view.
+using ViewFilter = std::function<bool(std::string_view view)>;
+
+// The names of every view CreateViews makes, `_history` views left out: the datasets, incomplete_invoices, the
+// source tables and their raw_ views. What a role can be granted (query/grants.h).
+std::vector<std::string> LakeViewNames();
+
+// Creates the views on `conn`, as of `as_of` (the newest partition when absent), only those `allowed` names
+// (incomplete_invoices only with invoice_features and pending, which it reads). The connection's database must
 // have the lake's table functions registered (lake/source_tables.h: RegisterSourceTables). Each view is bound on its own:
 // a view whose files are missing, of another size than written, or unreadable by DuckDB is made a view that fails,
 // when queried, with a message naming the file (and `ledgerlake verify`), so the other views and queries that do
 // not read it go on working. Fails only when the lake's raw zone cannot be listed or DuckDB refuses a statement
 // it should not.
 Status CreateViews(const Lake& lake, duck::Connection& conn, const ViewInputs& inputs,
-                   std::optional<DayNumber> as_of = std::nullopt);
+                   std::optional<DayNumber> as_of = std::nullopt, const ViewFilter& allowed = {});
 
 }  // namespace ledgerlake::lake

@@ -12,7 +12,11 @@ class Status {
  public:
   // kUnusableCache: a derived file (a run's state, a line log) is missing, damaged or of another format; it is a
   // cache of the raw zone, so the caller rebuilds from there instead of failing.
-  enum class Code { kOk, kInvalidArgument, kIOError, kCorruption, kNotFound, kUsage, kBusy, kUnusableCache };
+  // kPermissionDenied: the caller may not do this (a sandboxed query reaching outside what it was granted, a
+  // token without the role for it).
+  enum class Code {
+    kOk, kInvalidArgument, kIOError, kCorruption, kNotFound, kUsage, kBusy, kUnusableCache, kPermissionDenied
+  };
 
   Status() = default;
   static Status OK() { return Status(); }
@@ -23,6 +27,7 @@ class Status {
   static Status Usage(std::string msg) { return Status(Code::kUsage, std::move(msg)); }
   static Status Busy(std::string msg) { return Status(Code::kBusy, std::move(msg)); }
   static Status UnusableCache(std::string msg) { return Status(Code::kUnusableCache, std::move(msg)); }
+  static Status PermissionDenied(std::string msg) { return Status(Code::kPermissionDenied, std::move(msg)); }
 
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }
