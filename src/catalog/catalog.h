@@ -28,6 +28,7 @@
 
 #include "catalog/evolution.h"
 #include "catalog/run_record.h"
+#include "catalog/tokens.h"
 #include "catalog/sqlite.h"
 #include "lake/lake.h"
 #include "lake/landing.h"
@@ -132,6 +133,21 @@ class Catalog {
   // A repair: the files of run `run_id`'s partition of `dataset` are now `files` (rewritten from the raw zone
   // with the same rows), in one transaction. NotFound when the run wrote no such partition.
   Status ReplacePartitionFiles(int64_t run_id, std::string_view dataset, const std::vector<PartitionFile>& files);
+  // An id no run has and no later run will get by itself: the record of a run given it (RunRecord::run_id)
+  // takes it, so that a run can be named (by the service) before it commits.
+  Result<int64_t> ReserveRunId();
+
+  // API tokens (catalog/tokens.h). CreateToken makes a token for `role` named `name` ("" = "token-<id>") and
+  // returns it: the only time it is known. InvalidArgument when the name is taken or not a plain name
+  // ([A-Za-z0-9._-], 1-64 characters).
+  Result<std::string> CreateToken(std::string_view role, std::string_view name);
+  // Every token, valid and revoked, by creation time.
+  Result<std::vector<TokenInfo>> ListTokens();
+  // Revokes the token named `name`; NotFound when there is no valid token of that name.
+  Status RevokeToken(std::string_view name);
+  // Every token that is not revoked, with what checking it needs.
+  Result<std::vector<StoredToken>> ValidTokens();
+
   // Every run, oldest first, each with everything it wrote (also the partitions later runs replaced).
   Result<std::vector<RunRecord>> Runs();
   // The runs that own the days with partitions, oldest day first.

@@ -23,8 +23,8 @@ Result<int64_t> Catalog::RecordRun(const RunRecord& run) {
   {
     auto stmt = db_.Prepare(
         "INSERT INTO runs (started_unix_ms, ended_unix_ms, status, message, as_of, full_refresh, seconds, files_read, "
-        "bytes_read, bytes_written, state, bookmark, complete, passes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-        "?)");
+        "bytes_read, bytes_written, state, bookmark, complete, passes, run_trigger, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, "
+        "?, ?, ?, ?, ?, ?, ?, ?, ?)");
     if (!stmt.ok()) return stmt.status();
     stmt->BindInt(1, run.started_unix_ms)
         .BindInt(2, run.ended_unix_ms)
@@ -39,7 +39,13 @@ Result<int64_t> Catalog::RecordRun(const RunRecord& run) {
         .BindText(11, run.state)
         .BindInt(12, static_cast<int64_t>(run.bookmark))
         .BindInt(13, run.complete ? 1 : 0)
-        .BindInt(14, run.passes);
+        .BindInt(14, run.passes)
+        .BindText(15, run.trigger);
+    if (run.run_id > 0) {
+      stmt->BindInt(16, run.run_id);
+    } else {
+      stmt->BindNull(16);
+    }
     LL_RETURN_IF_ERROR(stmt->Run());
     id = db_.last_insert_rowid();
   }
@@ -247,7 +253,7 @@ Result<std::vector<RunRecord>> Catalog::Runs() {
   {
     auto stmt = db_.Prepare(
         "SELECT run_id, started_unix_ms, ended_unix_ms, status, message, as_of, full_refresh, seconds, files_read, "
-        "bytes_read, bytes_written, state, bookmark, complete, passes FROM runs ORDER BY run_id");
+        "bytes_read, bytes_written, state, bookmark, complete, passes, run_trigger FROM runs ORDER BY run_id");
     if (!stmt.ok()) return stmt.status();
     for (;;) {
       auto row = stmt->Step();
@@ -271,6 +277,7 @@ Result<std::vector<RunRecord>> Catalog::Runs() {
       r.bookmark = static_cast<uint64_t>(stmt->ColumnInt(12));
       r.complete = stmt->ColumnInt(13) != 0;
       r.passes = static_cast<uint32_t>(stmt->ColumnInt(14));
+      r.trigger = stmt->ColumnText(15);
       index[r.run_id] = runs.size();
       runs.push_back(std::move(r));
     }

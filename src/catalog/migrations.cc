@@ -135,6 +135,21 @@ constexpr const char* kFormat4 = R"sql(
 ALTER TABLE runs ADD COLUMN passes INTEGER NOT NULL DEFAULT 1;
 )sql";
 
+// Format 5: what started each run (cli, api, schedule, file, retry), and the service's API tokens: only a salted
+// hash of each token's secret is kept (catalog/tokens.h).
+constexpr const char* kFormat5 = R"sql(
+ALTER TABLE runs ADD COLUMN run_trigger TEXT NOT NULL DEFAULT 'cli';
+CREATE TABLE tokens (
+  name TEXT PRIMARY KEY,
+  token_id TEXT NOT NULL UNIQUE,           -- the public part of the token, to find its row
+  role TEXT NOT NULL,
+  salt TEXT NOT NULL,                      -- hex
+  secret_sha256 TEXT NOT NULL,             -- hex SHA-256 of salt bytes then secret bytes
+  created_unix_ms INTEGER NOT NULL,
+  revoked_unix_ms INTEGER                  -- NULL while the token is valid
+);
+)sql";
+
 Result<int> UserVersion(sqlite::Database& db) {
   auto stmt = db.Prepare("PRAGMA user_version");
   if (!stmt.ok()) return stmt.status();
@@ -174,6 +189,7 @@ Status Migrate(sqlite::Database& db) {
   if (*version < 2) LL_RETURN_IF_ERROR(db.Execute(kFormat2));
   if (*version < 3) LL_RETURN_IF_ERROR(db.Execute(kFormat3));
   if (*version < 4) LL_RETURN_IF_ERROR(db.Execute(kFormat4));
+  if (*version < 5) LL_RETURN_IF_ERROR(db.Execute(kFormat5));
   // Later formats: if (*version < 3) ... each step upgrades one format.
   LL_RETURN_IF_ERROR(db.Execute("PRAGMA user_version = " + std::to_string(kCatalogFormat)));
   return txn->Commit();

@@ -55,6 +55,7 @@ struct RunRecord {
   uint64_t bookmark = 0;      // newest landing sequence merged into that state (of any table)
   bool complete = true;       // its partitions are complete datasets (false: deltas)
   uint32_t passes = 1;        // the passes it ran in (the buckets of its state)
+  std::string trigger = "cli";  // what started it: cli, api, schedule, file, retry
   std::vector<lake::StageTime> stages;
   std::vector<TableFates> tables;
   std::vector<uint64_t> consumed;  // landing sequences of the files it applied

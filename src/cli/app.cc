@@ -39,6 +39,8 @@
 #include "lake/source_tables.h"
 #include "lake/views.h"
 #include "query/sandbox.h"
+#include "serve/config.h"
+#include "serve/service.h"
 
 namespace ledgerlake::cli {
 
@@ -620,6 +622,87 @@ std::string UnknownCommand(std::string_view word, const std::vector<const CLI::A
 
 // Before CLI11 parses: the first word that is not an option must be a command (and the word after `catalog` one
 // of its views); CLI11 alone would only say that a subcommand is required.
+// The service's config: --config when given (it must exist), else <lake>/ledgerlake.yaml when it exists, else
+// the defaults. A config that cannot be used is a usage error (exit 2).
+Result<serve::ServeConfig> ServiceConfig(const std::string& lake_dir, const std::string& config_path) {
+  const std::string path = config_path.empty() ? lake_dir + "/ledgerlake.yaml" : config_path;
+  auto config = serve::LoadConfig(path);
+  if (config.ok()) return config;
+  if (config.status().code() == Status::Code::kNotFound && config_path.empty()) return serve::DefaultConfig();
+  return Status::Usage("config " + config.status().message());
+}
+
+int CmdServe(const std::string& lake_dir, const std::string& listen, const std::string& config_path) {
+  auto config = ServiceConfig(lake_dir, config_path);
+  if (!config.ok()) return Fail(config.status());
+  if (!listen.empty()) {
+    if (Status st = serve::SetListen(listen, *config); !st.ok()) return Fail(Status::Usage(st.message()));
+  }
+  if (!std::filesystem::exists(lake_dir + "/raw") && !std::filesystem::exists(lake_dir + "/catalog.db")) {
+    return Fail(Status::NotFound(lake_dir + " is not a lake (`ledgerlake init` makes one)"));
+  }
+  return serve::RunService(lake_dir, std::move(*config));
+}
+
+int CmdTokenCreate(const std::string& lake_dir, const std::string& role, const std::string& name,
+                   const std::string& config_path) {
+  auto config = ServiceConfig(lake_dir, config_path);
+  if (!config.ok()) return Fail(config.status());
+  if (!config->roles.count(role)) {
+    std::string roles;
+    for (const auto& [r, grants] : config->roles) roles += (roles.empty() ? "" : ", ") + r;
+    return Fail(Status::Usage("role " + role + " is not declared (roles: " + roles + "; declare others under `roles:` in " +
+                              (config->source.empty() ? lake_dir + "/ledgerlake.yaml" : config->source) + ")"));
+  }
+  auto lake = lake::Lake::Open(lake_dir);
+  if (!lake.ok()) return Fail(lake.status());
+  auto cat = catalog::Catalog::Open(*lake);
+  if (!cat.ok()) return Fail(cat.status());
+  auto token = cat->CreateToken(role, name);
+  if (!token.ok()) return Fail(token.status());
+  std::printf("%s\n", token->c_str());
+  std::fprintf(stderr, "ledgerlake: a token for role %s; keep it now: it is not stored and cannot be shown again\n",
+               role.c_str());
+  return 0;
+}
+
+int CmdTokenList(const std::string& lake_dir, bool as_json) {
+  auto lake = lake::Lake::Open(lake_dir);
+  if (!lake.ok()) return Fail(lake.status());
+  auto cat = catalog::Catalog::Open(*lake);
+  if (!cat.ok()) return Fail(cat.status());
+  auto tokens = cat->ListTokens();
+  if (!tokens.ok()) return Fail(tokens.status());
+  nlohmann::json out = nlohmann::json::array();
+  for (const catalog::TokenInfo& t : *tokens) {
+    out.push_back({{"name", t.name},
+                   {"role", t.role},
+                   {"id", t.id},
+                   {"created_unix_ms", t.created_unix_ms},
+                   {"revoked_unix_ms", t.revoked_unix_ms ? nlohmann::json(*t.revoked_unix_ms) : nlohmann::json(nullptr)}});
+  }
+  if (as_json) {
+    Print(out.dump(2) + "\n");
+    return 0;
+  }
+  std::printf("%-24s %-16s %-14s %s\n", "name", "role", "id", "status");
+  for (const catalog::TokenInfo& t : *tokens) {
+    std::printf("%-24s %-16s %-14s %s\n", t.name.c_str(), t.role.c_str(), t.id.c_str(),
+                t.revoked_unix_ms ? "revoked" : "valid");
+  }
+  return 0;
+}
+
+int CmdTokenRevoke(const std::string& lake_dir, const std::string& name) {
+  auto lake = lake::Lake::Open(lake_dir);
+  if (!lake.ok()) return Fail(lake.status());
+  auto cat = catalog::Catalog::Open(*lake);
+  if (!cat.ok()) return Fail(cat.status());
+  if (Status st = cat->RevokeToken(name); !st.ok()) return Fail(st);
+  std::printf("revoked %s\n", name.c_str());
+  return 0;
+}
+
 std::optional<std::string> CheckCommandWords(int argc, char** argv, const CLI::App& app) {
   const CLI::App* level = &app;
   std::string parent;
@@ -760,6 +843,26 @@ int Main(int argc, char** argv) {
   generate->add_option("--last-day", last_day, "latest joining/issue date (default 2024-12-31)");
   generate->add_flag("--gzip", gen_options.gzip, "write .csv.gz files");
 
+  CLI::App* serve_cmd = app.add_subcommand("serve", "serve the lake over HTTP: queries, feature lookup, runs, metrics");
+  std::string listen;
+  std::string config_path;
+  serve_cmd->add_option("--listen", listen, "HOST:PORT to listen on (default: the config's, else 127.0.0.1:8080)");
+  serve_cmd->add_option("--config", config_path, "the service's YAML config (default: <lake>/ledgerlake.yaml if present)");
+
+  CLI::App* token_cmd = app.add_subcommand("token", "API tokens of the service: create, list, revoke");
+  token_cmd->require_subcommand(1);
+  CLI::App* token_create = token_cmd->add_subcommand("create", "make a token for a role and print it (once)");
+  std::string token_role;
+  std::string token_name;
+  token_create->add_option("--role", token_role, "admin, or a role the config declares")->required();
+  token_create->add_option("--name", token_name, "a name to list and revoke it by (default: token-<id>)");
+  token_create->add_option("--config", config_path, "the service's YAML config (default: <lake>/ledgerlake.yaml)");
+  CLI::App* token_list = token_cmd->add_subcommand("list", "list the tokens (never their secrets)");
+  bool token_json = false;
+  token_list->add_flag("--json", token_json, "print one JSON array");
+  CLI::App* token_revoke = token_cmd->add_subcommand("revoke", "revoke a token by name");
+  token_revoke->add_option("name", token_name, "the token's name")->required();
+
   if (auto unknown = CheckCommandWords(argc, argv, app)) return Fail(Status::Usage(*unknown));
   try {
     app.parse(argc, argv);
@@ -769,6 +872,10 @@ int Main(int argc, char** argv) {
   }
 
   if (init->parsed()) return CmdInit(lake_dir);
+  if (serve_cmd->parsed()) return CmdServe(lake_dir, listen, config_path);
+  if (token_create->parsed()) return CmdTokenCreate(lake_dir, token_role, token_name, config_path);
+  if (token_list->parsed()) return CmdTokenList(lake_dir, token_json);
+  if (token_revoke->parsed()) return CmdTokenRevoke(lake_dir, token_name);
   if (ingest->parsed()) return CmdIngest(lake_dir, inputs, table);
   if (run->parsed()) return CmdRun(lake_dir, as_of, json, full_refresh, partitions, memory_limit, dry_run);
   if (query->parsed()) return CmdQuery(lake_dir, query_command);

@@ -127,23 +127,6 @@ Result<StatementInfo> Connection::Describe(std::string_view sql, size_t index) {
   return internal::QueryRunner::Describe(*state_, sql, index);
 }
 
-Result<std::vector<std::string>> Connection::TableNames(std::string_view sql) {
-  const std::string text(sql);
-  duckdb_value list = duckdb_get_table_names(state_->con, text.c_str(), false);
-  if (list == nullptr) return Status::InvalidArgument("cannot parse the SQL");
-  std::vector<std::string> names;
-  const idx_t n = duckdb_get_list_size(list);
-  for (idx_t i = 0; i < n; ++i) {
-    duckdb_value child = duckdb_get_list_child(list, i);
-    char* name = duckdb_get_varchar(child);
-    if (name != nullptr) names.emplace_back(name);
-    duckdb_free(name);
-    duckdb_destroy_value(&child);
-  }
-  duckdb_destroy_value(&list);
-  return names;
-}
-
 void Connection::Interrupt() {
   if (state_ != nullptr && state_->con != nullptr) duckdb_interrupt(state_->con);
 }

@@ -89,9 +89,6 @@ class Connection {
   // What statement `index` of `sql` is, as DuckDB prepares it (parsed and bound: a statement that names a table
   // or file it cannot see fails here, with DuckDB's message; a permission error as PermissionDenied).
   Result<StatementInfo> Describe(std::string_view sql, size_t index);
-  // The names of the tables and views `sql` names (CTE names excluded), as DuckDB's parser finds them, without
-  // binding: also names that do not exist. InvalidArgument when the SQL does not parse.
-  Result<std::vector<std::string>> TableNames(std::string_view sql);
   // Cancels the statement running on this connection; it then fails with DuckDB's "Interrupted" error. The one
   // call that is safe from another thread while the connection is in use.
   void Interrupt();

@@ -230,8 +230,11 @@ Result<RunOutcome> ExecuteRun(const lake::LakeLock& lock, const lake::Lake& lake
   }
   const int64_t started = catalog::NowUnixMs();
   auto failed = [&](const Status& failure) -> Status {
-    (void)catalog.RecordRun(
-        catalog::FailedRecord(plan.as_of, plan.full_refresh, failure.message(), {}, started, catalog::NowUnixMs()));
+    catalog::RunRecord record =
+        catalog::FailedRecord(plan.as_of, plan.full_refresh, failure.message(), {}, started, catalog::NowUnixMs());
+    record.trigger = request.trigger;
+    record.run_id = request.run_id;
+    (void)catalog.RecordRun(record);
     (void)RemoveUnreferenced(lock, lake, catalog);
     return failure;
   };
@@ -270,6 +273,8 @@ Result<RunOutcome> ExecuteRun(const lake::LakeLock& lock, const lake::Lake& lake
   auto record = catalog::RecordFromReport(lake, *report, report->applied, started, catalog::NowUnixMs());
   if (!record.ok()) return failed(record.status());
   record->message = outcome.held_message;
+  record->trigger = request.trigger;
+  record->run_id = request.run_id;
   auto id = catalog.RecordRun(*record);
   if (!id.ok()) {
     (void)RemoveUnreferenced(lock, lake, catalog);

@@ -35,6 +35,8 @@ struct RunRequest {
   std::optional<uint32_t> passes;   // a fixed number of passes (--partitions)
   uint64_t memory_limit = 0;        // bytes the whole process should stay within; 0: no limit
   Progress progress;                // for display only
+  std::string trigger = "cli";      // what started the run, kept in its record: cli, api, schedule, file, retry
+  int64_t run_id = 0;               // the id its record gets (Catalog::ReserveRunId); 0: the next free one
 };
 
 // A table held back by a breaking schema change: its files from the broken one on wait.

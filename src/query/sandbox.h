@@ -8,8 +8,8 @@
 //     threads, access) as set here;
 //   - the raw and source table functions (lake/source_tables.h) are registered only for the granted tables.
 // Check() refuses, before a statement runs, anything but a read-only statement (SELECT, EXPLAIN; DESCRIBE, SHOW
-// and SUMMARIZE are SELECTs) and any statement that names a lake view the grants do not allow. Views that are
-// not granted do not exist in the database at all, so information_schema and duckdb_views() show none of them.
+// and SUMMARIZE are SELECTs). Views that are not granted do not exist in the database at all, so no query can
+// read them, and information_schema and duckdb_views() show none of them; a query naming one is refused as such.
 #pragma once
 
 #include <memory>
@@ -56,14 +56,17 @@ class Sandbox {
   // A new session on the views (one per thread; a query runs on one).
   Result<duck::Connection> Connect();
 
-  // OK when every statement of `sql` may run here: PermissionDenied naming a lake view the grants do not allow,
-  // or a statement that is not read-only (with its type); InvalidArgument (DuckDB's message) when the SQL does
-  // not parse or bind, PermissionDenied when binding was refused for a file.
+  // OK when every statement of `sql` may run here (a role with every view may run several; others one):
+  // PermissionDenied naming a lake view the grants do not allow, or a statement that is not read-only (with its
+  // type); InvalidArgument (DuckDB's message) when the SQL does not parse or bind, PermissionDenied when binding
+  // was refused for a file.
   Status Check(duck::Connection& conn, std::string_view sql);
 
   const Grants& grants() const { return grants_; }
 
  private:
+  // `failure` (DuckDB's, preparing a statement) as PermissionDenied when it is about a view not granted.
+  Status Refusal(const Status& failure) const;
   Sandbox(duck::Database db, Grants grants) : db_(std::move(db)), grants_(std::move(grants)) {}
   duck::Database db_;
   Grants grants_;

@@ -1,0 +1,169 @@
+#include "serve/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <filesystem>
+#include <set>
+#include <vector>
+
+namespace ledgerlake::serve {
+
+namespace {
+
+// A config error at `node`: "<file>: line N: <what>".
+Status Bad(const std::string& file, const YAML::Node& node, const std::string& what) {
+  const YAML::Mark mark = node.Mark();
+  const std::string where = mark.line >= 0 ? ": line " + std::to_string(mark.line + 1) : "";
+  return Status::InvalidArgument(file + where + ": " + what);
+}
+
+// Every key of mapping `node` must be one of `known`.
+Status OnlyKeys(const std::string& file, const YAML::Node& node, const std::string& what,
+                const std::set<std::string>& known) {
+  if (!node.IsMap()) return Bad(file, node, what + " must be a mapping");
+  for (const auto& kv : node) {
+    const std::string key = kv.first.as<std::string>();
+    if (!known.count(key)) {
+      std::string list;
+      for (const std::string& k : known) list += (list.empty() ? "" : ", ") + k;
+      return Bad(file, kv.first, "unknown key '" + key + "' in " + what + " (known: " + list + ")");
+    }
+  }
+  return Status::OK();
+}
+
+template <typename T>
+Result<T> Scalar(const std::string& file, const YAML::Node& node, const std::string& key, const char* kind) {
+  if (!node.IsScalar()) return Bad(file, node, key + " must be " + kind);
+  T value{};
+  if (!YAML::convert<T>::decode(node, value)) return Bad(file, node, key + " must be " + kind);
+  return value;
+}
+
+}  // namespace
+
+Result<uint64_t> ParseByteSize(const std::string& text) {
+  size_t i = 0;
+  while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) ++i;
+  double number = 0;
+  const auto parsed = std::from_chars(text.data(), text.data() + i, number);
+  if (i == 0 || parsed.ptr != text.data() + i || number < 0) {
+    return Status::InvalidArgument("'" + text + "' is not a size (e.g. 512MB, 1GB)");
+  }
+  std::string unit = text.substr(i);
+  while (!unit.empty() && unit.front() == ' ') unit.erase(unit.begin());
+  for (char& c : unit) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  double scale = 0;
+  if (unit.empty() || unit == "B") scale = 1;
+  if (unit == "KB") scale = 1e3;
+  if (unit == "MB") scale = 1e6;
+  if (unit == "GB") scale = 1e9;
+  if (unit == "TB") scale = 1e12;
+  if (unit == "KIB") scale = 1024.0;
+  if (unit == "MIB") scale = 1024.0 * 1024;
+  if (unit == "GIB") scale = 1024.0 * 1024 * 1024;
+  if (scale == 0) return Status::InvalidArgument("'" + text + "' is not a size (units: B, KB, MB, GB, TB, KiB, MiB, GiB)");
+  return static_cast<uint64_t>(std::llround(number * scale));
+}
+
+Status SetListen(const std::string& listen, ServeConfig& config) {
+  const size_t colon = listen.rfind(':');
+  int port = 0;
+  if (colon == std::string::npos || colon == 0 ||
+      std::from_chars(listen.data() + colon + 1, listen.data() + listen.size(), port).ptr != listen.data() + listen.size() ||
+      port < 0 || port > 65535) {
+    return Status::InvalidArgument("listen: '" + listen + "' is not HOST:PORT (e.g. 127.0.0.1:8080; port 0 picks a free one)");
+  }
+  config.host = listen.substr(0, colon);
+  config.port = port;
+  return Status::OK();
+}
+
+ServeConfig DefaultConfig() {
+  ServeConfig config;
+  config.roles.emplace("admin", query::Grants::All());
+  return config;
+}
+
+Result<ServeConfig> LoadConfig(const std::string& path) {
+  if (!std::filesystem::exists(path)) return Status::NotFound(path + ": no such file");
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(path);
+  } catch (const YAML::Exception& e) {
+    return Status::InvalidArgument(path + ": line " + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+  ServeConfig config = DefaultConfig();
+  config.source = path;
+  if (root.IsNull()) return config;  // an empty file: the defaults
+  try {
+    LL_RETURN_IF_ERROR(OnlyKeys(path, root, "the config", {"listen", "roles", "query", "ingest"}));
+    if (const YAML::Node listen = root["listen"]) {
+      auto text = Scalar<std::string>(path, listen, "listen", "HOST:PORT");
+      if (!text.ok()) return text.status();
+      if (Status st = SetListen(*text, config); !st.ok()) return Bad(path, listen, st.message());
+    }
+    if (const YAML::Node roles = root["roles"]) {
+      if (!roles.IsMap()) return Bad(path, roles, "roles must map each role to the list of views it may read");
+      for (const auto& kv : roles) {
+        const std::string role = kv.first.as<std::string>();
+        if (role == "admin") return Bad(path, kv.first, "admin is built in (every view, every endpoint): pick another name");
+        if (!kv.second.IsSequence()) return Bad(path, kv.second, "role " + role + ": a list of views, e.g. [invoice_features]");
+        std::vector<std::string> views;
+        for (const YAML::Node& v : kv.second) {
+          auto name = Scalar<std::string>(path, v, "role " + role, "a list of view names");
+          if (!name.ok()) return name.status();
+          views.push_back(*name);
+        }
+        auto grants = query::Grants::Of(views);
+        if (!grants.ok()) return Bad(path, kv.second, "role " + role + ": " + grants.status().message());
+        config.roles.insert_or_assign(role, std::move(*grants));
+      }
+    }
+    if (const YAML::Node q = root["query"]) {
+      LL_RETURN_IF_ERROR(OnlyKeys(path, q, "query", {"timeout_seconds", "memory_limit", "max_rows", "max_concurrent"}));
+      if (q["timeout_seconds"]) {
+        auto v = Scalar<double>(path, q["timeout_seconds"], "query.timeout_seconds", "a number of seconds");
+        if (!v.ok()) return v.status();
+        if (!(*v > 0)) return Bad(path, q["timeout_seconds"], "query.timeout_seconds must be above 0");
+        config.query.timeout_seconds = *v;
+      }
+      if (q["memory_limit"]) {
+        auto v = Scalar<std::string>(path, q["memory_limit"], "query.memory_limit", "a size such as 1GB");
+        if (!v.ok()) return v.status();
+        if (Status st = ParseByteSize(*v).status(); !st.ok()) return Bad(path, q["memory_limit"], "query.memory_limit: " + st.message());
+        config.query.memory_limit = *v;
+      }
+      if (q["max_rows"]) {
+        auto v = Scalar<int64_t>(path, q["max_rows"], "query.max_rows", "a whole number");
+        if (!v.ok()) return v.status();
+        if (*v < 1) return Bad(path, q["max_rows"], "query.max_rows must be at least 1");
+        config.query.max_rows = static_cast<size_t>(*v);
+      }
+      if (q["max_concurrent"]) {
+        auto v = Scalar<int>(path, q["max_concurrent"], "query.max_concurrent", "a whole number");
+        if (!v.ok()) return v.status();
+        if (*v < 1) return Bad(path, q["max_concurrent"], "query.max_concurrent must be at least 1");
+        config.query.max_concurrent = *v;
+      }
+    }
+    if (const YAML::Node in = root["ingest"]) {
+      LL_RETURN_IF_ERROR(OnlyKeys(path, in, "ingest", {"max_bytes"}));
+      if (in["max_bytes"]) {
+        auto v = Scalar<std::string>(path, in["max_bytes"], "ingest.max_bytes", "a size such as 1GB");
+        if (!v.ok()) return v.status();
+        auto bytes = ParseByteSize(*v);
+        if (!bytes.ok()) return Bad(path, in["max_bytes"], "ingest.max_bytes: " + bytes.status().message());
+        config.ingest_max_bytes = *bytes;
+      }
+    }
+  } catch (const YAML::Exception& e) {
+    return Status::InvalidArgument(path + ": line " + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  }
+  return config;
+}
+
+}  // namespace ledgerlake::serve

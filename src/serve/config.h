@@ -1,0 +1,52 @@
+// The service's configuration: <lake>/ledgerlake.yaml unless `serve --config` names another file; without one
+// the service runs on the defaults below. Every key is optional; an unknown key or a value of the wrong kind is
+// an error naming the file, line and key (the service then exits 2 before binding its port). docs/serve.md
+// holds the reference with an example; it is the one place the format is written down.
+//
+//   listen: 127.0.0.1:8080          # HOST:PORT (`serve --listen` wins)
+//   roles:                          # role: [views it may read] ("*" = every view); admin is built in
+//     finance: [invoice_features, account_invoice_features]
+//   query:
+//     timeout_seconds: 30           # a query running longer is cancelled
+//     memory_limit: 1GB             # DuckDB's memory limit, per role's database
+//     max_rows: 10000               # rows returned at most ("truncated": true past it)
+//     max_concurrent: 4             # queries running at once; more wait for a slot (up to timeout_seconds)
+//   ingest:
+//     max_bytes: 1GB                # largest body POST /api/ingest accepts (413 past it)
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "query/grants.h"
+#include "util/status.h"
+
+namespace ledgerlake::serve {
+
+struct QueryLimits {
+  double timeout_seconds = 30;
+  std::string memory_limit = "1GB";
+  size_t max_rows = 10000;
+  int max_concurrent = 4;
+};
+
+struct ServeConfig {
+  std::string source;  // the file it was read from; "" for the defaults
+  std::string host = "127.0.0.1";
+  int port = 8080;
+  std::map<std::string, query::Grants> roles;  // admin included (every view)
+  QueryLimits query;
+  uint64_t ingest_max_bytes = uint64_t{1} << 30;
+};
+
+// The defaults (roles: admin only).
+ServeConfig DefaultConfig();
+// Reads `path`. NotFound when it does not exist; InvalidArgument "<path>: line N: <what>" when it is not valid.
+Result<ServeConfig> LoadConfig(const std::string& path);
+// "HOST:PORT" into `config`; InvalidArgument when it is not one.
+Status SetListen(const std::string& listen, ServeConfig& config);
+// "512MB", "1GB", "1.5GiB", "1000000" as bytes; InvalidArgument when it is not a size.
+Result<uint64_t> ParseByteSize(const std::string& text);
+
+}  // namespace ledgerlake::serve

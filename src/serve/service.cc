@@ -1,0 +1,832 @@
+#include "serve/service.h"
+
+#include <httplib.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+
+#include <atomic>
+#include <chrono>
+#include <charconv>
+#include <condition_variable>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <semaphore>
+#include <thread>
+#include <unordered_map>
+
+#include "catalog/catalog.h"
+#include "duck/format.h"
+#include "job/run_job.h"
+#include "lake/datasets.h"
+#include "lake/lake.h"
+#include "query/sandbox.h"
+#include "serve/feature_index.h"
+#include "serve/metrics.h"
+#include "util/date.h"
+
+namespace ledgerlake::serve {
+
+namespace {
+
+using json = nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+constexpr size_t kMaxQueryBody = 1 << 20;  // a query request's JSON body
+
+// The HTTP status for a failure.
+int HttpCode(const Status& st) {
+  switch (st.code()) {
+    case Status::Code::kInvalidArgument:
+    case Status::Code::kUsage: return 400;
+    case Status::Code::kPermissionDenied: return 403;
+    case Status::Code::kNotFound: return 404;
+    case Status::Code::kBusy: return 409;
+    default: return 500;
+  }
+}
+
+// The first line of a message (DuckDB's errors go on with the statement and a caret).
+std::string FirstLine(const std::string& m) { return m.substr(0, m.find('\n')); }
+
+std::string IsoTime(int64_t unix_ms) {
+  const std::time_t secs = static_cast<std::time_t>(unix_ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(unix_ms % 1000));
+  return buf;
+}
+
+// The state of the catalog's files: changes whenever anything commits to it (WAL appends, checkpoints).
+std::string CatalogStamp(const std::string& path) {
+  std::string stamp;
+  for (const std::string& p : {path, path + "-wal"}) {
+    struct stat st {};
+    if (::stat(p.c_str(), &st) == 0) {
+      stamp += std::to_string(st.st_size) + ":" + std::to_string(st.st_mtim.tv_sec) + "." +
+               std::to_string(st.st_mtim.tv_nsec) + ";";
+    } else {
+      stamp += "-;";
+    }
+  }
+  return stamp;
+}
+
+// What the views of `inputs` are made of, as one string: equal strings, equal views.
+std::string Signature(const lake::ViewInputs& inputs) {
+  std::string s;
+  for (const lake::ViewPartition& p : inputs.partitions) {
+    s += p.dataset + "@" + std::to_string(p.day) + (p.complete ? "c" : "d");
+    for (const lake::ViewFile& f : p.files) s += "|" + f.path + ":" + std::to_string(f.bytes);
+    s += "\n";
+  }
+  for (const lake::ViewInputs::Run& r : inputs.runs) {
+    s += "run@" + std::to_string(r.day);
+    for (const uint64_t a : r.applied) s += "," + std::to_string(a);
+    s += "\n";
+  }
+  return s;
+}
+
+json RunJson(const catalog::RunRecord& r) {
+  json tables = json::array();
+  for (const catalog::TableFates& t : r.tables) {
+    tables.push_back({{"table", t.table},
+                      {"read", t.fates.read},
+                      {"accepted", t.fates.accepted},
+                      {"rejected", t.fates.rejected},
+                      {"duplicate", t.fates.duplicate},
+                      {"pending", t.fates.pending}});
+  }
+  json stages = json::array();
+  for (const lake::StageTime& s : r.stages) stages.push_back({{"name", s.name}, {"seconds", s.seconds}});
+  return {{"id", r.run_id},
+          {"as_of", FormatIsoDate(r.as_of)},
+          {"status", r.ok ? "succeeded" : "failed"},
+          {"trigger", r.trigger},
+          {"started", IsoTime(r.started_unix_ms)},
+          {"finished", IsoTime(r.ended_unix_ms)},
+          {"seconds", r.seconds},
+          {"full_refresh", r.full_refresh},
+          {"files_read", r.files_read},
+          {"bytes_read", r.bytes_read},
+          {"bytes_written", r.bytes_written},
+          {"tables", tables},
+          {"stages", stages},
+          {"error", r.ok ? json(nullptr) : json(r.message)}};
+}
+
+// Interrupts queries that outlive their deadline, from one thread.
+class Watchdog {
+ public:
+  Watchdog() : thread_([this] { Loop(); }) {}
+  ~Watchdog() {
+    {
+      std::lock_guard<std::mutex> g(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+  // Watches `conn` until Forget(ticket); `fired` becomes true when it was interrupted.
+  uint64_t Watch(duck::Connection* conn, Clock::time_point deadline, std::atomic<bool>* fired) {
+    std::lock_guard<std::mutex> g(mu_);
+    const uint64_t ticket = ++next_;
+    watched_[ticket] = Entry{conn, deadline, fired};
+    cv_.notify_all();
+    return ticket;
+  }
+  void Forget(uint64_t ticket) {
+    std::lock_guard<std::mutex> g(mu_);  // after this, the connection is never touched again
+    watched_.erase(ticket);
+  }
+
+ private:
+  struct Entry {
+    duck::Connection* conn;
+    Clock::time_point deadline;
+    std::atomic<bool>* fired;
+  };
+  void Loop() {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!stop_) {
+      Clock::time_point next = Clock::now() + std::chrono::seconds(1);
+      const Clock::time_point now = Clock::now();
+      for (auto& [ticket, e] : watched_) {
+        if (e.deadline <= now) {
+          if (!e.fired->exchange(true)) e.conn->Interrupt();
+        } else {
+          next = std::min(next, e.deadline);
+        }
+      }
+      cv_.wait_until(lock, next);
+    }
+  }
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  uint64_t next_ = 0;
+  std::map<uint64_t, Entry> watched_;
+  std::thread thread_;
+};
+
+// The views of one state of the catalog, and the sandboxes made on them (per role and day), made when first
+// asked for.
+struct Snapshot {
+  lake::ViewInputs inputs;
+  std::string signature;
+  std::mutex mu;
+  std::map<std::string, std::shared_ptr<query::Sandbox>> sandboxes;  // "<role>@<day or newest>"
+
+  Result<std::shared_ptr<query::Sandbox>> SandboxFor(const lake::Lake& lake, const std::string& role,
+                                                     const query::Grants& grants, std::optional<DayNumber> as_of,
+                                                     const query::SandboxLimits& limits) {
+    const std::string key = role + "@" + (as_of ? FormatIsoDate(*as_of) : std::string("newest"));
+    std::lock_guard<std::mutex> g(mu);
+    if (auto it = sandboxes.find(key); it != sandboxes.end()) return it->second;
+    if (sandboxes.size() >= 16) sandboxes.clear();  // days asked for once are not kept for ever
+    auto made = query::Sandbox::Open(lake, inputs, grants, as_of, limits);
+    if (!made.ok()) return made.status();
+    std::shared_ptr<query::Sandbox> sandbox(std::move(*made));
+    sandboxes.emplace(key, sandbox);
+    return sandbox;
+  }
+};
+
+// A run started through the API, while it runs and after.
+struct ApiRun {
+  int64_t id = 0;
+  DayNumber as_of = 0;
+  int64_t started_unix_ms = 0;
+  bool done = false;
+  std::string error;    // when it failed before a record could say so
+  std::string skipped;  // nothing to apply
+};
+
+}  // namespace
+
+struct Service::Impl {
+  lake::Lake lake;
+  ServeConfig config;
+  std::shared_ptr<spdlog::logger> log;
+  httplib::Server http;
+  Metrics metrics;
+  Watchdog watchdog;
+  std::counting_semaphore<1 << 16> slots;
+  std::atomic<bool> stopping{false};
+
+  std::mutex refresh_mu;  // one refresh of the snapshot at a time
+  std::mutex snap_mu;     // guards snapshot, stamp
+  std::shared_ptr<Snapshot> snapshot;
+  std::string stamp;
+  std::mutex tokens_mu;
+  std::unordered_map<std::string, catalog::StoredToken> tokens;  // by token id
+
+  std::mutex index_mu;
+  std::shared_ptr<const FeatureIndex> index;
+  std::string index_signature;
+  int64_t observed_runs = 0;  // the newest run id the metrics have seen
+
+  std::mutex run_mu;
+  std::optional<ApiRun> api_run;  // the newest run started through the API
+  std::thread run_thread;
+
+  std::mutex watcher_mu;
+  std::condition_variable watcher_cv;
+  std::thread watcher;
+
+  Impl(lake::Lake l, ServeConfig c) : lake(std::move(l)), config(std::move(c)), slots(config.query.max_concurrent) {
+    log = spdlog::stderr_logger_mt("ledgerlake-serve-" + std::to_string(reinterpret_cast<uintptr_t>(this)));
+    log->set_pattern("%v");
+  }
+
+  void Log(const std::string& level, const std::string& event, json fields = json::object()) {
+    json line = {{"time", IsoTime(catalog::NowUnixMs())}, {"level", level}, {"event", event}};
+    line.update(fields);
+    const std::string text = line.dump(-1, ' ', false, json::error_handler_t::replace);
+    if (level == "error") {
+      log->error(text);
+    } else if (level == "warn") {
+      log->warn(text);
+    } else {
+      log->info(text);
+    }
+  }
+
+  // The current snapshot, made again first when the catalog changed since it was made (which also reloads the
+  // tokens). Take a read lease before calling it when the files of its views will be read.
+  Result<std::shared_ptr<Snapshot>> Fresh() {
+    const std::string now = CatalogStamp(catalog::Catalog::PathOf(lake));
+    {
+      std::lock_guard<std::mutex> g(snap_mu);
+      if (snapshot && now == stamp) return snapshot;
+    }
+    std::lock_guard<std::mutex> refreshing(refresh_mu);
+    const std::string again = CatalogStamp(catalog::Catalog::PathOf(lake));
+    {
+      std::lock_guard<std::mutex> g(snap_mu);
+      if (snapshot && again == stamp) return snapshot;
+    }
+    LL_RETURN_IF_ERROR(ReloadTokens());
+    auto inputs = query::ViewInputsToRead(lake);
+    if (!inputs.ok()) return inputs.status();
+    std::string signature = Signature(*inputs);
+    std::lock_guard<std::mutex> g(snap_mu);
+    stamp = again;
+    if (!snapshot || snapshot->signature != signature) {
+      auto fresh = std::make_shared<Snapshot>();
+      fresh->inputs = std::move(*inputs);
+      fresh->signature = std::move(signature);
+      snapshot = std::move(fresh);
+      watcher_cv.notify_all();  // the online store follows
+    }
+    return snapshot;
+  }
+
+  Status ReloadTokens() {
+    std::unordered_map<std::string, catalog::StoredToken> loaded;
+    if (std::filesystem::exists(catalog::Catalog::PathOf(lake))) {
+      auto cat = catalog::Catalog::OpenForReading(lake);
+      if (!cat.ok()) return cat.status();
+      auto valid = cat->ValidTokens();
+      if (!valid.ok()) return valid.status();
+      for (catalog::StoredToken& t : *valid) loaded.emplace(t.info.id, std::move(t));
+    }
+    std::lock_guard<std::mutex> g(tokens_mu);
+    tokens = std::move(loaded);
+    return Status::OK();
+  }
+
+  // The role of the request's bearer token; nullopt (and a 401 reply) when there is none or it is not valid.
+  std::optional<std::string> Authenticate(const httplib::Request& req, httplib::Response& res) {
+    const std::string header = req.get_header_value("Authorization");
+    std::string why = "no token: send Authorization: Bearer <token> (`ledgerlake token create` makes one)";
+    if (header.starts_with("Bearer ")) {
+      const std::string token = header.substr(7);
+      why = "the token is not valid (unknown, revoked or mistyped)";
+      if (auto id = catalog::TokenId(token)) {
+        (void)Fresh();  // tokens made or revoked since are seen
+        std::lock_guard<std::mutex> g(tokens_mu);
+        if (auto it = tokens.find(*id); it != tokens.end() && catalog::TokenMatches(token, it->second)) {
+          return it->second.info.role;
+        }
+      }
+    }
+    res.set_header("WWW-Authenticate", "Bearer");
+    Error(res, 401, why);
+    return std::nullopt;
+  }
+
+  // The grants of `role`: admin and the config's roles; a role the config no longer declares has none.
+  query::Grants GrantsOf(const std::string& role) const {
+    if (auto it = config.roles.find(role); it != config.roles.end()) return it->second;
+    return query::Grants();
+  }
+
+  static void Reply(httplib::Response& res, int code, const json& body) {
+    res.status = code;
+    res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
+  }
+  static void Error(httplib::Response& res, int code, const std::string& message) {
+    Reply(res, code, json{{"error", FirstLine(message)}});
+  }
+  static void Fail(httplib::Response& res, const Status& st) { Error(res, HttpCode(st), st.message()); }
+
+  // Wraps a route's handler: metrics and a log line per request; an exception is a 500, never a dead server.
+  httplib::Server::Handler Route(const std::string& route, std::function<void(const httplib::Request&, httplib::Response&)> fn) {
+    return [this, route, fn = std::move(fn)](const httplib::Request& req, httplib::Response& res) {
+      const Clock::time_point start = Clock::now();
+      try {
+        fn(req, res);
+      } catch (const std::exception& e) {
+        Error(res, 500, std::string("internal error: ") + e.what());
+      }
+      const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+      metrics.ObserveRequest(route, res.status, seconds);
+      if (route != "/healthz" && route != "/metrics" && route != "/api/accounts/{id}/features") {
+        Log(res.status >= 500 ? "error" : "info", "request",
+            {{"method", req.method}, {"route", route}, {"status", res.status}, {"ms", seconds * 1000}});
+      }
+    };
+  }
+
+  // ---- routes ----
+
+  void Datasets(const httplib::Request& req, httplib::Response& res) {
+    auto role = Authenticate(req, res);
+    if (!role) return;
+    const query::Grants grants = GrantsOf(*role);
+    auto snap = Fresh();
+    if (!snap.ok()) return Fail(res, snap.status());
+    json out = json::array();
+    for (const lake::DatasetSpec& ds : lake::kDatasets) {
+      if (ds.name == "deleted_invoices" || !grants.Allows(ds.name)) continue;
+      json columns = json::array();
+      const std::string cols(ds.sql_columns);
+      size_t pos = 0;
+      while (pos < cols.size()) {
+        size_t end = cols.find(", ", pos);
+        if (end == std::string::npos) end = cols.size();
+        const std::string col = cols.substr(pos, end - pos);
+        const size_t space = col.find(' ');
+        columns.push_back({{"name", col.substr(0, space)}, {"type", col.substr(space + 1)}});
+        pos = end + 2;
+      }
+      std::optional<DayNumber> newest;
+      for (const lake::ViewPartition& p : (*snap)->inputs.partitions) {
+        if (p.dataset == ds.name) newest = newest ? std::max(*newest, p.day) : p.day;
+      }
+      out.push_back({{"name", std::string(ds.name)},
+                     {"columns", columns},
+                     {"newest_partition", newest ? json(FormatIsoDate(*newest)) : json(nullptr)}});
+    }
+    Reply(res, 200, json{{"datasets", out}});
+  }
+
+  void Query(const httplib::Request& req, httplib::Response& res) {
+    auto role = Authenticate(req, res);
+    if (!role) return;
+    if (req.body.size() > kMaxQueryBody) return Error(res, 413, "the query request is over 1 MiB");
+    json body = json::parse(req.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object() || !body.contains("sql") || !body["sql"].is_string()) {
+      return Error(res, 400, "the body must be a JSON object with \"sql\" (a string) and optionally \"as_of\"");
+    }
+    std::optional<DayNumber> as_of;
+    if (body.contains("as_of") && !body["as_of"].is_null()) {
+      if (!body["as_of"].is_string() || !(as_of = ParseIsoDate(body["as_of"].get<std::string>()))) {
+        return Error(res, 400, "as_of must be a date YYYY-MM-DD");
+      }
+    }
+    const std::string sql = body["sql"].get<std::string>();
+    const Clock::time_point start = Clock::now();
+    const auto timeout = std::chrono::duration<double>(config.query.timeout_seconds);
+    const Clock::time_point deadline = start + std::chrono::duration_cast<Clock::duration>(timeout);
+    if (!slots.try_acquire_until(deadline)) {
+      return Error(res, 503, "every query slot stayed busy for query.timeout_seconds: try again later");
+    }
+    struct Release {
+      std::counting_semaphore<1 << 16>& s;
+      ~Release() { s.release(); }
+    } release{slots};
+
+    lake::ReadLease lease = lake::ReadLease::Acquire(lake);  // before the catalog is read: its files stay
+    auto snap = Fresh();
+    if (!snap.ok()) return Fail(res, snap.status());
+    query::SandboxLimits limits;
+    limits.memory_limit = config.query.memory_limit;
+    auto sandbox = (*snap)->SandboxFor(lake, *role, GrantsOf(*role), as_of, limits);
+    if (!sandbox.ok()) return Fail(res, sandbox.status());
+    auto conn = (*sandbox)->Connect();
+    if (!conn.ok()) return Fail(res, conn.status());
+    if (Status allowed = (*sandbox)->Check(*conn, sql); !allowed.ok()) return Fail(res, allowed);
+
+    std::atomic<bool> fired{false};
+    const uint64_t ticket = watchdog.Watch(&*conn, deadline, &fired);
+    std::string out = "{\"columns\":[";
+    Status failure;
+    bool truncated = false;
+    {
+      auto result = conn->QueryStatement(sql, 0);
+      if (!result.ok()) {
+        failure = result.status();
+      } else {
+        for (size_t c = 0; c < result->column_count(); ++c) {
+          if (c > 0) out += ',';
+          out += json{{"name", result->column_name(c)}, {"type", result->column_type(c)}}.dump();
+        }
+        out += "],\"rows\":[";
+        size_t rows = 0;
+        for (;;) {
+          auto next = result->Next();
+          if (!next.ok()) {
+            failure = next.status();
+            break;
+          }
+          if (!*next) break;
+          if (rows == config.query.max_rows) {
+            truncated = true;
+            break;
+          }
+          out += rows++ == 0 ? "[" : ",[";
+          for (size_t c = 0; c < result->column_count(); ++c) {
+            if (c > 0) out += ',';
+            duck::AppendJsonCell(*result, c, out);
+          }
+          out += ']';
+        }
+      }
+    }
+    watchdog.Forget(ticket);
+    metrics.ObserveQuery(std::chrono::duration<double>(Clock::now() - start).count());
+    if (fired.load()) {
+      return Error(res, 400,
+                   "query cancelled: it ran longer than query.timeout_seconds (" +
+                       json(config.query.timeout_seconds).dump() + " s)");
+    }
+    if (!failure.ok()) return Fail(res, query::NameDamagedFiles(lake, failure));
+    out += "],\"truncated\":";
+    out += truncated ? "true}" : "false}";
+    res.status = 200;
+    res.set_content(out, "application/json");
+  }
+
+  void AccountFeatures(const httplib::Request& req, httplib::Response& res) {
+    auto role = Authenticate(req, res);
+    if (!role) return;
+    const query::Grants grants = GrantsOf(*role);
+    if (!grants.Allows("account_features") || !grants.Allows("invoice_features")) {
+      return Error(res, 403, "the lookup needs grants on account_features and invoice_features");
+    }
+    int64_t id = 0;
+    const std::string text = req.matches[1];
+    const auto parsed = std::from_chars(text.data(), text.data() + text.size(), id);
+    if (parsed.ec != std::errc() || parsed.ptr != text.data() + text.size()) {
+      return Error(res, 400, "an account id is a whole number, not '" + text + "'");
+    }
+    std::shared_ptr<const FeatureIndex> current;
+    {
+      std::lock_guard<std::mutex> g(index_mu);
+      current = index;
+    }
+    if (!current) return Error(res, 503, "the feature index is still being built: try again in a moment");
+    auto body = current->Render(id);
+    if (!body) return Error(res, 404, "no account " + text + " in account_features");
+    res.status = 200;
+    res.set_content(*body, "application/json");
+  }
+
+  void Runs(const httplib::Request& req, httplib::Response& res) {
+    if (!Authenticate(req, res)) return;
+    size_t limit = 20;
+    if (req.has_param("limit")) {
+      const std::string text = req.get_param_value("limit");
+      const auto parsed = std::from_chars(text.data(), text.data() + text.size(), limit);
+      if (parsed.ec != std::errc() || parsed.ptr != text.data() + text.size() || limit == 0 || limit > 1000) {
+        return Error(res, 400, "limit must be a whole number from 1 to 1000");
+      }
+    }
+    auto records = RunRecords();
+    if (!records.ok()) return Fail(res, records.status());
+    json runs = json::array();
+    if (auto running = RunningJson(); running && !records->count(running->at("id").get<int64_t>())) {
+      runs.push_back(*running);
+    }
+    for (auto it = records->rbegin(); it != records->rend() && runs.size() < limit; ++it) runs.push_back(RunJson(it->second));
+    Reply(res, 200, json{{"runs", runs}});
+  }
+
+  void OneRun(const httplib::Request& req, httplib::Response& res) {
+    if (!Authenticate(req, res)) return;
+    int64_t id = 0;
+    const std::string text = req.matches[1];
+    std::from_chars(text.data(), text.data() + text.size(), id);
+    auto records = RunRecords();
+    if (!records.ok()) return Fail(res, records.status());
+    if (auto it = records->find(id); it != records->end()) return Reply(res, 200, RunJson(it->second));
+    if (auto running = RunningJson(); running && running->at("id").get<int64_t>() == id) return Reply(res, 200, *running);
+    Error(res, 404, "no run " + text);
+  }
+
+  Result<std::map<int64_t, catalog::RunRecord>> RunRecords() {
+    std::map<int64_t, catalog::RunRecord> out;
+    if (!std::filesystem::exists(catalog::Catalog::PathOf(lake))) return out;
+    auto cat = catalog::Catalog::OpenForReading(lake);
+    if (!cat.ok()) return cat.status();
+    auto runs = cat->Runs();
+    if (!runs.ok()) return runs.status();
+    for (catalog::RunRecord& r : *runs) out.emplace(r.run_id, std::move(r));
+    return out;
+  }
+
+  // The API's newest run, while the catalog has no record of it (running, or ended without one).
+  std::optional<json> RunningJson() {
+    std::lock_guard<std::mutex> g(run_mu);
+    if (!api_run) return std::nullopt;
+    const ApiRun& r = *api_run;
+    json j = {{"id", r.id},       {"as_of", FormatIsoDate(r.as_of)}, {"trigger", "api"},
+              {"started", IsoTime(r.started_unix_ms)}, {"finished", nullptr}, {"error", nullptr}};
+    j["status"] = !r.done ? "running" : (r.error.empty() ? "succeeded" : "failed");
+    if (!r.error.empty()) j["error"] = r.error;
+    if (!r.skipped.empty()) j["note"] = r.skipped;
+    return j;
+  }
+
+  void StartRun(const httplib::Request& req, httplib::Response& res) {
+    auto role = Authenticate(req, res);
+    if (!role) return;
+    if (*role != "admin") return Error(res, 403, "starting a run needs the admin role");
+    json body = req.body.empty() ? json::object() : json::parse(req.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object()) return Error(res, 400, "the body must be a JSON object {\"as_of\": \"YYYY-MM-DD\"}");
+    job::RunRequest request;
+    request.trigger = "api";
+    if (body.contains("as_of") && !body["as_of"].is_null()) {
+      std::optional<DayNumber> day;
+      if (!body["as_of"].is_string() || !(day = ParseIsoDate(body["as_of"].get<std::string>()))) {
+        return Error(res, 400, "as_of must be a date YYYY-MM-DD");
+      }
+      request.as_of = day;
+    }
+    std::unique_lock<std::mutex> g(run_mu);
+    if (stopping) return Error(res, 503, "the service is stopping");
+    if (api_run && !api_run->done) {
+      return Error(res, 409, "run " + std::to_string(api_run->id) + " is running: one run at a time (try again when it ends)");
+    }
+    auto lock = lake::LakeLock::TryAcquire(lake);
+    if (!lock.ok()) return Error(res, 409, "another process holds the lake lock (a run or an ingest): try again when it ends");
+    auto cat = catalog::Catalog::Open(lake);
+    if (!cat.ok()) return Fail(res, cat.status());
+    if (Status synced = cat->Sync(lake); !synced.ok()) return Fail(res, synced);
+    auto plan = job::PlanRun(*lock, lake, *cat, request);
+    if (!plan.ok()) return Fail(res, plan.status());
+    if (plan->kind == job::RunPlan::Kind::kNothingToApply) {
+      return Reply(res, 200, json{{"id", nullptr}, {"status", "skipped"}, {"as_of", FormatIsoDate(plan->as_of)},
+                                  {"reason", plan->reason}});
+    }
+    auto id = cat->ReserveRunId();
+    if (!id.ok()) return Fail(res, id.status());
+    request.run_id = *id;
+    if (run_thread.joinable()) run_thread.join();
+    api_run = ApiRun{*id, plan->as_of, catalog::NowUnixMs(), false, "", ""};
+    Log("info", "run started", {{"id", *id}, {"as_of", FormatIsoDate(plan->as_of)}, {"kind", job::KindName(plan->kind)}});
+    run_thread = std::thread([this, lock = std::move(*lock), cat = std::move(*cat), plan = std::move(*plan),
+                              request = std::move(request)]() mutable {
+      auto outcome = job::ExecuteRun(lock, lake, cat, std::move(plan), request);
+      {
+        std::lock_guard<std::mutex> done(run_mu);
+        api_run->done = true;
+        if (!outcome.ok()) api_run->error = FirstLine(outcome.status().message());
+      }
+      Log(outcome.ok() ? "info" : "error", "run ended",
+          {{"id", request.run_id}, {"error", outcome.ok() ? json(nullptr) : json(FirstLine(outcome.status().message()))}});
+      watcher_cv.notify_all();
+    });
+    Reply(res, 202, json{{"id", *id}, {"as_of", FormatIsoDate(api_run->as_of)}});
+  }
+
+  // ---- background: the online store and the run metrics follow the catalog ----
+
+  void Watch() {
+    std::string index_for;  // the snapshot signature the index was built from
+    std::string runs_stamp;
+    while (!stopping) {
+      {
+        lake::ReadLease lease = lake::ReadLease::Acquire(lake);
+        auto snap = Fresh();
+        if (!snap.ok()) {
+          Log("error", "refresh failed", {{"error", FirstLine(snap.status().message())}});
+        } else {
+          std::shared_ptr<Snapshot> s = *snap;
+          if (s->signature != index_for) {
+            if (Status st = RebuildIndex(*s); st.ok()) {
+              index_for = s->signature;
+            } else {
+              Log("error", "feature index not rebuilt", {{"error", FirstLine(st.message())}});
+            }
+          }
+          std::string now;
+          {
+            std::lock_guard<std::mutex> g(snap_mu);
+            now = stamp;
+          }
+          if (now != runs_stamp) {
+            if (Status st = ObserveRuns(*s); st.ok()) runs_stamp = now;
+          }
+        }
+      }
+      std::unique_lock<std::mutex> lock(watcher_mu);
+      watcher_cv.wait_for(lock, std::chrono::milliseconds(250), [this] { return stopping.load(); });
+    }
+  }
+
+  Result<std::shared_ptr<query::Sandbox>> AdminSandbox(Snapshot& s) {
+    return s.SandboxFor(lake, "admin", query::Grants::All(), std::nullopt, query::SandboxLimits{config.query.memory_limit, 0});
+  }
+
+  Status RebuildIndex(Snapshot& s) {
+    const Clock::time_point start = Clock::now();
+    auto sandbox = AdminSandbox(s);
+    if (!sandbox.ok()) return sandbox.status();
+    auto conn = (*sandbox)->Connect();
+    if (!conn.ok()) return conn.status();
+    auto built = FeatureIndex::Build(*conn);
+    if (!built.ok()) return built.status();
+    auto fresh = std::make_shared<const FeatureIndex>(std::move(*built));
+    for (const lake::DatasetSpec& ds : lake::kDatasets) {
+      if (ds.name == "deleted_invoices") continue;
+      auto n = conn->Query("SELECT count(*) FROM " + std::string(ds.name));
+      if (!n.ok()) continue;
+      auto rows = n->ReadAll();
+      if (!rows.ok() || rows->empty() || !(*rows)[0][0]) continue;
+      const double count = std::stod(*(*rows)[0][0]);
+      if (ds.name == "pending") metrics.SetPendingRows(count);
+      metrics.SetDatasetRows(std::string(ds.name), count);
+    }
+    Log("info", "feature index built",
+        {{"accounts", fresh->accounts()},
+         {"invoices", fresh->invoices()},
+         {"ms", std::chrono::duration<double, std::milli>(Clock::now() - start).count()}});
+    std::lock_guard<std::mutex> g(index_mu);
+    index = std::move(fresh);
+    return Status::OK();
+  }
+
+  // Counts the runs the catalog gained since the last look into the metrics.
+  Status ObserveRuns(Snapshot& s) {
+    auto records = RunRecords();
+    if (!records.ok()) return records.status();
+    for (auto it = records->upper_bound(observed_runs); it != records->end(); ++it) {
+      const catalog::RunRecord& r = it->second;
+      std::map<std::pair<std::string, std::string>, uint64_t> rejects;
+      for (const catalog::PartitionRecord& p : r.partitions) {
+        if (p.dataset != "rejects" || p.files.empty()) continue;
+        std::string list;
+        for (const catalog::PartitionFile& f : p.files) {
+          list += (list.empty() ? "" : ", ") + duck::SqlStringLiteral(lake.root() + "/" + p.path + "/" + f.name);
+        }
+        auto sandbox = AdminSandbox(s);
+        if (!sandbox.ok()) break;
+        auto conn = (*sandbox)->Connect();
+        if (!conn.ok()) break;
+        auto counted = conn->Query("SELECT table_name, reason, count(*) FROM read_parquet([" + list + "]) GROUP BY ALL");
+        if (!counted.ok()) break;  // a partition a later run superseded and removed: its rejects are not counted
+        auto rows = counted->ReadAll();
+        if (!rows.ok()) break;
+        for (const duck::TextRow& row : *rows) {
+          if (row[0] && row[1] && row[2]) rejects[{*row[0], *row[1]}] += std::stoull(*row[2]);
+        }
+      }
+      metrics.ObserveRun(r, rejects);
+      observed_runs = r.run_id;
+    }
+    return Status::OK();
+  }
+
+  void Routes() {
+    http.Get("/healthz", Route("/healthz", [](const httplib::Request&, httplib::Response& res) {
+               Reply(res, 200, json{{"status", "ok"}});
+             }));
+    http.Get("/metrics", Route("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+               res.status = 200;
+               res.set_content(metrics.Text(), "text/plain; version=0.0.4; charset=utf-8");
+             }));
+    http.Get("/api/datasets", Route("/api/datasets", [this](const auto& q, auto& r) { Datasets(q, r); }));
+    http.Post("/api/query", Route("/api/query", [this](const auto& q, auto& r) { Query(q, r); }));
+    http.Get(R"(/api/accounts/([^/]+)/features)",
+             Route("/api/accounts/{id}/features", [this](const auto& q, auto& r) { AccountFeatures(q, r); }));
+    http.Get("/api/runs", Route("/api/runs", [this](const auto& q, auto& r) { Runs(q, r); }));
+    http.Get(R"(/api/runs/(\d+))", Route("/api/runs/{id}", [this](const auto& q, auto& r) { OneRun(q, r); }));
+    http.Post("/api/runs", Route("/api/runs", [this](const auto& q, auto& r) { StartRun(q, r); }));
+    http.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+      if (res.body.empty()) {
+        Error(res, res.status, res.status == 404 ? "no such endpoint" : "HTTP " + std::to_string(res.status));
+      }
+    });
+    http.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+      Error(res, 500, "internal error");
+    });
+    http.new_task_queue = [] { return new httplib::ThreadPool(64); };
+    http.set_keep_alive_max_count(100000);
+    http.set_keep_alive_timeout(10);
+    http.set_payload_max_length(std::max<uint64_t>(config.ingest_max_bytes, kMaxQueryBody) + 1);
+  }
+};
+
+Service::Service(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Service::~Service() {
+  Shutdown();
+  if (impl_->watcher.joinable()) impl_->watcher.join();
+  std::lock_guard<std::mutex> g(impl_->run_mu);
+  if (impl_->run_thread.joinable()) impl_->run_thread.join();
+}
+
+Result<std::unique_ptr<Service>> Service::Open(const std::string& lake_dir, ServeConfig config) {
+  auto lake = lake::Lake::Open(lake_dir);
+  if (!lake.ok()) return lake.status();
+  auto impl = std::make_unique<Impl>(std::move(*lake), std::move(config));
+  impl->Routes();
+  return std::unique_ptr<Service>(new Service(std::move(impl)));
+}
+
+Result<int> Service::Bind() {
+  Impl& s = *impl_;
+  const int port = s.config.port == 0 ? s.http.bind_to_any_port(s.config.host)
+                                      : (s.http.bind_to_port(s.config.host, s.config.port) ? s.config.port : -1);
+  if (port < 0) {
+    return Status::IOError("cannot listen on " + s.config.host + ":" + std::to_string(s.config.port) +
+                           " (in use, or not an address of this machine)");
+  }
+  s.config.port = port;
+  return port;
+}
+
+Status Service::Serve() {
+  Impl& s = *impl_;
+  s.watcher = std::thread([&s] { s.Watch(); });
+  s.Log("info", "listening",
+        {{"address", s.config.host + ":" + std::to_string(s.config.port)},
+         {"lake", s.lake.root()},
+         {"config", s.config.source.empty() ? json(nullptr) : json(s.config.source)}});
+  const bool ok = s.http.listen_after_bind();
+  s.stopping = true;
+  s.watcher_cv.notify_all();
+  if (s.watcher.joinable()) s.watcher.join();
+  {
+    std::unique_lock<std::mutex> g(s.run_mu);
+    if (s.api_run && !s.api_run->done) s.Log("info", "waiting for run to end", {{"id", s.api_run->id}});
+    std::thread running = std::move(s.run_thread);
+    g.unlock();
+    if (running.joinable()) running.join();
+  }
+  s.Log("info", "stopped");
+  return ok || s.stopping ? Status::OK() : Status::IOError("the HTTP server stopped on an error");
+}
+
+void Service::Shutdown() {
+  impl_->stopping = true;
+  impl_->http.stop();
+  impl_->watcher_cv.notify_all();
+}
+
+int RunService(const std::string& lake_dir, ServeConfig config) {
+  // SIGTERM and SIGINT are taken by one thread (sigwait), blocked in every other: a clean stop, not a handler.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  auto service = Service::Open(lake_dir, std::move(config));
+  if (!service.ok()) {
+    std::fprintf(stderr, "ledgerlake: %s\n", FirstLine(service.status().message()).c_str());
+    return 1;
+  }
+  auto port = (*service)->Bind();
+  if (!port.ok()) {
+    std::fprintf(stderr, "ledgerlake: %s\n", port.status().message().c_str());
+    return 1;
+  }
+  std::atomic<bool> signalled{false};
+  std::thread waiter([&signals, &signalled, svc = service->get()] {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    signalled = true;
+    svc->Shutdown();
+  });
+  const Status st = (*service)->Serve();
+  if (!signalled) pthread_kill(waiter.native_handle(), SIGTERM);  // Serve ended on its own: wake the waiter
+  waiter.join();
+  if (!st.ok()) {
+    std::fprintf(stderr, "ledgerlake: %s\n", st.message().c_str());
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace ledgerlake::serve
