@@ -10,7 +10,8 @@ SUDO=""
 pkgs=(build-essential cmake ninja-build pkg-config git ca-certificates
       libcli11-dev libfmt-dev libspdlog-dev nlohmann-json3-dev zlib1g-dev libsqlite3-dev
       libgtest-dev libgmock-dev libbenchmark-dev libabsl-dev libssl-dev
-      libcpp-httplib-dev libyaml-cpp-dev prometheus-cpp-dev)
+      libcpp-httplib-dev libyaml-cpp-dev prometheus-cpp-dev
+      prometheus)  # prometheus: only its promtool, which the service tests check /metrics with
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

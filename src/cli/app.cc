@@ -29,6 +29,7 @@
 #include "duck/format.h"
 #include "engine/partitioning.h"
 #include "engine/state.h"
+#include "job/ingest.h"
 #include "job/repair.h"
 #include "job/run_job.h"
 #include "gen/generator.h"
@@ -176,24 +177,9 @@ int CmdIngest(const std::string& lake_dir, const std::vector<std::string>& input
   if (!lake.ok()) return Fail(lake.status());
   auto lock = LockLake(*lake);
   if (!lock.ok()) return Fail(lock.status());
-  // The crawler profiles each extract in landing's own pass over it, so ingest reads every file once.
-  std::map<size_t, catalog::FileProfile> by_input;
-  std::mutex by_input_mu;
-  auto crawl = [&](lake::Inspection& in) {
-    auto profile = in.stream ? catalog::CrawlStream(std::move(in.stream), in.table, in.name)
-                             : catalog::CrawlPlainFile(in.plain_copy, in.table, in.name, *in.pool);
-    if (!profile.ok()) return profile.status();
-    LL_RETURN_IF_ERROR(catalog::CheckShape(*profile, profile->columns.size(), in.name));
-    std::lock_guard<std::mutex> guard(by_input_mu);
-    by_input[in.index] = std::move(*profile);
-    return Status::OK();
-  };
-  auto landed = lake::Land(*lake, inputs, table, crawl);
-  if (!landed.ok()) return Fail(landed.status());
-  std::unordered_map<uint64_t, catalog::FileProfile> profiled;
-  for (auto& [i, profile] : by_input) {
-    if ((*landed)[i].newly_landed) profiled.emplace((*landed)[i].sequence, std::move(profile));
-  }
+  auto ingested = job::Ingest(*lock, *lake, inputs, table);
+  if (!ingested.ok()) return Fail(ingested.status());
+  const std::vector<lake::LandedFile>* landed = &ingested->landed;
   size_t fresh = 0;
   for (const lake::LandedFile& f : *landed) {
     fresh += f.newly_landed ? 1 : 0;
@@ -212,9 +198,7 @@ int CmdIngest(const std::string& lake_dir, const std::vector<std::string>& input
     }
   }
   std::printf("%zu new, %zu already in the lake\n", fresh, landed->size() - fresh);
-  // Register and crawl what was landed (and anything an earlier crash left unregistered).
-  auto cat = OpenCatalog(*lake, &profiled);
-  Status st = cat.ok() ? PrintSchemaChanges(*cat, *landed) : cat.status();
+  Status st = ingested->catalog ? PrintSchemaChanges(*ingested->catalog, *landed) : ingested->registration;
   if (!st.ok()) {
     return Fail(Status::IOError("the files are landed but the catalog could not register them (the next command "
                                 "will retry): " + st.message()));

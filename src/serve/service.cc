@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <atomic>
@@ -22,6 +23,8 @@
 
 #include "catalog/catalog.h"
 #include "duck/format.h"
+#include "contract/schema.h"
+#include "job/ingest.h"
 #include "job/run_job.h"
 #include "lake/datasets.h"
 #include "lake/lake.h"
@@ -234,9 +237,13 @@ struct Service::Impl {
   std::string index_signature;
   int64_t observed_runs = 0;  // the newest run id the metrics have seen
 
+  std::atomic<uint64_t> upload_counter{0};
+
   std::mutex run_mu;
   std::optional<ApiRun> api_run;  // the newest run started through the API
   std::thread run_thread;
+
+  int listen_fd = -1;
 
   std::mutex watcher_mu;
   std::condition_variable watcher_cv;
@@ -425,6 +432,9 @@ struct Service::Impl {
     if (!sandbox.ok()) return Fail(res, sandbox.status());
     auto conn = (*sandbox)->Connect();
     if (!conn.ok()) return Fail(res, conn.status());
+    auto statements = conn->CountStatements(sql);
+    if (!statements.ok()) return Fail(res, statements.status());
+    if (*statements != 1) return Error(res, 400, "one SQL statement per request, not " + std::to_string(*statements));
     if (Status allowed = (*sandbox)->Check(*conn, sql); !allowed.ok()) return Fail(res, allowed);
 
     std::atomic<bool> fired{false};
@@ -610,6 +620,82 @@ struct Service::Impl {
     Reply(res, 202, json{{"id", *id}, {"as_of", FormatIsoDate(api_run->as_of)}});
   }
 
+  // POST /api/ingest?table=NAME&name=FILE: the body, streamed to a file under the lake's tmp/ (at most
+  // ingest.max_bytes), landed as `ledgerlake ingest FILE --table NAME` would land it.
+  void IngestUpload(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& read) {
+    auto role = Authenticate(req, res);
+    if (!role) return;
+    if (*role != "admin") return Error(res, 403, "ingest needs the admin role");
+    const std::string name = req.get_param_value("name");
+    const std::string table_name = req.get_param_value("table");
+    if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..") {
+      return Error(res, 400, "name= must be the extract's file name (e.g. invoices_2025-01-02.csv), without a directory");
+    }
+    std::optional<contract::TableId> table;
+    if (!table_name.empty() && !(table = contract::TableFromName(table_name))) {
+      return Error(res, 400, "table= must be accounts, skus, invoices or invoice_line_items, not '" + table_name + "'");
+    }
+    if (req.has_header("Content-Length") &&
+        std::strtoull(req.get_header_value("Content-Length").c_str(), nullptr, 10) > config.ingest_max_bytes) {
+      return Error(res, 413, "the extract is over ingest.max_bytes (" + std::to_string(config.ingest_max_bytes) + " bytes)");
+    }
+    const std::string dir = lake.tmp_dir() + "/upload-" + std::to_string(catalog::NowUnixMs()) + "-" +
+                            std::to_string(upload_counter.fetch_add(1));
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    struct Cleanup {
+      std::string dir;
+      ~Cleanup() {
+        std::error_code ignored;
+        std::filesystem::remove_all(dir, ignored);
+      }
+    } cleanup{dir};
+    const std::string path = dir + "/" + name;
+    std::FILE* out = ec ? nullptr : std::fopen(path.c_str(), "wb");
+    if (out == nullptr) return Error(res, 500, "cannot write " + path);
+    uint64_t bytes = 0;
+    bool too_big = false;
+    bool write_failed = false;
+    read([&](const char* data, size_t n) {
+      bytes += n;
+      if (bytes > config.ingest_max_bytes) {
+        too_big = true;
+        return false;
+      }
+      write_failed = write_failed || std::fwrite(data, 1, n, out) != n;
+      return !write_failed;
+    });
+    write_failed = std::fclose(out) != 0 || write_failed;
+    if (too_big) return Error(res, 413, "the extract is over ingest.max_bytes (" + std::to_string(config.ingest_max_bytes) + " bytes)");
+    if (write_failed) return Error(res, 500, "cannot write " + path);
+    auto lock = lake::LakeLock::TryAcquire(lake);
+    if (!lock.ok()) return Error(res, 409, "another process holds the lake lock (a run or an ingest): try again when it ends");
+    auto ingested = job::Ingest(*lock, lake, {path}, table);
+    if (!ingested.ok()) return Fail(res, Status::InvalidArgument(ingested.status().message()));
+    json landed = json::array();
+    for (const lake::LandedFile& f : ingested->landed) {
+      landed.push_back({{"table", std::string(contract::TableName(f.table))},
+                        {"sequence", f.sequence},
+                        {"bytes", f.bytes},
+                        {"status", f.newly_landed ? "landed" : "present"},
+                        {"unknown_columns", f.unknown_columns}});
+    }
+    json out_json = {{"landed", landed}};
+    if (!ingested->registration.ok()) {
+      out_json["warning"] = "landed, but the catalog could not register it yet: " + FirstLine(ingested->registration.message());
+    } else if (auto breaking = ingested->catalog->BreakingChanges(); breaking.ok()) {
+      json held = json::array();
+      for (const catalog::BreakingChange& b : *breaking) {
+        for (const lake::LandedFile& f : ingested->landed) {
+          if (f.newly_landed && b.file_sequence == f.sequence) held.push_back(catalog::BreakingLine(b));
+        }
+      }
+      if (!held.empty()) out_json["breaking"] = held;
+    }
+    Log("info", "ingested", {{"name", name}, {"bytes", bytes}, {"landed", landed.size()}});
+    Reply(res, 200, out_json);
+  }
+
   // ---- background: the online store and the run metrics follow the catalog ----
 
   void Watch() {
@@ -723,6 +809,10 @@ struct Service::Impl {
     http.Get("/api/runs", Route("/api/runs", [this](const auto& q, auto& r) { Runs(q, r); }));
     http.Get(R"(/api/runs/(\d+))", Route("/api/runs/{id}", [this](const auto& q, auto& r) { OneRun(q, r); }));
     http.Post("/api/runs", Route("/api/runs", [this](const auto& q, auto& r) { StartRun(q, r); }));
+    http.Post("/api/ingest", [this](const httplib::Request& req, httplib::Response& res,
+                                    const httplib::ContentReader& read) {
+      Route("/api/ingest", [&](const httplib::Request& q, httplib::Response& r) { IngestUpload(q, r, read); })(req, res);
+    });
     http.set_error_handler([](const httplib::Request&, httplib::Response& res) {
       if (res.body.empty()) {
         Error(res, res.status, res.status == 404 ? "no such endpoint" : "HTTP " + std::to_string(res.status));
@@ -730,6 +820,14 @@ struct Service::Impl {
     });
     http.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
       Error(res, 500, "internal error");
+    });
+    // cpp-httplib listens with a backlog of 5, its compiled-in default: 50 clients connecting at once overflow
+    // it and lose connections. The listening socket goes through this hook before it binds; Bind() then listens
+    // again on it with the system's maximum backlog.
+    http.set_socket_options([this](int fd) {
+      int yes = 1;
+      ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+      listen_fd = fd;
     });
     http.new_task_queue = [] { return new httplib::ThreadPool(64); };
     http.set_keep_alive_max_count(100000);
@@ -764,6 +862,7 @@ Result<int> Service::Bind() {
                            " (in use, or not an address of this machine)");
   }
   s.config.port = port;
+  if (s.listen_fd >= 0) ::listen(s.listen_fd, SOMAXCONN);
   return port;
 }
 
