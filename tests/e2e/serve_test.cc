@@ -2,8 +2,11 @@
 // code, the sandbox's refusals (tests/data/sandbox/escapes.tsv), tokens made and revoked, the online store against
 // the query views, metrics through promtool, a run through the API, a clean stop during a run, and queries during
 // a commit.
+#include <fcntl.h>
 #include <httplib.h>
 #include <signal.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <fstream>
@@ -332,6 +335,28 @@ TEST_F(ServeTest, IngestLandsUploadsLikeTheCommand) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   EXPECT_EQ(Rows("SELECT count(*) FROM invoice_features"), json::parse("[[3300]]"));
+}
+
+TEST_F(ServeTest, AnotherWriterIsAConflictAndABrokenCatalogAServerError) {
+  MakeLake();
+  Start();
+  {
+    // Another process's run or ingest holds the lake lock (flock on <lake>/LOCK).
+    const int fd = ::open((lake_ + "/LOCK").c_str(), O_RDWR | O_CREAT, 0644);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(::flock(fd, LOCK_EX), 0);
+    Reply r = Send("POST", "/api/runs", admin_, R"({"as_of": "2025-01-02"})");
+    EXPECT_EQ(r.status, 409) << r.text;
+    EXPECT_EQ(Send("POST", "/api/ingest?table=invoices&name=i.csv", admin_, "inv_id\n").status, 409);
+    ::close(fd);
+  }
+  // The catalog replaced by garbage: what needs it fails with 500 and a reason; the rest still answers.
+  WriteFile(lake_ + "/catalog.db", std::string(8192, 'x'));
+  fs::remove(lake_ + "/catalog.db-wal");
+  const Reply r = Send("GET", "/api/runs", admin_);
+  EXPECT_EQ(r.status, 500) << r.text;
+  EXPECT_TRUE(r.body.contains("error")) << r.text;
+  EXPECT_EQ(Send("GET", "/healthz").status, 200);
 }
 
 TEST_F(ServeTest, MetricsPassPromtool) {
