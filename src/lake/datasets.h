@@ -3,6 +3,7 @@
 #pragma once
 
 #include <array>
+#include <vector>
 #include <string_view>
 
 namespace ledgerlake::lake {
@@ -36,6 +37,26 @@ inline constexpr std::array<DatasetSpec, 6> kDatasets = {{
     // account again): the views drop an invoice's older rows when a later partition lists it here.
     {"deleted_invoices", "invoice_id BIGINT"},
 }};
+
+struct DatasetColumn {
+  std::string_view name;
+  std::string_view type;  // DuckDB's SQL type
+};
+
+// The columns of a DatasetSpec's "name TYPE, ..." list, in order (types hold no ", ").
+inline std::vector<DatasetColumn> DatasetColumns(std::string_view sql_columns) {
+  std::vector<DatasetColumn> out;
+  size_t pos = 0;
+  while (pos < sql_columns.size()) {
+    size_t end = sql_columns.find(", ", pos);
+    if (end == std::string_view::npos) end = sql_columns.size();
+    const std::string_view col = sql_columns.substr(pos, end - pos);
+    const size_t space = col.find(' ');
+    out.push_back({col.substr(0, space), col.substr(space + 1)});
+    pos = end + 2;
+  }
+  return out;
+}
 
 inline bool IsSnapshotDataset(std::string_view name) {
   for (const DatasetSpec& d : kDatasets) {

@@ -11,32 +11,18 @@ namespace ledgerlake::lake {
 
 namespace {
 
-// The column names of a DatasetSpec's "name TYPE, ..." list (types hold no ", ").
+// The column names of a DatasetSpec's "name TYPE, ..." list.
 std::string ColumnNames(std::string_view sql_columns) {
   std::string out;
-  size_t pos = 0;
-  while (pos < sql_columns.size()) {
-    size_t end = sql_columns.find(", ", pos);
-    if (end == std::string_view::npos) end = sql_columns.size();
-    const std::string_view col = sql_columns.substr(pos, end - pos);
-    out += (out.empty() ? "" : ", ") + std::string(col.substr(0, col.find(' ')));
-    pos = end + 2;
-  }
+  for (const DatasetColumn& c : DatasetColumns(sql_columns)) out += (out.empty() ? "" : ", ") + std::string(c.name);
   return out;
 }
 
 // "CAST(NULL AS type) AS name, ..." for a DatasetSpec's column list: the columns of an empty dataset.
 std::string TypedNulls(std::string_view sql_columns) {
   std::string out;
-  size_t pos = 0;
-  while (pos < sql_columns.size()) {
-    size_t end = sql_columns.find(", ", pos);
-    if (end == std::string_view::npos) end = sql_columns.size();
-    const std::string_view col = sql_columns.substr(pos, end - pos);
-    const size_t space = col.find(' ');
-    out += (out.empty() ? "" : ", ") + std::string("CAST(NULL AS ") + std::string(col.substr(space + 1)) + ") AS " +
-           std::string(col.substr(0, space));
-    pos = end + 2;
+  for (const DatasetColumn& c : DatasetColumns(sql_columns)) {
+    out += (out.empty() ? "" : ", ") + std::string("CAST(NULL AS ") + std::string(c.type) + ") AS " + std::string(c.name);
   }
   return out;
 }

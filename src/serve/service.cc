@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <charconv>
 #include <condition_variable>
 #include <filesystem>
@@ -53,6 +54,9 @@ int HttpCode(const Status& st) {
     default: return 500;
   }
 }
+
+// Seconds as milliseconds with three decimals, for logs.
+double Millis(double seconds) { return std::round(seconds * 1e6) / 1e3; }
 
 // The first line of a message (DuckDB's errors go on with the statement and a caret).
 std::string FirstLine(const std::string& m) { return m.substr(0, m.find('\n')); }
@@ -359,7 +363,7 @@ struct Service::Impl {
       metrics.ObserveRequest(route, res.status, seconds);
       if (route != "/healthz" && route != "/metrics" && route != "/api/accounts/{id}/features") {
         Log(res.status >= 500 ? "error" : "info", "request",
-            {{"method", req.method}, {"route", route}, {"status", res.status}, {"ms", seconds * 1000}});
+            {{"method", req.method}, {"route", route}, {"status", res.status}, {"ms", Millis(seconds)}});
       }
     };
   }
@@ -376,15 +380,8 @@ struct Service::Impl {
     for (const lake::DatasetSpec& ds : lake::kDatasets) {
       if (ds.name == "deleted_invoices" || !grants.Allows(ds.name)) continue;
       json columns = json::array();
-      const std::string cols(ds.sql_columns);
-      size_t pos = 0;
-      while (pos < cols.size()) {
-        size_t end = cols.find(", ", pos);
-        if (end == std::string::npos) end = cols.size();
-        const std::string col = cols.substr(pos, end - pos);
-        const size_t space = col.find(' ');
-        columns.push_back({{"name", col.substr(0, space)}, {"type", col.substr(space + 1)}});
-        pos = end + 2;
+      for (const lake::DatasetColumn& c : lake::DatasetColumns(ds.sql_columns)) {
+        columns.push_back({{"name", std::string(c.name)}, {"type", std::string(c.type)}});
       }
       std::optional<DayNumber> newest;
       for (const lake::ViewPartition& p : (*snap)->inputs.partitions) {
@@ -757,7 +754,7 @@ struct Service::Impl {
     Log("info", "feature index built",
         {{"accounts", fresh->accounts()},
          {"invoices", fresh->invoices()},
-         {"ms", std::chrono::duration<double, std::milli>(Clock::now() - start).count()}});
+         {"ms", Millis(std::chrono::duration<double>(Clock::now() - start).count())}});
     std::lock_guard<std::mutex> g(index_mu);
     index = std::move(fresh);
     return Status::OK();
@@ -902,6 +899,7 @@ int RunService(const std::string& lake_dir, ServeConfig config) {
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);  // a client that hangs up mid-answer is an error on that socket, not the process's end
   auto service = Service::Open(lake_dir, std::move(config));
   if (!service.ok()) {
     std::fprintf(stderr, "ledgerlake: %s\n", FirstLine(service.status().message()).c_str());

@@ -108,4 +108,29 @@ std::string ScratchTest::LlOk(const std::vector<std::string>& args) {
 
 std::string TestData(const std::string& relative) { return std::string(LEDGERLAKE_TESTDATA) + "/" + relative; }
 
+bool SandboxEscape::Matches(const std::string& answer) const {
+  for (size_t from = 0;;) {
+    const size_t bar = fragment.find(" | ", from);
+    if (answer.find(fragment.substr(from, bar - from)) != std::string::npos) return true;
+    if (bar == std::string::npos) return false;
+    from = bar + 3;
+  }
+}
+
+std::vector<SandboxEscape> ReadSandboxEscapes(const std::string& lake) {
+  std::vector<SandboxEscape> out;
+  std::ifstream in(TestData("sandbox/escapes.tsv"));
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty() || line[0] == '#') continue;
+    std::vector<std::string> f;
+    std::stringstream fields(line);
+    for (std::string part; std::getline(fields, part, '\t');) f.push_back(part);
+    EXPECT_EQ(f.size(), 4u) << "escapes.tsv: " << line;
+    if (f.size() != 4) continue;
+    for (size_t at; (at = f[3].find("{lake}")) != std::string::npos;) f[3].replace(at, 6, lake);
+    out.push_back({f[0], std::stoi(f[1]), f[2], f[3]});
+  }
+  return out;
+}
+
 }  // namespace ledgerlake::e2e

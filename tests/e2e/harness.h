@@ -44,4 +44,16 @@ class ScratchTest : public ::testing::Test {
 
 std::string TestData(const std::string& relative);
 
+// One line of tests/data/sandbox/escapes.tsv: a query the sandbox must refuse (or answer without what is not
+// granted), with {lake} replaced by the lake's directory.
+struct SandboxEscape {
+  std::string role;
+  int status = 0;
+  std::string fragment;  // of the answer; " | " separates alternatives
+  std::string sql;
+  // Whether `answer` holds the fragment (or one of its alternatives).
+  bool Matches(const std::string& answer) const;
+};
+std::vector<SandboxEscape> ReadSandboxEscapes(const std::string& lake);
+
 }  // namespace ledgerlake::e2e
