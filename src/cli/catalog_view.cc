@@ -244,6 +244,7 @@ std::string RunsJson(const std::vector<catalog::RunRecord>& runs) {
                  {"started", UtcTimeMs(r.started_unix_ms, true)},
                  {"ended", UtcTimeMs(r.ended_unix_ms, true)},
                  {"status", r.ok ? "ok" : "failed"},
+                 {"trigger", r.trigger},
                  {"message", r.message},
                  {"as_of", FormatIsoDate(r.as_of)},
                  {"full_refresh", r.full_refresh},

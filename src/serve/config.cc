@@ -100,7 +100,8 @@ Result<ServeConfig> LoadConfig(const std::string& path) {
   config.source = path;
   if (root.IsNull()) return config;  // an empty file: the defaults
   try {
-    LL_RETURN_IF_ERROR(OnlyKeys(path, root, "the config", {"listen", "roles", "query", "ingest"}));
+    LL_RETURN_IF_ERROR(
+        OnlyKeys(path, root, "the config", {"listen", "roles", "query", "ingest", "schedule", "retry", "alerts"}));
     if (const YAML::Node listen = root["listen"]) {
       auto text = Scalar<std::string>(path, listen, "listen", "HOST:PORT");
       if (!text.ok()) return text.status();
@@ -158,6 +159,44 @@ Result<ServeConfig> LoadConfig(const std::string& path) {
         auto bytes = ParseByteSize(*v);
         if (!bytes.ok()) return Bad(path, in["max_bytes"], "ingest.max_bytes: " + bytes.status().message());
         config.ingest_max_bytes = *bytes;
+      }
+    }
+    if (const YAML::Node sched = root["schedule"]) {
+      LL_RETURN_IF_ERROR(OnlyKeys(path, sched, "schedule", {"run", "crawl"}));
+      for (const char* job : {"run", "crawl"}) {
+        if (!sched[job]) continue;
+        auto text = Scalar<std::string>(path, sched[job], std::string("schedule.") + job, "a cron expression in quotes");
+        if (!text.ok()) return text.status();
+        auto cron = CronSchedule::Parse(*text);
+        if (!cron.ok()) return Bad(path, sched[job], std::string("schedule.") + job + ": " + cron.status().message());
+        (std::string(job) == "run" ? config.schedule.run : config.schedule.crawl) = std::move(*cron);
+      }
+    }
+    if (const YAML::Node retry = root["retry"]) {
+      LL_RETURN_IF_ERROR(OnlyKeys(path, retry, "retry", {"max_attempts", "base_delay_seconds", "max_delay_seconds"}));
+      if (retry["max_attempts"]) {
+        auto v = Scalar<int>(path, retry["max_attempts"], "retry.max_attempts", "a whole number");
+        if (!v.ok()) return v.status();
+        if (*v < 1) return Bad(path, retry["max_attempts"], "retry.max_attempts must be at least 1");
+        config.retry.max_attempts = *v;
+      }
+      for (const char* key : {"base_delay_seconds", "max_delay_seconds"}) {
+        if (!retry[key]) continue;
+        auto v = Scalar<double>(path, retry[key], std::string("retry.") + key, "a number of seconds");
+        if (!v.ok()) return v.status();
+        if (!(*v >= 0)) return Bad(path, retry[key], std::string("retry.") + key + " must not be negative");
+        (std::string(key) == "base_delay_seconds" ? config.retry.base_delay_seconds : config.retry.max_delay_seconds) = *v;
+      }
+    }
+    if (const YAML::Node alerts = root["alerts"]) {
+      LL_RETURN_IF_ERROR(OnlyKeys(path, alerts, "alerts", {"webhook"}));
+      if (alerts["webhook"]) {
+        auto v = Scalar<std::string>(path, alerts["webhook"], "alerts.webhook", "a URL");
+        if (!v.ok()) return v.status();
+        if (!v->starts_with("http://") && !v->starts_with("https://")) {
+          return Bad(path, alerts["webhook"], "alerts.webhook must be an http:// or https:// URL");
+        }
+        config.alerts.webhook = *v;
       }
     }
   } catch (const YAML::Exception& e) {

@@ -13,13 +13,24 @@
 //     max_concurrent: 4             # queries running at once; more wait for a slot (up to timeout_seconds)
 //   ingest:
 //     max_bytes: 1GB                # largest body POST /api/ingest accepts (413 past it)
+//   schedule:                       # UTC cron expressions (util/cron.h)
+//     run: "0 6 * * *"              # a run as of the tick's day
+//     crawl: "0 * * * *"            # a re-crawl of the raw zone
+//   retry:                          # a scheduled run that fails is tried again
+//     max_attempts: 3               # attempts in all, the first included
+//     base_delay_seconds: 30        # the first retry waits about this long; each next one twice as long
+//     max_delay_seconds: 600        # ... but never longer than this (the waits have random jitter)
+//   alerts:
+//     webhook: http://host:port/path  # JSON POSTs (alerts also go to the log on stderr)
 #pragma once
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "query/grants.h"
+#include "util/cron.h"
 #include "util/status.h"
 
 namespace ledgerlake::serve {
@@ -31,6 +42,21 @@ struct QueryLimits {
   int max_concurrent = 4;
 };
 
+struct ScheduleConfig {
+  std::optional<CronSchedule> run;
+  std::optional<CronSchedule> crawl;
+};
+
+struct RetryConfig {
+  int max_attempts = 3;
+  double base_delay_seconds = 30;
+  double max_delay_seconds = 600;
+};
+
+struct AlertsConfig {
+  std::string webhook;  // "" = the log only
+};
+
 struct ServeConfig {
   std::string source;  // the file it was read from; "" for the defaults
   std::string host = "127.0.0.1";
@@ -38,6 +64,9 @@ struct ServeConfig {
   std::map<std::string, query::Grants> roles;  // admin included (every view)
   QueryLimits query;
   uint64_t ingest_max_bytes = uint64_t{1} << 30;
+  ScheduleConfig schedule;
+  RetryConfig retry;
+  AlertsConfig alerts;
 };
 
 // The defaults (roles: admin only).

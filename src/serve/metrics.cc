@@ -54,10 +54,51 @@ Metrics::Metrics()
       query_seconds_(prometheus::BuildHistogram()
                          .Name("ledgerlake_query_duration_seconds")
                          .Help("Time to run and return /api/query queries")
-                         .Register(*registry_)) {
+                         .Register(*registry_)),
+      last_tick_(prometheus::BuildGauge()
+                     .Name("ledgerlake_schedule_last_tick_timestamp_seconds")
+                     .Help("When each scheduled job last ticked (Unix time of the tick)")
+                     .Register(*registry_)),
+      tick_lag_(prometheus::BuildGauge()
+                    .Name("ledgerlake_schedule_lag_seconds")
+                    .Help("How late each scheduled job's last tick started after its scheduled time")
+                    .Register(*registry_)),
+      skipped_ticks_(prometheus::BuildCounter()
+                         .Name("ledgerlake_schedule_skipped_ticks_total")
+                         .Help("Ticks skipped because a run or another writer held the lake")
+                         .Register(*registry_)),
+      retries_(prometheus::BuildCounter()
+                   .Name("ledgerlake_run_retries_total")
+                   .Help("Retries of failed scheduled runs")
+                   .Register(*registry_)),
+      alerts_(prometheus::BuildCounter()
+                  .Name("ledgerlake_alerts_total")
+                  .Help("Alerts raised and resolved, by alert and status")
+                  .Register(*registry_)),
+      alert_failures_(prometheus::BuildCounter()
+                          .Name("ledgerlake_alert_failures_total")
+                          .Help("Alerts the webhook did not accept (down, or not 2xx)")
+                          .Register(*registry_)) {
   last_success_.Add({});
   pending_rows_.Add({});
+  retries_.Add({});
+  alert_failures_.Add({});
 }
+
+void Metrics::ObserveTick(const std::string& job, double tick_unix_seconds, double lag_seconds) {
+  last_tick_.Add({{"job", job}}).Set(tick_unix_seconds);
+  tick_lag_.Add({{"job", job}}).Set(lag_seconds);
+}
+
+void Metrics::ObserveSkippedTick(const std::string& job) { skipped_ticks_.Add({{"job", job}}).Increment(); }
+
+void Metrics::ObserveRetry() { retries_.Add({}).Increment(); }
+
+void Metrics::ObserveAlert(const std::string& alert, const std::string& status) {
+  alerts_.Add({{"alert", alert}, {"status", status}}).Increment();
+}
+
+void Metrics::ObserveAlertFailure() { alert_failures_.Add({}).Increment(); }
 
 void Metrics::ObserveRun(const catalog::RunRecord& run,
                          const std::map<std::pair<std::string, std::string>, uint64_t>& rejects) {

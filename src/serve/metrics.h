@@ -31,6 +31,12 @@ class Metrics {
   void SetPendingRows(double rows);
   void ObserveRequest(const std::string& route, int code, double seconds);
   void ObserveQuery(double seconds);
+  // The scheduler and the alerts (serve/scheduler.h, serve/alerts.h).
+  void ObserveTick(const std::string& job, double tick_unix_seconds, double lag_seconds);
+  void ObserveSkippedTick(const std::string& job);
+  void ObserveRetry();
+  void ObserveAlert(const std::string& alert, const std::string& status);
+  void ObserveAlertFailure();
 
   // Everything, in Prometheus' text exposition format (version 0.0.4).
   std::string Text() const;
@@ -47,6 +53,12 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& requests_;
   prometheus::Family<prometheus::Histogram>& request_seconds_;
   prometheus::Family<prometheus::Histogram>& query_seconds_;
+  prometheus::Family<prometheus::Gauge>& last_tick_;
+  prometheus::Family<prometheus::Gauge>& tick_lag_;
+  prometheus::Family<prometheus::Counter>& skipped_ticks_;
+  prometheus::Family<prometheus::Counter>& retries_;
+  prometheus::Family<prometheus::Counter>& alerts_;
+  prometheus::Family<prometheus::Counter>& alert_failures_;
 };
 
 }  // namespace ledgerlake::serve

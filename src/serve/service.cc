@@ -18,9 +18,11 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <random>
 #include <semaphore>
 #include <thread>
 #include <unordered_map>
+#include <variant>
 
 #include "catalog/catalog.h"
 #include "duck/format.h"
@@ -31,7 +33,9 @@
 #include "lake/lake.h"
 #include "query/sandbox.h"
 #include "serve/feature_index.h"
+#include "serve/alerts.h"
 #include "serve/metrics.h"
+#include "serve/scheduler.h"
 #include "util/date.h"
 
 namespace ledgerlake::serve {
@@ -207,14 +211,14 @@ struct Snapshot {
   }
 };
 
-// A run started through the API, while it runs and after.
-struct ApiRun {
+// The newest run this service started (through the API or its schedule), while it runs and after.
+struct CurrentRun {
   int64_t id = 0;
   DayNumber as_of = 0;
   int64_t started_unix_ms = 0;
+  std::string trigger;
   bool done = false;
-  std::string error;    // when it failed before a record could say so
-  std::string skipped;  // nothing to apply
+  std::string error;  // when it failed
 };
 
 }  // namespace
@@ -244,10 +248,17 @@ struct Service::Impl {
   std::atomic<uint64_t> upload_counter{0};
 
   std::mutex run_mu;
-  std::optional<ApiRun> api_run;  // the newest run started through the API
-  std::thread run_thread;
+  std::optional<CurrentRun> current_run;
+  std::thread run_thread;  // the newest API run's
 
   int listen_fd = -1;
+
+  ServiceClock clock = ServiceClock::Real();
+  std::unique_ptr<Alerter> alerter;
+  std::thread scheduler;
+  std::mutex schedule_mu;
+  std::condition_variable schedule_cv;  // woken to stop
+  bool runs_baselined = false;          // the run records at start are counted, not alerted about
 
   std::mutex watcher_mu;
   std::condition_variable watcher_cv;
@@ -552,16 +563,15 @@ struct Service::Impl {
     return out;
   }
 
-  // The API's newest run, while the catalog has no record of it (running, or ended without one).
+  // The service's newest run, while the catalog has no record of it (running, or ended without one).
   std::optional<json> RunningJson() {
     std::lock_guard<std::mutex> g(run_mu);
-    if (!api_run) return std::nullopt;
-    const ApiRun& r = *api_run;
-    json j = {{"id", r.id},       {"as_of", FormatIsoDate(r.as_of)}, {"trigger", "api"},
+    if (!current_run) return std::nullopt;
+    const CurrentRun& r = *current_run;
+    json j = {{"id", r.id},       {"as_of", FormatIsoDate(r.as_of)}, {"trigger", r.trigger},
               {"started", IsoTime(r.started_unix_ms)}, {"finished", nullptr}, {"error", nullptr}};
     j["status"] = !r.done ? "running" : (r.error.empty() ? "succeeded" : "failed");
     if (!r.error.empty()) j["error"] = r.error;
-    if (!r.skipped.empty()) j["note"] = r.skipped;
     return j;
   }
 
@@ -580,41 +590,76 @@ struct Service::Impl {
       }
       request.as_of = day;
     }
-    std::unique_lock<std::mutex> g(run_mu);
-    if (stopping) return Error(res, 503, "the service is stopping");
-    if (api_run && !api_run->done) {
-      return Error(res, 409, "run " + std::to_string(api_run->id) + " is running: one run at a time (try again when it ends)");
+    auto prepared = PrepareRun(std::move(request));
+    if (!prepared.ok()) {
+      const Status& st = prepared.status();
+      return st.code() == Status::Code::kBusy ? Error(res, 409, st.message()) : Fail(res, st);
+    }
+    if (std::holds_alternative<job::RunPlan>(*prepared)) {
+      const job::RunPlan& plan = std::get<job::RunPlan>(*prepared);
+      return Reply(res, 200, json{{"id", nullptr}, {"status", "skipped"}, {"as_of", FormatIsoDate(plan.as_of)},
+                                  {"reason", plan.reason}});
+    }
+    PreparedRun run = std::move(std::get<PreparedRun>(*prepared));
+    const int64_t id = run.request.run_id;
+    const DayNumber as_of = run.plan.as_of;
+    {
+      std::lock_guard<std::mutex> g(run_mu);
+      if (run_thread.joinable()) run_thread.join();  // the previous API run's thread, ended
+      run_thread = std::thread([this, run = std::move(run)]() mutable { (void)ExecutePrepared(std::move(run)); });
+    }
+    Reply(res, 202, json{{"id", id}, {"as_of", FormatIsoDate(as_of)}});
+  }
+
+  // A run ready to execute: the run slot claimed (current_run), the lake lock, the catalog, the plan, and the
+  // request with the id its record will have.
+  struct PreparedRun {
+    lake::LakeLock lock;
+    catalog::Catalog cat;
+    job::RunPlan plan;
+    job::RunRequest request;
+  };
+
+  // Claims the run slot and plans the run: Busy when a run of this service or another process's writer holds the
+  // lake; the plan's error; the plan alone when it has nothing to apply (the slot is not claimed then).
+  Result<std::variant<PreparedRun, job::RunPlan>> PrepareRun(job::RunRequest request) {
+    std::lock_guard<std::mutex> g(run_mu);
+    if (stopping) return Status::Busy("the service is stopping");
+    if (current_run && !current_run->done) {
+      return Status::Busy("run " + std::to_string(current_run->id) + " is running: one run at a time (try again when it ends)");
     }
     auto lock = lake::LakeLock::TryAcquire(lake);
-    if (!lock.ok()) return Error(res, 409, "another process holds the lake lock (a run or an ingest): try again when it ends");
+    if (!lock.ok()) return Status::Busy("another process holds the lake lock (a run or an ingest): try again when it ends");
     auto cat = catalog::Catalog::Open(lake);
-    if (!cat.ok()) return Fail(res, cat.status());
-    if (Status synced = cat->Sync(lake); !synced.ok()) return Fail(res, synced);
+    if (!cat.ok()) return cat.status();
+    LL_RETURN_IF_ERROR(cat->Sync(lake));
     auto plan = job::PlanRun(*lock, lake, *cat, request);
-    if (!plan.ok()) return Fail(res, plan.status());
-    if (plan->kind == job::RunPlan::Kind::kNothingToApply) {
-      return Reply(res, 200, json{{"id", nullptr}, {"status", "skipped"}, {"as_of", FormatIsoDate(plan->as_of)},
-                                  {"reason", plan->reason}});
-    }
+    if (!plan.ok()) return plan.status();
+    using Prepared = std::variant<PreparedRun, job::RunPlan>;
+    if (plan->kind == job::RunPlan::Kind::kNothingToApply) return Prepared(std::in_place_type<job::RunPlan>, std::move(*plan));
     auto id = cat->ReserveRunId();
-    if (!id.ok()) return Fail(res, id.status());
+    if (!id.ok()) return id.status();
     request.run_id = *id;
-    if (run_thread.joinable()) run_thread.join();
-    api_run = ApiRun{*id, plan->as_of, catalog::NowUnixMs(), false, "", ""};
-    Log("info", "run started", {{"id", *id}, {"as_of", FormatIsoDate(plan->as_of)}, {"kind", job::KindName(plan->kind)}});
-    run_thread = std::thread([this, lock = std::move(*lock), cat = std::move(*cat), plan = std::move(*plan),
-                              request = std::move(request)]() mutable {
-      auto outcome = job::ExecuteRun(lock, lake, cat, std::move(plan), request);
-      {
-        std::lock_guard<std::mutex> done(run_mu);
-        api_run->done = true;
-        if (!outcome.ok()) api_run->error = FirstLine(outcome.status().message());
-      }
-      Log(outcome.ok() ? "info" : "error", "run ended",
-          {{"id", request.run_id}, {"error", outcome.ok() ? json(nullptr) : json(FirstLine(outcome.status().message()))}});
-      watcher_cv.notify_all();
-    });
-    Reply(res, 202, json{{"id", *id}, {"as_of", FormatIsoDate(api_run->as_of)}});
+    current_run = CurrentRun{*id, plan->as_of, catalog::NowUnixMs(), request.trigger, false, ""};
+    Log("info", "run started",
+        {{"id", *id}, {"as_of", FormatIsoDate(plan->as_of)}, {"kind", job::KindName(plan->kind)}, {"trigger", request.trigger}});
+    return Prepared(std::in_place_type<PreparedRun>,
+                    PreparedRun{std::move(*lock), std::move(*cat), std::move(*plan), std::move(request)});
+  }
+
+  // Carries out a prepared run and frees the run slot; the run's error when it failed.
+  Status ExecutePrepared(PreparedRun run) {
+    auto outcome = job::ExecuteRun(run.lock, lake, run.cat, std::move(run.plan), run.request);
+    const Status st = outcome.ok() ? Status::OK() : outcome.status();
+    {
+      std::lock_guard<std::mutex> done(run_mu);
+      current_run->done = true;
+      if (!st.ok()) current_run->error = FirstLine(st.message());
+    }
+    Log(st.ok() ? "info" : "error", "run ended",
+        {{"id", run.request.run_id}, {"error", st.ok() ? json(nullptr) : json(FirstLine(st.message()))}});
+    watcher_cv.notify_all();
+    return st;
   }
 
   // POST /api/ingest?table=NAME&name=FILE: the body, streamed to a file under the lake's tmp/ (at most
@@ -787,8 +832,128 @@ struct Service::Impl {
       }
       metrics.ObserveRun(r, rejects);
       observed_runs = r.run_id;
+      // Runs of the command line and the API are not retried: a failure is an incident at once. A failed
+      // scheduled attempt is the scheduler's to judge (a retry may follow).
+      if (runs_baselined && r.ok) alerter->Resolve("run", "run " + std::to_string(r.run_id) + " as of " + FormatIsoDate(r.as_of) + " succeeded");
+      if (runs_baselined && !r.ok && (r.trigger == "cli" || r.trigger == "api")) {
+        alerter->Fire("run", "run_failed", "error",
+                      "run " + std::to_string(r.run_id) + " as of " + FormatIsoDate(r.as_of) + " failed: " + FirstLine(r.message));
+      }
     }
+    runs_baselined = true;
     return Status::OK();
+  }
+
+  // ---- the schedule (serve/scheduler.h) ----
+
+  // Waits until this service's clock reads `unix_seconds`; false when the service stops first.
+  bool WaitUntil(double unix_seconds) {
+    std::unique_lock<std::mutex> lock(schedule_mu);
+    return !schedule_cv.wait_until(lock, clock.When(unix_seconds), [this] { return stopping.load(); }) &&
+           !stopping;
+  }
+
+  // The day of the newest scheduled run (schedule or retry) in the catalog.
+  std::optional<int32_t> NewestScheduledDay() {
+    auto records = RunRecords();
+    if (!records.ok()) return std::nullopt;
+    std::optional<int32_t> day;
+    for (const auto& [id, r] : *records) {
+      if (r.trigger == "schedule" || r.trigger == "retry") day = day ? std::max(*day, r.as_of) : r.as_of;
+    }
+    return day;
+  }
+
+  // A scheduled run as of the tick's day, retried with backoff; one alert when every attempt failed.
+  void ScheduledRun(int64_t tick) {
+    metrics.ObserveTick("run", static_cast<double>(tick), clock.Now() - static_cast<double>(tick));
+    const DayNumber as_of = static_cast<DayNumber>(tick / 86400);
+    std::mt19937_64 rng(static_cast<uint64_t>(tick));
+    std::string error;
+    for (int attempt = 1; attempt <= config.retry.max_attempts && !stopping; ++attempt) {
+      job::RunRequest request;
+      request.as_of = as_of;
+      request.trigger = attempt == 1 ? "schedule" : "retry";
+      auto prepared = PrepareRun(std::move(request));
+      Status st;
+      if (!prepared.ok()) {
+        st = prepared.status();
+        if (st.code() == Status::Code::kBusy && attempt == 1) {
+          metrics.ObserveSkippedTick("run");
+          Log("info", "tick skipped", {{"job", "run"}, {"tick", IsoTime(tick * 1000)}, {"why", st.message()}});
+          return;
+        }
+      } else if (std::holds_alternative<job::RunPlan>(*prepared)) {
+        Log("info", "scheduled run skipped", {{"as_of", FormatIsoDate(as_of)}, {"why", std::get<job::RunPlan>(*prepared).reason}});
+        return;
+      } else {
+        st = ExecutePrepared(std::move(std::get<PreparedRun>(*prepared)));
+      }
+      if (st.ok()) {
+        alerter->Resolve("run", "the scheduled run as of " + FormatIsoDate(as_of) + " succeeded");
+        return;
+      }
+      error = FirstLine(st.message());
+      if (attempt == config.retry.max_attempts) break;
+      const double delay = RetryDelaySeconds(attempt, config.retry, std::uniform_real_distribution<double>(0, 1)(rng));
+      metrics.ObserveRetry();
+      Log("warn", "run will be retried", {{"as_of", FormatIsoDate(as_of)}, {"attempt", attempt}, {"in_seconds", delay}, {"error", error}});
+      if (!WaitUntil(clock.Now() + delay)) return;
+    }
+    if (!stopping) {
+      alerter->Fire("run", "run_failed", "error",
+                    "the scheduled run as of " + FormatIsoDate(as_of) + " failed " + std::to_string(config.retry.max_attempts) +
+                        " time(s); the last error: " + error);
+    }
+  }
+
+  // A re-crawl of every landed file, when no other writer holds the lake.
+  void ScheduledCrawl(int64_t tick) {
+    metrics.ObserveTick("crawl", static_cast<double>(tick), clock.Now() - static_cast<double>(tick));
+    auto lock = lake::LakeLock::TryAcquire(lake);
+    if (!lock.ok()) {
+      metrics.ObserveSkippedTick("crawl");
+      return;
+    }
+    auto cat = catalog::Catalog::Open(lake);
+    const Status st = cat.ok() ? cat->Recrawl(lake) : cat.status();
+    if (st.ok()) {
+      alerter->Resolve("crawl", "the crawl succeeded");
+    } else {
+      alerter->Fire("crawl", "crawl_failed", "error", "the scheduled crawl failed: " + FirstLine(st.message()));
+    }
+  }
+
+  void Schedule() {
+    const ScheduleConfig& sched = config.schedule;
+    if (!sched.run && !sched.crawl) return;
+    if (sched.run) {
+      if (auto tick = CatchUpTick(*sched.run, clock.Now(), NewestScheduledDay())) {
+        Log("info", "catching up a missed tick", {{"job", "run"}, {"tick", IsoTime(*tick * 1000)}});
+        ScheduledRun(*tick);
+      }
+    }
+    auto next_after = [&](const std::optional<CronSchedule>& c) -> std::optional<int64_t> {
+      return c ? c->Next(static_cast<int64_t>(clock.Now())) : std::nullopt;
+    };
+    std::optional<int64_t> next_run = next_after(sched.run);
+    std::optional<int64_t> next_crawl = next_after(sched.crawl);
+    while (!stopping && (next_run || next_crawl)) {
+      const int64_t wake = std::min(next_run.value_or(INT64_MAX), next_crawl.value_or(INT64_MAX));
+      if (!WaitUntil(static_cast<double>(wake))) return;
+      if (next_run && *next_run <= wake) {
+        ScheduledRun(*next_run);
+        // Ticks that came while the run (and its retries) went on are skipped, and counted.
+        for (auto t = sched.run->Next(*next_run); t && *t <= static_cast<int64_t>(clock.Now()); t = sched.run->Next(*t)) {
+          metrics.ObserveSkippedTick("run");
+        }
+        next_run = next_after(sched.run);
+      }
+      if (next_crawl && *next_crawl <= wake) {
+        ScheduledCrawl(*next_crawl);
+        next_crawl = next_after(sched.crawl);
+      }
+    }
   }
 
   void Routes() {
@@ -839,6 +1004,7 @@ Service::Service(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Service::~Service() {
   Shutdown();
   if (impl_->watcher.joinable()) impl_->watcher.join();
+  if (impl_->scheduler.joinable()) impl_->scheduler.join();
   std::lock_guard<std::mutex> g(impl_->run_mu);
   if (impl_->run_thread.joinable()) impl_->run_thread.join();
 }
@@ -847,6 +1013,16 @@ Result<std::unique_ptr<Service>> Service::Open(const std::string& lake_dir, Serv
   auto lake = lake::Lake::Open(lake_dir);
   if (!lake.ok()) return lake.status();
   auto impl = std::make_unique<Impl>(std::move(*lake), std::move(config));
+  if (const char* spec = std::getenv("LEDGERLAKE_CLOCK"); spec != nullptr && *spec != '\0') {
+    auto clock = ServiceClock::Parse(spec);
+    if (!clock.ok()) return clock.status();
+    impl->clock = *clock;
+  }
+  Impl* raw = impl.get();
+  impl->alerter = std::make_unique<Alerter>(impl->config.alerts.webhook, impl->lake.root(), impl->metrics,
+                                            [raw](const std::string& level, const std::string& event, json fields) {
+                                              raw->Log(level, event, std::move(fields));
+                                            });
   impl->Routes();
   return std::unique_ptr<Service>(new Service(std::move(impl)));
 }
@@ -867,6 +1043,7 @@ Result<int> Service::Bind() {
 Status Service::Serve() {
   Impl& s = *impl_;
   s.watcher = std::thread([&s] { s.Watch(); });
+  s.scheduler = std::thread([&s] { s.Schedule(); });
   s.Log("info", "listening",
         {{"address", s.config.host + ":" + std::to_string(s.config.port)},
          {"lake", s.lake.root()},
@@ -874,10 +1051,15 @@ Status Service::Serve() {
   const bool ok = s.http.listen_after_bind();
   s.stopping = true;
   s.watcher_cv.notify_all();
+  s.schedule_cv.notify_all();
   if (s.watcher.joinable()) s.watcher.join();
   {
     std::unique_lock<std::mutex> g(s.run_mu);
-    if (s.api_run && !s.api_run->done) s.Log("info", "waiting for run to end", {{"id", s.api_run->id}});
+    if (s.current_run && !s.current_run->done) s.Log("info", "waiting for run to end", {{"id", s.current_run->id}});
+  }
+  if (s.scheduler.joinable()) s.scheduler.join();  // a scheduled run in it ends first
+  {
+    std::unique_lock<std::mutex> g(s.run_mu);
     std::thread running = std::move(s.run_thread);
     g.unlock();
     if (running.joinable()) running.join();
@@ -890,6 +1072,10 @@ void Service::Shutdown() {
   impl_->stopping = true;
   impl_->http.stop();
   impl_->watcher_cv.notify_all();
+  {
+    std::lock_guard<std::mutex> g(impl_->schedule_mu);  // no wake-up lost between its check and its wait
+  }
+  impl_->schedule_cv.notify_all();
 }
 
 int RunService(const std::string& lake_dir, ServeConfig config) {

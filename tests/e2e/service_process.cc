@@ -15,7 +15,7 @@
 namespace ledgerlake::e2e {
 
 ServiceProcess::ServiceProcess(const std::string& lake, const std::string& log_path,
-                               const std::vector<std::string>& extra)
+                               const std::vector<std::string>& extra, const std::vector<std::string>& env)
     : log_path_(log_path) {
   std::vector<std::string> args = {LEDGERLAKE_BIN, "--lake", lake, "serve", "--listen", "127.0.0.1:0"};
   args.insert(args.end(), extra.begin(), extra.end());
@@ -25,6 +25,7 @@ ServiceProcess::ServiceProcess(const std::string& lake, const std::string& log_p
     ::dup2(fd, 2);
     const int null = ::open("/dev/null", O_WRONLY);
     ::dup2(null, 1);
+    for (const std::string& e : env) ::putenv(const_cast<char*>(e.c_str()));
     std::vector<char*> argv;
     for (std::string& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);

@@ -13,7 +13,9 @@ class ServiceProcess {
  public:
   // Starts `ledgerlake --lake <lake> serve --listen 127.0.0.1:0 <extra...>` and waits (up to 30 s) until it
   // listens. ok() is false when it exited first (exit_code() and log() say why).
-  ServiceProcess(const std::string& lake, const std::string& log_path, const std::vector<std::string>& extra = {});
+  // `env`: NAME=VALUE settings added to its environment (LEDGERLAKE_CLOCK, for one).
+  ServiceProcess(const std::string& lake, const std::string& log_path, const std::vector<std::string>& extra = {},
+                 const std::vector<std::string>& env = {});
   ~ServiceProcess();  // SIGKILL when still running
 
   bool ok() const { return port_ > 0; }

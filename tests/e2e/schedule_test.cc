@@ -1,0 +1,148 @@
+// End to end: the service's schedule on a test clock (LEDGERLAKE_CLOCK: a given start, minutes in fractions of a
+// second), with a local webhook receiver: a scheduled run, retries of a failing run with one alert and one
+// resolution, and one catch-up run after a downtime.
+#include <httplib.h>
+#include <signal.h>
+
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "e2e/harness.h"
+#include "e2e/service_process.h"
+
+namespace ledgerlake::e2e {
+namespace {
+
+using json = nlohmann::json;
+namespace fs = std::filesystem;
+
+// A webhook on a free loopback port that keeps what it is sent.
+class WebhookReceiver {
+ public:
+  WebhookReceiver() {
+    server_.Post("/hook", [this](const httplib::Request& req, httplib::Response& res) {
+      std::lock_guard<std::mutex> g(mu_);
+      alerts_.push_back(json::parse(req.body, nullptr, false));
+      res.set_content("{}", "application/json");
+    });
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+  }
+  ~WebhookReceiver() {
+    server_.stop();
+    thread_.join();
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/hook"; }
+  std::vector<json> alerts() {
+    std::lock_guard<std::mutex> g(mu_);
+    return alerts_;
+  }
+
+ private:
+  httplib::Server server_;
+  int port_ = 0;
+  std::thread thread_;
+  std::mutex mu_;
+  std::vector<json> alerts_;
+};
+
+class ScheduleTest : public ScratchTest {
+ protected:
+  void SetUp() override {
+    ScratchTest::SetUp();
+    ::signal(SIGPIPE, SIG_IGN);
+    LlOk({"init"});
+    LlOk({"generate", "--out", dir_ + "/gen", "--accounts", "100", "--invoices", "1000", "--seed", "3"});
+    LlOk({"ingest", dir_ + "/gen"});
+  }
+  void Config(const std::string& yaml) { WriteFile(lake_ + "/ledgerlake.yaml", yaml); }
+
+  // The catalog's runs (`catalog runs --json`).
+  json Runs() { return json::parse(LlOk({"catalog", "runs", "--json"})); }
+
+  // Waits (up to `seconds`) until `done` holds.
+  template <typename F>
+  bool WaitFor(F done, double seconds = 30) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+    while (std::chrono::steady_clock::now() < until) {
+      if (done()) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return done();
+  }
+};
+
+TEST_F(ScheduleTest, ARunStartsAtItsTickAsOfTheTicksDay) {
+  Config("schedule:\n  run: \"0 6 * * *\"\n");
+  ServiceProcess service(lake_, dir_ + "/serve.log", {}, {"LEDGERLAKE_CLOCK=2025-01-01T05:59:50Z*60"});
+  ASSERT_TRUE(service.ok()) << service.log();
+  ASSERT_TRUE(WaitFor([&] { return Runs().size() == 1; })) << service.log();
+  const json run = Runs()[0];
+  EXPECT_EQ(run["as_of"], "2025-01-01");
+  EXPECT_EQ(run["status"], "ok");
+  EXPECT_EQ(run["trigger"], "schedule");
+  EXPECT_EQ(service.Stop(SIGTERM), 0);
+}
+
+TEST_F(ScheduleTest, AFailingRunIsRetriedAlertedOnceAndResolvedOnce) {
+  WebhookReceiver hook;
+  Config("schedule:\n  run: \"*/30 * * * *\"\nretry:\n  max_attempts: 3\n  base_delay_seconds: 30\n"
+         "  max_delay_seconds: 60\nalerts:\n  webhook: " + hook.url() + "\n");
+  // A landed extract damaged after landing: every run fails reading it, until it is put back.
+  std::string damaged;
+  for (const auto& f : fs::recursive_directory_iterator(lake_ + "/raw")) {
+    if (f.path().string().find("/invoices/") != std::string::npos && f.path().extension() == ".csv") damaged = f.path();
+  }
+  ASSERT_FALSE(damaged.empty());
+  const std::string good = ReadFile(damaged);
+  std::string bad = good;
+  bad[bad.size() / 2] = bad[bad.size() / 2] == '1' ? '2' : '1';
+  WriteFile(damaged, bad);
+
+  // 600x: a minute every 0.1 s; the ticks come at 06:00 and 06:30 (3 s apart), each with two retries.
+  ServiceProcess service(lake_, dir_ + "/serve.log", {}, {"LEDGERLAKE_CLOCK=2025-01-01T05:59:50Z*600"});
+  ASSERT_TRUE(service.ok()) << service.log();
+  ASSERT_TRUE(WaitFor([&] { return Runs().size() >= 6; })) << service.log();  // two ticks, three attempts each
+  json runs = Runs();
+  EXPECT_EQ(runs[0]["trigger"], "schedule");
+  EXPECT_EQ(runs[1]["trigger"], "retry");
+  EXPECT_EQ(runs[2]["trigger"], "retry");
+  EXPECT_EQ(runs[3]["trigger"], "schedule");
+  for (size_t i = 0; i < 6; ++i) EXPECT_EQ(runs[i]["status"], "failed") << runs[i].dump();
+  ASSERT_TRUE(WaitFor([&] { return !hook.alerts().empty(); }));
+  EXPECT_EQ(hook.alerts().size(), 1u) << "one alert per incident, not one per attempt or tick";
+  EXPECT_EQ(hook.alerts()[0]["alert"], "run_failed");
+  EXPECT_EQ(hook.alerts()[0]["status"], "firing");
+
+  WriteFile(damaged, good);
+  ASSERT_TRUE(WaitFor([&] { return hook.alerts().size() >= 2; })) << service.log();
+  EXPECT_EQ(hook.alerts()[1]["status"], "resolved");
+  EXPECT_EQ(hook.alerts()[1]["alert"], "run_failed");
+  EXPECT_EQ(Runs().back()["status"], "ok");
+  EXPECT_EQ(service.Stop(SIGTERM), 0);
+  EXPECT_EQ(hook.alerts().size(), 2u);
+}
+
+TEST_F(ScheduleTest, ATickMissedWhileDownGivesOneCatchUpRun) {
+  Config("schedule:\n  run: \"0 6 * * *\"\n");
+  {
+    ServiceProcess first(lake_, dir_ + "/first.log", {}, {"LEDGERLAKE_CLOCK=2025-01-01T05:59:50Z*60"});
+    ASSERT_TRUE(first.ok()) << first.log();
+    ASSERT_TRUE(WaitFor([&] { return Runs().size() == 1; })) << first.log();
+    EXPECT_EQ(first.Stop(SIGTERM), 0);
+  }
+  // Down on 2 and 3 January; back at noon on the 3rd: one run as of the 3rd, none for the 2nd.
+  ServiceProcess second(lake_, dir_ + "/second.log", {}, {"LEDGERLAKE_CLOCK=2025-01-03T12:00:00Z*1"});
+  ASSERT_TRUE(second.ok()) << second.log();
+  ASSERT_TRUE(WaitFor([&] { return Runs().size() == 2; })) << second.log();
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  const json runs = Runs();
+  ASSERT_EQ(runs.size(), 2u);
+  EXPECT_EQ(runs[1]["as_of"], "2025-01-03");
+  EXPECT_EQ(runs[1]["trigger"], "schedule");
+  EXPECT_EQ(second.Stop(SIGTERM), 0);
+}
+
+}  // namespace
+}  // namespace ledgerlake::e2e
