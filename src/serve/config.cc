@@ -2,6 +2,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "contract/schema.h"
+
 #include <cctype>
 #include <charconv>
 #include <cmath>
@@ -101,7 +103,7 @@ Result<ServeConfig> LoadConfig(const std::string& path) {
   if (root.IsNull()) return config;  // an empty file: the defaults
   try {
     LL_RETURN_IF_ERROR(
-        OnlyKeys(path, root, "the config", {"listen", "roles", "query", "ingest", "schedule", "retry", "alerts"}));
+        OnlyKeys(path, root, "the config", {"listen", "roles", "query", "ingest", "schedule", "retry", "alerts", "watch"}));
     if (const YAML::Node listen = root["listen"]) {
       auto text = Scalar<std::string>(path, listen, "listen", "HOST:PORT");
       if (!text.ok()) return text.status();
@@ -197,6 +199,33 @@ Result<ServeConfig> LoadConfig(const std::string& path) {
           return Bad(path, alerts["webhook"], "alerts.webhook must be an http:// or https:// URL");
         }
         config.alerts.webhook = *v;
+      }
+    }
+    if (const YAML::Node watch = root["watch"]) {
+      if (!watch.IsSequence()) return Bad(path, watch, "watch must be a list of {path, settle_seconds, table}");
+      for (const YAML::Node& w : watch) {
+        LL_RETURN_IF_ERROR(OnlyKeys(path, w, "a watch entry", {"path", "settle_seconds", "table"}));
+        WatchConfig entry;
+        if (!w["path"]) return Bad(path, w, "a watch entry needs a path");
+        auto dir = Scalar<std::string>(path, w["path"], "watch path", "a directory");
+        if (!dir.ok()) return dir.status();
+        if (!std::filesystem::is_directory(*dir)) return Bad(path, w["path"], "watch: " + *dir + " is not a directory");
+        entry.path = std::filesystem::absolute(*dir).lexically_normal().string();
+        if (w["settle_seconds"]) {
+          auto v = Scalar<double>(path, w["settle_seconds"], "settle_seconds", "a number of seconds");
+          if (!v.ok()) return v.status();
+          if (!(*v >= 0)) return Bad(path, w["settle_seconds"], "settle_seconds must not be negative");
+          entry.settle_seconds = *v;
+        }
+        if (w["table"]) {
+          auto t = Scalar<std::string>(path, w["table"], "table", "a table name");
+          if (!t.ok()) return t.status();
+          if (!contract::TableFromName(*t)) {
+            return Bad(path, w["table"], "table must be accounts, skus, invoices or invoice_line_items");
+          }
+          entry.table = *t;
+        }
+        config.watch.push_back(std::move(entry));
       }
     }
   } catch (const YAML::Exception& e) {

@@ -22,12 +22,17 @@
 //     max_delay_seconds: 600        # ... but never longer than this (the waits have random jitter)
 //   alerts:
 //     webhook: http://host:port/path  # JSON POSTs (alerts also go to the log on stderr)
+//   watch:                          # drop folders: files landed once they stop changing, then a run
+//     - path: /srv/drop
+//       settle_seconds: 5
+//       table: invoices             # optional: else by file name, else by header
 #pragma once
 
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "query/grants.h"
 #include "util/cron.h"
@@ -57,6 +62,12 @@ struct AlertsConfig {
   std::string webhook;  // "" = the log only
 };
 
+struct WatchConfig {
+  std::string path;
+  double settle_seconds = 5;
+  std::string table;  // "" = by file name, else by header
+};
+
 struct ServeConfig {
   std::string source;  // the file it was read from; "" for the defaults
   std::string host = "127.0.0.1";
@@ -67,6 +78,7 @@ struct ServeConfig {
   ScheduleConfig schedule;
   RetryConfig retry;
   AlertsConfig alerts;
+  std::vector<WatchConfig> watch;
 };
 
 // The defaults (roles: admin only).

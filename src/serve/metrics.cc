@@ -78,7 +78,12 @@ Metrics::Metrics()
       alert_failures_(prometheus::BuildCounter()
                           .Name("ledgerlake_alert_failures_total")
                           .Help("Alerts the webhook did not accept (down, or not 2xx)")
-                          .Register(*registry_)) {
+                          .Register(*registry_)),
+      watched_waiting_(prometheus::BuildGauge()
+                           .Name("ledgerlake_watched_files_waiting")
+                           .Help("Files in watched directories not landed yet (still changing, or waiting for the lake)")
+                           .Register(*registry_)) {
+  watched_waiting_.Add({});
   last_success_.Add({});
   pending_rows_.Add({});
   retries_.Add({});
@@ -99,6 +104,8 @@ void Metrics::ObserveAlert(const std::string& alert, const std::string& status) 
 }
 
 void Metrics::ObserveAlertFailure() { alert_failures_.Add({}).Increment(); }
+
+void Metrics::SetWatchedFilesWaiting(double files) { watched_waiting_.Add({}).Set(files); }
 
 void Metrics::ObserveRun(const catalog::RunRecord& run,
                          const std::map<std::pair<std::string, std::string>, uint64_t>& rejects) {

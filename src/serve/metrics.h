@@ -37,6 +37,7 @@ class Metrics {
   void ObserveRetry();
   void ObserveAlert(const std::string& alert, const std::string& status);
   void ObserveAlertFailure();
+  void SetWatchedFilesWaiting(double files);
 
   // Everything, in Prometheus' text exposition format (version 0.0.4).
   std::string Text() const;
@@ -59,6 +60,7 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& retries_;
   prometheus::Family<prometheus::Counter>& alerts_;
   prometheus::Family<prometheus::Counter>& alert_failures_;
+  prometheus::Family<prometheus::Gauge>& watched_waiting_;
 };
 
 }  // namespace ledgerlake::serve

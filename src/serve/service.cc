@@ -34,6 +34,7 @@
 #include "query/sandbox.h"
 #include "serve/feature_index.h"
 #include "serve/alerts.h"
+#include "serve/drop_folder.h"
 #include "serve/metrics.h"
 #include "serve/scheduler.h"
 #include "util/date.h"
@@ -256,6 +257,8 @@ struct Service::Impl {
   ServiceClock clock = ServiceClock::Real();
   std::unique_ptr<Alerter> alerter;
   std::thread scheduler;
+  std::optional<DropFolders> folders;
+  std::thread folder_watcher;
   std::mutex schedule_mu;
   std::condition_variable schedule_cv;  // woken to stop
   bool runs_baselined = false;          // the run records at start are counted, not alerted about
@@ -956,6 +959,60 @@ struct Service::Impl {
     }
   }
 
+  // ---- drop folders (serve/drop_folder.h) ----
+
+  void WatchFolders(DropFolders drops) {
+    bool run_wanted = false;  // files were landed and no run has taken them yet
+    while (!stopping) {
+      std::vector<DropFolders::Ready> ready = drops.Poll(250);
+      metrics.SetWatchedFilesWaiting(static_cast<double>(drops.waiting() + ready.size()));
+      if (!ready.empty()) {
+        auto lock = lake::LakeLock::TryAcquire(lake);
+        if (!lock.ok()) continue;  // a run or an ingest holds the lake: the files wait for the next scan
+        for (const DropFolders::Ready& file : ready) {
+          std::optional<contract::TableId> table;
+          if (!file.folder->table.empty()) table = contract::TableFromName(file.folder->table);
+          auto ingested = job::Ingest(*lock, lake, {file.path}, table);
+          if (!ingested.ok()) {
+            const std::string reason = FirstLine(ingested.status().message());
+            const Status moved = DropFolders::MoveToRefused(file, reason);
+            Log("warn", "file refused", {{"file", file.path}, {"reason", reason}});
+            alerter->Fire("file:" + file.path, "file_refused", "warning",
+                          "ingest refused " + file.path + " (moved to refused/): " + reason);
+            if (!moved.ok()) Log("error", "file not moved", {{"file", file.path}, {"error", moved.message()}});
+            continue;
+          }
+          // Landed (or landed before a crash, and present now): moved out of the way, then a run.
+          const Status moved = DropFolders::MoveToLanded(file);
+          if (!moved.ok()) Log("error", "file not moved", {{"file", file.path}, {"error", moved.message()}});
+          for (const lake::LandedFile& f : ingested->landed) {
+            Log("info", "file landed", {{"file", file.path}, {"table", std::string(contract::TableName(f.table))},
+                                        {"status", f.newly_landed ? "landed" : "present"}});
+          }
+          run_wanted = true;
+        }
+      }
+      if (run_wanted) {
+        job::RunRequest request;
+        request.as_of = static_cast<DayNumber>(std::floor(clock.Now() / 86400));
+        request.trigger = "file";
+        auto prepared = PrepareRun(std::move(request));
+        if (!prepared.ok() && prepared.status().code() == Status::Code::kBusy) continue;  // after the run going on
+        run_wanted = false;
+        if (!prepared.ok()) {
+          alerter->Fire("run", "run_failed", "error", "the run for arrived files failed: " + FirstLine(prepared.status().message()));
+        } else if (std::holds_alternative<PreparedRun>(*prepared)) {
+          const Status st = ExecutePrepared(std::move(std::get<PreparedRun>(*prepared)));
+          if (st.ok()) {
+            alerter->Resolve("run", "the run for arrived files succeeded");
+          } else {
+            alerter->Fire("run", "run_failed", "error", "the run for arrived files failed: " + FirstLine(st.message()));
+          }
+        }
+      }
+    }
+  }
+
   void Routes() {
     http.Get("/healthz", Route("/healthz", [](const httplib::Request&, httplib::Response& res) {
                Reply(res, 200, json{{"status", "ok"}});
@@ -1005,6 +1062,7 @@ Service::~Service() {
   Shutdown();
   if (impl_->watcher.joinable()) impl_->watcher.join();
   if (impl_->scheduler.joinable()) impl_->scheduler.join();
+  if (impl_->folder_watcher.joinable()) impl_->folder_watcher.join();
   std::lock_guard<std::mutex> g(impl_->run_mu);
   if (impl_->run_thread.joinable()) impl_->run_thread.join();
 }
@@ -1017,6 +1075,11 @@ Result<std::unique_ptr<Service>> Service::Open(const std::string& lake_dir, Serv
     auto clock = ServiceClock::Parse(spec);
     if (!clock.ok()) return clock.status();
     impl->clock = *clock;
+  }
+  if (!impl->config.watch.empty()) {
+    auto folders = DropFolders::Open(impl->config.watch);
+    if (!folders.ok()) return folders.status();
+    impl->folders.emplace(std::move(*folders));
   }
   Impl* raw = impl.get();
   impl->alerter = std::make_unique<Alerter>(impl->config.alerts.webhook, impl->lake.root(), impl->metrics,
@@ -1044,6 +1107,7 @@ Status Service::Serve() {
   Impl& s = *impl_;
   s.watcher = std::thread([&s] { s.Watch(); });
   s.scheduler = std::thread([&s] { s.Schedule(); });
+  if (s.folders) s.folder_watcher = std::thread([&s] { s.WatchFolders(std::move(*s.folders)); });
   s.Log("info", "listening",
         {{"address", s.config.host + ":" + std::to_string(s.config.port)},
          {"lake", s.lake.root()},
@@ -1058,6 +1122,7 @@ Status Service::Serve() {
     if (s.current_run && !s.current_run->done) s.Log("info", "waiting for run to end", {{"id", s.current_run->id}});
   }
   if (s.scheduler.joinable()) s.scheduler.join();  // a scheduled run in it ends first
+  if (s.folder_watcher.joinable()) s.folder_watcher.join();
   {
     std::unique_lock<std::mutex> g(s.run_mu);
     std::thread running = std::move(s.run_thread);

@@ -144,5 +144,83 @@ TEST_F(ScheduleTest, ATickMissedWhileDownGivesOneCatchUpRun) {
   EXPECT_EQ(second.Stop(SIGTERM), 0);
 }
 
+class DropFolderTest : public ScheduleTest {
+ protected:
+  void SetUp() override {
+    ScratchTest::SetUp();
+    ::signal(SIGPIPE, SIG_IGN);
+    LlOk({"init"});
+    LlOk({"generate", "--out", dir_ + "/gen", "--accounts", "100", "--invoices", "1000", "--seed", "3"});
+    fs::create_directories(drop_);
+  }
+  // Moves the generated extracts into the drop folder (rename: each appears whole).
+  void Deliver() {
+    for (const auto& f : fs::directory_iterator(dir_ + "/gen")) fs::rename(f.path(), drop_ + "/" + f.path().filename().string());
+  }
+  size_t Count(const std::string& dir) {
+    size_t n = 0;
+    for ([[maybe_unused]] const auto& f : fs::directory_iterator(dir)) ++n;
+    return n;
+  }
+  std::string drop_ = dir_ + "/drop";
+};
+
+TEST_F(DropFolderTest, ADeliveryDroppedInIsLandedTogetherAndRunOnce) {
+  drop_ = dir_ + "/drop";
+  fs::create_directories(drop_);
+  Config("watch:\n  - path: " + drop_ + "\n    settle_seconds: 0.3\n");
+  ServiceProcess service(lake_, dir_ + "/serve.log");
+  ASSERT_TRUE(service.ok()) << service.log();
+  Deliver();
+  ASSERT_TRUE(WaitFor([&] { return Runs().size() == 1; }, 20)) << service.log();
+  std::this_thread::sleep_for(std::chrono::milliseconds(600));
+  const json runs = Runs();
+  ASSERT_EQ(runs.size(), 1u) << "files that arrive together lead to one run";
+  EXPECT_EQ(runs[0]["trigger"], "file");
+  EXPECT_EQ(runs[0]["status"], "ok");
+  EXPECT_EQ(LlOk({"query", "SELECT count(*) AS n FROM invoice_features", "--format", "csv"}), "n\n1000\n");
+  EXPECT_EQ(Count(drop_ + "/landed"), 4u);
+  EXPECT_EQ(Count(drop_ + "/refused"), 0u);
+  EXPECT_EQ(service.Stop(SIGTERM), 0);
+}
+
+TEST_F(DropFolderTest, ARefusedFileRaisesOneAlertAndIsNeverRetried) {
+  drop_ = dir_ + "/drop";
+  fs::create_directories(drop_);
+  WebhookReceiver hook;
+  Config("watch:\n  - path: " + drop_ + "\n    settle_seconds: 0.2\nalerts:\n  webhook: " + hook.url() + "\n");
+  ServiceProcess service(lake_, dir_ + "/serve.log");
+  ASSERT_TRUE(service.ok()) << service.log();
+  WriteFile(dir_ + "/invoices_bad.csv", "these,are,not,the,columns\n1,2,3,4,5\n");
+  fs::rename(dir_ + "/invoices_bad.csv", drop_ + "/invoices_bad.csv");
+  ASSERT_TRUE(WaitFor([&] { return !hook.alerts().empty(); }, 20)) << service.log();
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // several scans later
+  ASSERT_EQ(hook.alerts().size(), 1u);
+  EXPECT_EQ(hook.alerts()[0]["alert"], "file_refused");
+  EXPECT_TRUE(fs::exists(drop_ + "/refused/invoices_bad.csv"));
+  EXPECT_NE(ReadFile(drop_ + "/refused/invoices_bad.csv.reason").find("invoices"), std::string::npos);
+  EXPECT_FALSE(fs::exists(drop_ + "/invoices_bad.csv"));
+  EXPECT_EQ(Runs().size(), 0u);
+  EXPECT_EQ(service.Stop(SIGTERM), 0);
+}
+
+TEST_F(DropFolderTest, AKillBetweenLandingAndMovingLosesNothing) {
+  drop_ = dir_ + "/drop";
+  fs::create_directories(drop_);
+  // What a service killed after landing and before moving leaves: the files landed, still in the folder, no run.
+  LlOk({"ingest", dir_ + "/gen"});
+  Deliver();
+  Config("watch:\n  - path: " + drop_ + "\n    settle_seconds: 0.2\n");
+  ServiceProcess service(lake_, dir_ + "/serve.log");
+  ASSERT_TRUE(service.ok()) << service.log();
+  ASSERT_TRUE(WaitFor([&] { return Runs().size() == 1; }, 20)) << service.log();
+  EXPECT_EQ(LlOk({"query", "SELECT count(*) AS n FROM invoice_features", "--format", "csv"}), "n\n1000\n");
+  EXPECT_EQ(Count(drop_ + "/landed"), 4u);
+  const json tables = json::parse(LlOk({"catalog", "tables", "--json"}));
+  ASSERT_EQ(tables.size(), 4u);
+  for (const json& t : tables) EXPECT_EQ(t["files"], 1) << t.dump();  // each extract landed once
+  EXPECT_EQ(service.Stop(SIGTERM), 0);
+}
+
 }  // namespace
 }  // namespace ledgerlake::e2e
