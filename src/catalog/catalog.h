@@ -81,6 +81,19 @@ struct BreakingChange {
 // One line about a breaking change: the table, the file (and the extract it came from), the column, the problem.
 std::string BreakingLine(const BreakingChange& change);
 
+// A backfill of the service: one run per day from `from` to `to`, in order.
+struct Backfill {
+  int64_t id = 0;
+  DayNumber from = 0;
+  DayNumber to = 0;
+  bool only_missing = false;
+  std::string status;                      // queued, running, done, failed
+  std::optional<DayNumber> done_through;   // the last day run (or found done)
+  std::string error;                       // why it failed
+  int64_t created_unix_ms = 0;
+  std::optional<int64_t> ended_unix_ms;
+};
+
 // The run that owns a day's partitions now.
 struct CommittedRun {
   DayNumber day = 0;
@@ -147,6 +160,11 @@ class Catalog {
   Status RevokeToken(std::string_view name);
   // Every token that is not revoked, with what checking it needs.
   Result<std::vector<StoredToken>> ValidTokens();
+
+  // The service's backfills (job/backfill.h): one made, all listed (oldest first), one's progress recorded.
+  Result<int64_t> CreateBackfill(DayNumber from, DayNumber to, bool only_missing);
+  Result<std::vector<Backfill>> Backfills();
+  Status UpdateBackfill(const Backfill& backfill);
 
   // Every run, oldest first, each with everything it wrote (also the partitions later runs replaced).
   Result<std::vector<RunRecord>> Runs();

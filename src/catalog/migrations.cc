@@ -150,6 +150,21 @@ CREATE TABLE tokens (
 );
 )sql";
 
+// Format 6: the service's backfills (job/backfill.h), kept so that one goes on after a restart.
+constexpr const char* kFormat6 = R"sql(
+CREATE TABLE backfills (
+  backfill_id INTEGER PRIMARY KEY AUTOINCREMENT,
+  from_day TEXT NOT NULL,
+  to_day TEXT NOT NULL,
+  only_missing INTEGER NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('queued', 'running', 'done', 'failed')),
+  done_through TEXT,                       -- the last day run (or found done) in order; NULL before the first
+  error TEXT NOT NULL DEFAULT '',
+  created_unix_ms INTEGER NOT NULL,
+  ended_unix_ms INTEGER
+);
+)sql";
+
 Result<int> UserVersion(sqlite::Database& db) {
   auto stmt = db.Prepare("PRAGMA user_version");
   if (!stmt.ok()) return stmt.status();
@@ -190,6 +205,7 @@ Status Migrate(sqlite::Database& db) {
   if (*version < 3) LL_RETURN_IF_ERROR(db.Execute(kFormat3));
   if (*version < 4) LL_RETURN_IF_ERROR(db.Execute(kFormat4));
   if (*version < 5) LL_RETURN_IF_ERROR(db.Execute(kFormat5));
+  if (*version < 6) LL_RETURN_IF_ERROR(db.Execute(kFormat6));
   // Later formats: if (*version < 3) ... each step upgrades one format.
   LL_RETURN_IF_ERROR(db.Execute("PRAGMA user_version = " + std::to_string(kCatalogFormat)));
   return txn->Commit();

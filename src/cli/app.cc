@@ -29,6 +29,7 @@
 #include "duck/format.h"
 #include "engine/partitioning.h"
 #include "engine/state.h"
+#include "job/backfill.h"
 #include "job/ingest.h"
 #include "job/repair.h"
 #include "job/run_job.h"
@@ -276,9 +277,79 @@ std::string PlanJson(const job::RunPlan& plan) {
   return j.dump(2) + "\n";
 }
 
-int CmdRun(const std::string& lake_dir, const std::string& as_of_text, bool json, bool full_refresh,
-           uint32_t partitions, uint64_t memory_limit, bool dry_run) {
-  auto as_of = ParseAsOf(as_of_text);
+struct RunCommand {
+  std::string as_of;
+  std::string from;  // a backfill: --from and --to
+  std::string to;
+  bool missing = false;  // the backfill's days without a committed run only
+  bool json = false;
+  bool full_refresh = false;
+  uint32_t partitions = 0;
+  uint64_t memory_limit = 0;
+  bool dry_run = false;
+};
+
+// One run as of `day`: planned, carried out, its summary printed. The exit status.
+int RunDay(const lake::LakeLock& lock, const lake::Lake& lake, catalog::Catalog& cat, DayNumber day,
+           const RunCommand& c) {
+  Progress progress;
+  job::RunRequest request;
+  request.as_of = day;
+  request.full_refresh = c.full_refresh;
+  if (c.partitions > 0) request.passes = c.partitions;
+  request.memory_limit = c.memory_limit;
+  request.progress = [&](std::string_view stage, uint64_t done, uint64_t total) { progress.Update(stage, done, total); };
+  auto plan = job::PlanRun(lock, lake, cat, request);
+  if (!plan.ok()) return Fail(plan.status());
+  if (c.dry_run) {
+    Print(c.json ? PlanJson(*plan) : PlanText(*plan));
+    return 0;
+  }
+  for (const job::HeldTable& h : plan->held) std::fprintf(stderr, "ledgerlake: %s\n", h.message.c_str());
+  for (const catalog::Damage& d : plan->damaged) {
+    std::fprintf(stderr, "ledgerlake: damaged: %s\n", catalog::DamageLine(d).c_str());
+  }
+  auto outcome = job::ExecuteRun(lock, lake, cat, *plan, request);
+  progress.Clear();
+  if (!outcome.ok()) return Fail(outcome.status());
+  for (const job::RepairedPartition& r : outcome->repaired) {
+    std::fprintf(stderr, "ledgerlake: repaired %s of %s (run %lld) from the raw zone\n", r.dataset.c_str(),
+                 FormatIsoDate(r.day).c_str(), static_cast<long long>(r.run_id));
+  }
+  const int status = outcome->held_message.empty() ? 0 : kExitHeldBack;
+  if (!outcome->report) {
+    std::fprintf(stderr, "ledgerlake: %s; its partitions stay as they are\n", outcome->plan.reason.c_str());
+    if (c.json) {
+      Print("{\"as_of\": \"" + FormatIsoDate(outcome->plan.as_of) +
+            "\", \"skipped\": \"nothing to apply since the run of that day\"}\n");
+    }
+    return status;
+  }
+  if (!outcome->rebuilt_because.empty()) {
+    std::fprintf(stderr, "ledgerlake: %s; rebuilding from the raw zone\n", outcome->rebuilt_because.c_str());
+  } else if (!outcome->plan.cannot_continue.empty()) {
+    std::fprintf(stderr, "ledgerlake: %s; rebuilding from the raw zone\n", outcome->plan.cannot_continue.c_str());
+  }
+  Print(c.json ? RunSummaryJson(*outcome->report) : RunSummaryText(*outcome->report));
+  return status;
+}
+
+int CmdRun(const std::string& lake_dir, const RunCommand& c) {
+  const bool backfill = !c.from.empty() || !c.to.empty();
+  if (backfill && (c.from.empty() || c.to.empty())) return Fail(Status::Usage("a backfill needs both --from and --to"));
+  if (backfill && !c.as_of.empty()) return Fail(Status::Usage("give --as-of or --from/--to, not both"));
+  if (!backfill && c.missing) return Fail(Status::Usage("--missing goes with --from and --to"));
+  std::optional<DayNumber> from;
+  std::optional<DayNumber> to;
+  if (backfill) {
+    auto f = ParseDateOption(c.from, "--from");
+    if (!f.ok()) return Fail(f.status());
+    auto t = ParseDateOption(c.to, "--to");
+    if (!t.ok()) return Fail(t.status());
+    from = *f;
+    to = *t;
+  }
+  auto as_of = ParseAsOf(c.as_of);
   if (!as_of.ok()) return Fail(as_of.status());
   auto lake = lake::Lake::Open(lake_dir);
   if (!lake.ok()) return Fail(lake.status());
@@ -291,47 +362,23 @@ int CmdRun(const std::string& lake_dir, const std::string& as_of_text, bool json
   }
   auto cat = OpenCatalog(*lake);
   if (!cat.ok()) return Fail(cat.status());
+  if (!backfill) return RunDay(*lock, *lake, *cat, as_of->value_or(TodayUtc()), c);
 
-  Progress progress;
-  job::RunRequest request;
-  request.as_of = *as_of;
-  request.full_refresh = full_refresh;
-  if (partitions > 0) request.passes = partitions;
-  request.memory_limit = memory_limit;
-  request.progress = [&](std::string_view stage, uint64_t done, uint64_t total) { progress.Update(stage, done, total); };
-  auto plan = job::PlanRun(*lock, *lake, *cat, request);
-  if (!plan.ok()) return Fail(plan.status());
-  if (dry_run) {
-    Print(json ? PlanJson(*plan) : PlanText(*plan));
-    return 0;
-  }
-  for (const job::HeldTable& h : plan->held) std::fprintf(stderr, "ledgerlake: %s\n", h.message.c_str());
-  for (const catalog::Damage& d : plan->damaged) {
-    std::fprintf(stderr, "ledgerlake: damaged: %s\n", catalog::DamageLine(d).c_str());
-  }
-  auto outcome = job::ExecuteRun(*lock, *lake, *cat, *plan, request);
-  progress.Clear();
-  if (!outcome.ok()) return Fail(outcome.status());
-  for (const job::RepairedPartition& r : outcome->repaired) {
-    std::fprintf(stderr, "ledgerlake: repaired %s of %s (run %lld) from the raw zone\n", r.dataset.c_str(),
-                 FormatIsoDate(r.day).c_str(), static_cast<long long>(r.run_id));
-  }
-  const int status = outcome->held_message.empty() ? 0 : kExitHeldBack;
-  if (!outcome->report) {
-    std::fprintf(stderr, "ledgerlake: %s; its partitions stay as they are\n", outcome->plan.reason.c_str());
-    if (json) {
-      Print("{\"as_of\": \"" + FormatIsoDate(outcome->plan.as_of) +
-            "\", \"skipped\": \"nothing to apply since the run of that day\"}\n");
+  auto days = job::BackfillDays(*cat, *from, *to, c.missing);
+  if (!days.ok()) return Fail(days.status());
+  if (days->empty()) std::fprintf(stderr, "ledgerlake: every day from %s to %s has a run already\n", c.from.c_str(), c.to.c_str());
+  int worst = 0;
+  for (const DayNumber day : *days) {
+    if (!c.json && !c.dry_run) std::printf("== %s\n", FormatIsoDate(day).c_str());
+    const int status = RunDay(*lock, *lake, *cat, day, c);
+    if (status == kExitFailure || status == kExitUsage) {
+      std::fprintf(stderr, "ledgerlake: the backfill stopped at %s; `ledgerlake run --from %s --to %s --missing` "
+                           "goes on from there\n", FormatIsoDate(day).c_str(), c.from.c_str(), c.to.c_str());
+      return status;
     }
-    return status;
+    worst = std::max(worst, status);
   }
-  if (!outcome->rebuilt_because.empty()) {
-    std::fprintf(stderr, "ledgerlake: %s; rebuilding from the raw zone\n", outcome->rebuilt_because.c_str());
-  } else if (!outcome->plan.cannot_continue.empty()) {
-    std::fprintf(stderr, "ledgerlake: %s; rebuilding from the raw zone\n", outcome->plan.cannot_continue.c_str());
-  }
-  Print(json ? RunSummaryJson(*outcome->report) : RunSummaryText(*outcome->report));
-  return status;
+  return worst;
 }
 
 // What a query as of `as_of` (the newest run when absent) would see nothing of, said once on stderr: no run has
@@ -728,26 +775,24 @@ int Main(int argc, char** argv) {
   ingest->add_flag("--no-wait", g_no_wait, "if another process is working on the lake, exit (status 1) instead of waiting");
 
   CLI::App* run = app.add_subcommand("run", "build the feature datasets as of a date into partition D");
-  std::string as_of;
-  bool json = false;
-  bool full_refresh = false;
-  run->add_option("--as-of", as_of, "snapshot date D, YYYY-MM-DD (default: today in UTC)");
-  run->add_flag("--json", json, "print the run summary as one JSON object");
+  RunCommand run_command;
+  run->add_option("--as-of", run_command.as_of, "snapshot date D, YYYY-MM-DD (default: today in UTC)");
+  run->add_option("--from", run_command.from, "a backfill: one run per day from this day ... (YYYY-MM-DD)");
+  run->add_option("--to", run_command.to, "... to this day, in order, each as of its day");
+  run->add_flag("--missing", run_command.missing, "with --from/--to: only the days without a run (resumes a backfill)");
+  run->add_flag("--json", run_command.json, "print the run summary as one JSON object");
   run->add_flag("--no-wait", g_no_wait, "if another process is working on the lake, exit (status 1) instead of waiting");
-  run->add_flag("--full-refresh", full_refresh, "rebuild the state from the raw zone instead of continuing the previous run's, and write complete partitions");
-  uint32_t partitions = 0;
-  run->add_option("--partitions", partitions,
+  run->add_flag("--full-refresh", run_command.full_refresh, "rebuild the state from the raw zone instead of continuing the previous run's, and write complete partitions");
+  run->add_option("--partitions", run_command.partitions,
                   "bound memory: run in N passes, each holding about 1/N of the accounts; the state is kept in N "
                   "buckets, so later runs in N passes stay incremental")
       ->check(CLI::Range(1u, engine::kMaxBuckets));
-  uint64_t memory_limit = 0;
-  run->add_option("--memory-limit", memory_limit,
+  run->add_option("--memory-limit", run_command.memory_limit,
                   "bound memory to about this much (e.g. 2GB): the run takes as many passes as the lake needs (see "
                   "--partitions), DuckDB included")
       ->transform(CLI::AsSizeValue(false))
       ->excludes("--partitions");
-  bool dry_run = false;
-  run->add_flag("--dry-run", dry_run,
+  run->add_flag("--dry-run", run_command.dry_run,
                 "print the plan (files to apply, complete or incremental and why, passes, expected memory) and stop");
 
   CLI::App* query = app.add_subcommand("query", "SQL over the datasets, rejects, source and raw tables");
@@ -861,7 +906,7 @@ int Main(int argc, char** argv) {
   if (token_list->parsed()) return CmdTokenList(lake_dir, token_json);
   if (token_revoke->parsed()) return CmdTokenRevoke(lake_dir, token_name);
   if (ingest->parsed()) return CmdIngest(lake_dir, inputs, table);
-  if (run->parsed()) return CmdRun(lake_dir, as_of, json, full_refresh, partitions, memory_limit, dry_run);
+  if (run->parsed()) return CmdRun(lake_dir, run_command);
   if (query->parsed()) return CmdQuery(lake_dir, query_command);
   if (generate->parsed()) return CmdGenerate(gen_options, first_day, last_day);
   if (crawl->parsed()) return CmdCrawl(lake_dir, crawl_json);

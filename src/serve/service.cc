@@ -27,6 +27,7 @@
 #include "catalog/catalog.h"
 #include "duck/format.h"
 #include "contract/schema.h"
+#include "job/backfill.h"
 #include "job/ingest.h"
 #include "job/run_job.h"
 #include "lake/datasets.h"
@@ -261,6 +262,8 @@ struct Service::Impl {
   std::thread folder_watcher;
   std::mutex schedule_mu;
   std::condition_variable schedule_cv;  // woken to stop
+  std::condition_variable backfill_cv;  // woken by a new backfill, or to stop
+  std::thread backfiller;
   bool runs_baselined = false;          // the run records at start are counted, not alerted about
 
   std::mutex watcher_mu;
@@ -584,6 +587,7 @@ struct Service::Impl {
     if (*role != "admin") return Error(res, 403, "starting a run needs the admin role");
     json body = req.body.empty() ? json::object() : json::parse(req.body, nullptr, false);
     if (body.is_discarded() || !body.is_object()) return Error(res, 400, "the body must be a JSON object {\"as_of\": \"YYYY-MM-DD\"}");
+    if (body.contains("from") || body.contains("to")) return StartBackfill(body, res);
     job::RunRequest request;
     request.trigger = "api";
     if (body.contains("as_of") && !body["as_of"].is_null()) {
@@ -612,6 +616,140 @@ struct Service::Impl {
       run_thread = std::thread([this, run = std::move(run)]() mutable { (void)ExecutePrepared(std::move(run)); });
     }
     Reply(res, 202, json{{"id", id}, {"as_of", FormatIsoDate(as_of)}});
+  }
+
+  // POST /api/runs {"from", "to", "only_missing"?}: a backfill, kept in the catalog and carried out day by day
+  // by the backfill thread (which goes on with it after a restart).
+  void StartBackfill(const json& body, httplib::Response& res) {
+    std::optional<DayNumber> from;
+    std::optional<DayNumber> to;
+    if (!body.contains("from") || !body.contains("to") || !body["from"].is_string() || !body["to"].is_string() ||
+        !(from = ParseIsoDate(body["from"].get<std::string>())) || !(to = ParseIsoDate(body["to"].get<std::string>()))) {
+      return Error(res, 400, "a backfill is {\"from\": \"YYYY-MM-DD\", \"to\": \"YYYY-MM-DD\", \"only_missing\": false}");
+    }
+    const bool only_missing = body.value("only_missing", false);
+    auto cat = catalog::Catalog::Open(lake);
+    if (!cat.ok()) return Fail(res, cat.status());
+    auto days = job::BackfillDays(*cat, *from, *to, only_missing);
+    if (!days.ok()) return Fail(res, days.status());
+    auto id = cat->CreateBackfill(*from, *to, only_missing);
+    if (!id.ok()) return Fail(res, id.status());
+    Log("info", "backfill queued", {{"backfill", *id}, {"from", FormatIsoDate(*from)}, {"to", FormatIsoDate(*to)}, {"days", days->size()}});
+    backfill_cv.notify_all();
+    json list = json::array();
+    for (const DayNumber d : *days) list.push_back(FormatIsoDate(d));
+    Reply(res, 202, json{{"backfill", *id}, {"days", list}});
+  }
+
+  static json BackfillJson(const catalog::Backfill& b) {
+    return {{"id", b.id},
+            {"from", FormatIsoDate(b.from)},
+            {"to", FormatIsoDate(b.to)},
+            {"only_missing", b.only_missing},
+            {"status", b.status},
+            {"done_through", b.done_through ? json(FormatIsoDate(*b.done_through)) : json(nullptr)},
+            {"error", b.error.empty() ? json(nullptr) : json(b.error)},
+            {"created", IsoTime(b.created_unix_ms)},
+            {"finished", b.ended_unix_ms ? json(IsoTime(*b.ended_unix_ms)) : json(nullptr)}};
+  }
+
+  void Backfills(const httplib::Request& req, httplib::Response& res) {
+    if (!Authenticate(req, res)) return;
+    auto cat = catalog::Catalog::OpenForReading(lake);
+    if (!cat.ok()) return Fail(res, cat.status());
+    auto all = cat->Backfills();
+    if (!all.ok()) return Fail(res, all.status());
+    const bool one = req.matches.size() > 1;
+    json list = json::array();
+    for (auto it = all->rbegin(); it != all->rend(); ++it) {
+      if (one && std::to_string(it->id) == req.matches[1].str()) return Reply(res, 200, BackfillJson(*it));
+      list.push_back(BackfillJson(*it));
+    }
+    if (one) return Error(res, 404, "no backfill " + req.matches[1].str());
+    Reply(res, 200, json{{"backfills", list}});
+  }
+
+  // The backfill thread: the oldest queued or running backfill, day after day, until none is left.
+  void RunBackfills() {
+    while (!stopping) {
+      std::optional<catalog::Backfill> next;
+      {
+        auto cat = catalog::Catalog::Open(lake);
+        if (cat.ok()) {
+          auto all = cat->Backfills();
+          if (all.ok()) {
+            for (const catalog::Backfill& b : *all) {
+              if (b.status == "queued" || b.status == "running") {
+                next = b;
+                break;
+              }
+            }
+          }
+        }
+      }
+      if (!next) {
+        std::unique_lock<std::mutex> lock(schedule_mu);
+        backfill_cv.wait_for(lock, std::chrono::seconds(5), [this] { return stopping.load(); });
+        continue;
+      }
+      CarryOut(*next);
+    }
+  }
+
+  void Save(const catalog::Backfill& b) {
+    auto cat = catalog::Catalog::Open(lake);
+    const Status st = cat.ok() ? cat->UpdateBackfill(b) : cat.status();
+    if (!st.ok()) Log("error", "backfill not saved", {{"backfill", b.id}, {"error", FirstLine(st.message())}});
+  }
+
+  void CarryOut(catalog::Backfill b) {
+    b.status = "running";
+    Save(b);
+    const DayNumber first = b.done_through ? *b.done_through + 1 : b.from;
+    for (DayNumber day = first; day <= b.to && !stopping;) {
+      std::vector<DayNumber> days;
+      {
+        auto cat = catalog::Catalog::Open(lake);
+        auto computed = cat.ok() ? job::BackfillDays(*cat, day, b.to, b.only_missing) : Result<std::vector<DayNumber>>(cat.status());
+        if (!computed.ok()) return Failed(b, FirstLine(computed.status().message()));
+        days = std::move(*computed);
+      }
+      if (days.empty()) break;
+      day = days.front();
+      job::RunRequest request;
+      request.as_of = day;
+      request.trigger = "api";
+      auto prepared = PrepareRun(std::move(request));
+      if (!prepared.ok() && prepared.status().code() == Status::Code::kBusy) {
+        std::unique_lock<std::mutex> lock(schedule_mu);  // another run first; then this day again
+        backfill_cv.wait_for(lock, std::chrono::milliseconds(500), [this] { return stopping.load(); });
+        continue;
+      }
+      Status st = prepared.ok() ? Status::OK() : prepared.status();
+      if (prepared.ok() && std::holds_alternative<PreparedRun>(*prepared)) {
+        st = ExecutePrepared(std::move(std::get<PreparedRun>(*prepared)));
+      }
+      if (!st.ok()) return Failed(b, FormatIsoDate(day) + ": " + FirstLine(st.message()));
+      b.done_through = day;
+      Save(b);
+      ++day;
+    }
+    if (stopping) return;  // still running: the next start goes on from done_through
+    b.status = "done";
+    b.ended_unix_ms = catalog::NowUnixMs();
+    Save(b);
+    alerter->Resolve("backfill", "backfill " + std::to_string(b.id) + " is done");
+    Log("info", "backfill done", {{"backfill", b.id}});
+  }
+
+  void Failed(catalog::Backfill& b, const std::string& error) {
+    b.status = "failed";
+    b.error = error;
+    b.ended_unix_ms = catalog::NowUnixMs();
+    Save(b);
+    alerter->Fire("backfill", "backfill_failed", "error",
+                  "backfill " + std::to_string(b.id) + " stopped at " + error +
+                      "; POST /api/runs with \"only_missing\": true goes on from there");
   }
 
   // A run ready to execute: the run slot claimed (current_run), the lake lock, the catalog, the plan, and the
@@ -1028,6 +1166,8 @@ struct Service::Impl {
     http.Get("/api/runs", Route("/api/runs", [this](const auto& q, auto& r) { Runs(q, r); }));
     http.Get(R"(/api/runs/(\d+))", Route("/api/runs/{id}", [this](const auto& q, auto& r) { OneRun(q, r); }));
     http.Post("/api/runs", Route("/api/runs", [this](const auto& q, auto& r) { StartRun(q, r); }));
+    http.Get("/api/backfills", Route("/api/backfills", [this](const auto& q, auto& r) { Backfills(q, r); }));
+    http.Get(R"(/api/backfills/(\d+))", Route("/api/backfills/{id}", [this](const auto& q, auto& r) { Backfills(q, r); }));
     http.Post("/api/ingest", [this](const httplib::Request& req, httplib::Response& res,
                                     const httplib::ContentReader& read) {
       Route("/api/ingest", [&](const httplib::Request& q, httplib::Response& r) { IngestUpload(q, r, read); })(req, res);
@@ -1063,6 +1203,7 @@ Service::~Service() {
   if (impl_->watcher.joinable()) impl_->watcher.join();
   if (impl_->scheduler.joinable()) impl_->scheduler.join();
   if (impl_->folder_watcher.joinable()) impl_->folder_watcher.join();
+  if (impl_->backfiller.joinable()) impl_->backfiller.join();
   std::lock_guard<std::mutex> g(impl_->run_mu);
   if (impl_->run_thread.joinable()) impl_->run_thread.join();
 }
@@ -1107,6 +1248,7 @@ Status Service::Serve() {
   Impl& s = *impl_;
   s.watcher = std::thread([&s] { s.Watch(); });
   s.scheduler = std::thread([&s] { s.Schedule(); });
+  s.backfiller = std::thread([&s] { s.RunBackfills(); });
   if (s.folders) s.folder_watcher = std::thread([&s] { s.WatchFolders(std::move(*s.folders)); });
   s.Log("info", "listening",
         {{"address", s.config.host + ":" + std::to_string(s.config.port)},
@@ -1123,6 +1265,8 @@ Status Service::Serve() {
   }
   if (s.scheduler.joinable()) s.scheduler.join();  // a scheduled run in it ends first
   if (s.folder_watcher.joinable()) s.folder_watcher.join();
+  s.backfill_cv.notify_all();
+  if (s.backfiller.joinable()) s.backfiller.join();
   {
     std::unique_lock<std::mutex> g(s.run_mu);
     std::thread running = std::move(s.run_thread);
@@ -1141,6 +1285,7 @@ void Service::Shutdown() {
     std::lock_guard<std::mutex> g(impl_->schedule_mu);  // no wake-up lost between its check and its wait
   }
   impl_->schedule_cv.notify_all();
+  impl_->backfill_cv.notify_all();
 }
 
 int RunService(const std::string& lake_dir, ServeConfig config) {

@@ -5,6 +5,7 @@
 #include <signal.h>
 
 #include <mutex>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -142,6 +143,62 @@ TEST_F(ScheduleTest, ATickMissedWhileDownGivesOneCatchUpRun) {
   EXPECT_EQ(runs[1]["as_of"], "2025-01-03");
   EXPECT_EQ(runs[1]["trigger"], "schedule");
   EXPECT_EQ(second.Stop(SIGTERM), 0);
+}
+
+// The service's GET/POST, with an admin token.
+class ApiClient {
+ public:
+  ApiClient(int port, std::string token) : client_("127.0.0.1", port), token_(std::move(token)) {
+    client_.set_read_timeout(60, 0);
+  }
+  std::pair<int, json> Get(const std::string& path) {
+    auto r = client_.Get(path.c_str(), {{"Authorization", "Bearer " + token_}});
+    return r ? std::make_pair(r->status, json::parse(r->body, nullptr, false)) : std::make_pair(0, json());
+  }
+  std::pair<int, json> Post(const std::string& path, const json& body) {
+    auto r = client_.Post(path.c_str(), {{"Authorization", "Bearer " + token_}}, body.dump(), "application/json");
+    return r ? std::make_pair(r->status, json::parse(r->body, nullptr, false)) : std::make_pair(0, json());
+  }
+
+ private:
+  httplib::Client client_;
+  std::string token_;
+};
+
+TEST_F(ScheduleTest, ABackfillThroughTheApiGoesOnAfterARestart) {
+  std::string token = LlOk({"token", "create", "--role", "admin"});
+  token.pop_back();
+  auto service = std::make_unique<ServiceProcess>(lake_, dir_ + "/serve.log");
+  ASSERT_TRUE(service->ok()) << service->log();
+  {
+    ApiClient api(service->port(), token);
+    auto [status, body] = api.Post("/api/runs", {{"from", "2025-01-01"}, {"to", "2025-01-12"}});
+    ASSERT_EQ(status, 202) << body.dump();
+    EXPECT_EQ(body["days"].size(), 12u);
+    // Killed (not stopped) once a few days are done.
+    ASSERT_TRUE(WaitFor([&] { return Runs().size() >= 3; })) << service->log();
+  }
+  service.reset();  // SIGKILL
+  service = std::make_unique<ServiceProcess>(lake_, dir_ + "/serve2.log");
+  ASSERT_TRUE(service->ok()) << service->log();
+  ApiClient api(service->port(), token);
+  ASSERT_TRUE(WaitFor([&] { return api.Get("/api/backfills/1").second.value("status", "") == "done"; }, 60))
+      << api.Get("/api/backfills/1").second.dump() << service->log();
+  std::set<std::string> days;
+  for (const json& r : Runs()) {
+    if (r["status"] == "ok") days.insert(r["as_of"].get<std::string>());
+  }
+  EXPECT_EQ(days.size(), 12u);
+  EXPECT_EQ(*days.begin(), "2025-01-01");
+  EXPECT_EQ(*days.rbegin(), "2025-01-12");
+  // Days only move forward; only_missing skips the days done.
+  EXPECT_EQ(api.Post("/api/runs", {{"from", "2025-01-05"}, {"to", "2025-01-13"}}).first, 400);
+  auto [status, body] = api.Post("/api/runs", {{"from", "2025-01-05"}, {"to", "2025-01-13"}, {"only_missing", true}});
+  EXPECT_EQ(status, 202) << body.dump();
+  EXPECT_EQ(body["days"], json::parse(R"(["2025-01-13"])"));
+  EXPECT_EQ(api.Get("/api/backfills").second["backfills"].size(), 2u);
+  EXPECT_EQ(api.Get("/api/backfills/9").first, 404);
+  EXPECT_EQ(service->Stop(SIGTERM), 0);
 }
 
 class DropFolderTest : public ScheduleTest {
