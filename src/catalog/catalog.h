@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <map>
 #include <unordered_map>
 #include <string_view>
 #include <vector>
@@ -80,6 +81,16 @@ struct BreakingChange {
 
 // One line about a breaking change: the table, the file (and the extract it came from), the column, the problem.
 std::string BreakingLine(const BreakingChange& change);
+
+// One data-quality check of a run against the run before it (job/quality.h).
+struct CheckResult {
+  std::string name;       // "row_drop:invoice_features", "late_rate_change", "null_rate_change:...", ...
+  double value = 0;       // the change measured
+  double previous = 0;    // the previous run's metric
+  double current = 0;     // this run's
+  double threshold = 0;
+  bool ok = true;
+};
 
 // A backfill of the service: one run per day from `from` to `to`, in order.
 struct Backfill {
@@ -165,6 +176,14 @@ class Catalog {
   Result<int64_t> CreateBackfill(DayNumber from, DayNumber to, bool only_missing);
   Result<std::vector<Backfill>> Backfills();
   Status UpdateBackfill(const Backfill& backfill);
+
+  // Data-quality profiles and checks of runs (job/quality.h), format 7. A run's profile replaces any earlier one.
+  Status StoreProfile(int64_t run_id, const std::map<std::string, double>& profile,
+                      const std::vector<CheckResult>& checks);
+  // The profile of run `run_id`; empty when it has none.
+  Result<std::map<std::string, double>> Profile(int64_t run_id);
+  // The checks of every run (or of `run_id`), by run id.
+  Result<std::map<int64_t, std::vector<CheckResult>>> Checks(int64_t run_id = 0);
 
   // Every run, oldest first, each with everything it wrote (also the partitions later runs replaced).
   Result<std::vector<RunRecord>> Runs();

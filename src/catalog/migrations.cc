@@ -165,6 +165,26 @@ CREATE TABLE backfills (
 );
 )sql";
 
+// Format 7: data-quality profiles of runs and the checks of each against the run before (job/quality.h).
+constexpr const char* kFormat7 = R"sql(
+CREATE TABLE run_profiles (
+  run_id INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,
+  metric TEXT NOT NULL,                    -- rows:<dataset>, null_rate:<dataset>.<column>, mean:..., p50:..., p90:..., late_rate
+  value REAL NOT NULL,
+  PRIMARY KEY (run_id, metric)
+);
+CREATE TABLE run_checks (
+  run_id INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  value REAL NOT NULL,
+  previous REAL NOT NULL,
+  current REAL NOT NULL,
+  threshold REAL NOT NULL,
+  ok INTEGER NOT NULL,
+  PRIMARY KEY (run_id, name)
+);
+)sql";
+
 Result<int> UserVersion(sqlite::Database& db) {
   auto stmt = db.Prepare("PRAGMA user_version");
   if (!stmt.ok()) return stmt.status();
@@ -206,6 +226,7 @@ Status Migrate(sqlite::Database& db) {
   if (*version < 4) LL_RETURN_IF_ERROR(db.Execute(kFormat4));
   if (*version < 5) LL_RETURN_IF_ERROR(db.Execute(kFormat5));
   if (*version < 6) LL_RETURN_IF_ERROR(db.Execute(kFormat6));
+  if (*version < 7) LL_RETURN_IF_ERROR(db.Execute(kFormat7));
   // Later formats: if (*version < 3) ... each step upgrades one format.
   LL_RETURN_IF_ERROR(db.Execute("PRAGMA user_version = " + std::to_string(kCatalogFormat)));
   return txn->Commit();

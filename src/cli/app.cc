@@ -566,7 +566,38 @@ int CmdVerify(const std::string& lake_dir, bool json, bool repair, bool quick) {
   return left ? kExitFailure : 0;
 }
 
-enum class CatalogView { kTables, kDescribe, kPartitions, kRuns, kPending };
+enum class CatalogView { kTables, kDescribe, kPartitions, kRuns, kPending, kChecks };
+
+// The data-quality checks of run `run_id` (0: the newest run that has checks), as `catalog checks` prints them.
+int CmdChecks(catalog::Catalog& cat, int64_t run_id, bool as_json) {
+  auto all = cat.Checks(run_id);
+  if (!all.ok()) return Fail(all.status());
+  if (all->empty()) {
+    if (run_id != 0) return Fail(Status::NotFound("run " + std::to_string(run_id) + " has no checks"));
+    std::fprintf(stderr, "ledgerlake: no run has checks yet (`ledgerlake serve` checks each run it sees commit)\n");
+    if (as_json) Print("[]\n");
+    return 0;
+  }
+  const auto& [id, checks] = *all->rbegin();
+  nlohmann::ordered_json out = nlohmann::ordered_json::array();
+  size_t failed = 0;
+  for (const catalog::CheckResult& c : checks) {
+    failed += c.ok ? 0 : 1;
+    out.push_back({{"run_id", id}, {"check", c.name}, {"ok", c.ok}, {"value", c.value}, {"threshold", c.threshold},
+                   {"previous", c.previous}, {"current", c.current}});
+  }
+  if (as_json) {
+    Print(out.dump(2) + "\n");
+    return 0;
+  }
+  std::printf("run %lld: %zu checks, %zu failed\n", static_cast<long long>(id), checks.size(), failed);
+  std::printf("%-58s %-6s %12s %10s %14s %14s\n", "check", "status", "value", "threshold", "previous", "current");
+  for (const catalog::CheckResult& c : checks) {
+    std::printf("%-58s %-6s %12.4f %10.4f %14.4f %14.4f\n", c.name.c_str(), c.ok ? "ok" : "FAILED", c.value,
+                c.threshold, c.previous, c.current);
+  }
+  return 0;
+}
 
 // The rows of the newest run's pending dataset, with the key each waits for.
 int CmdPending(const lake::Lake& lake, bool json) {
@@ -585,6 +616,15 @@ int CmdCatalog(const std::string& lake_dir, CatalogView view, const std::string&
   auto lake = lake::Lake::Open(lake_dir);
   if (!lake.ok()) return Fail(lake.status());
   if (view == CatalogView::kPending) return CmdPending(*lake, json);
+  if (view == CatalogView::kChecks) {
+    auto shown = OpenCatalogToShow(*lake);
+    if (!shown.ok()) return Fail(shown.status());
+    int64_t run_id = 0;
+    if (!name.empty() && (std::from_chars(name.data(), name.data() + name.size(), run_id).ptr != name.data() + name.size())) {
+      return Fail(Status::Usage("--run takes a run id, not '" + name + "'"));
+    }
+    return CmdChecks(*shown, run_id, json);
+  }
   auto cat = OpenCatalogToShow(*lake);
   if (!cat.ok()) return Fail(cat.status());
   switch (view) {
@@ -614,6 +654,7 @@ int CmdCatalog(const std::string& lake_dir, CatalogView view, const std::string&
       Print(json ? RunsJson(*runs) : RunsText(*runs));
       return 0;
     }
+    case CatalogView::kChecks: break;  // answered above
   }
   return kExitUsage;
 }
@@ -843,6 +884,11 @@ int Main(int argc, char** argv) {
   CLI::App* cat_pending =
       cat->add_subcommand("pending", "list the rows waiting for a parent (as of the newest run) and the key each waits for");
   cat_pending->add_flag("--json", cat_json, "print one JSON array");
+  CLI::App* cat_checks =
+      cat->add_subcommand("checks", "the data-quality checks of the newest checked run (or --run N) against the run before");
+  std::string check_run;
+  cat_checks->add_option("--run", check_run, "the run id");
+  cat_checks->add_flag("--json", cat_json, "print one JSON array");
   CLI::App* cat_runs = cat->add_subcommand("runs", "list the runs, oldest first, with their status and volumes");
   cat_runs->add_flag("--json", cat_json, "print one JSON array (with stages, row fates, inputs and partitions)");
 
@@ -915,6 +961,7 @@ int Main(int argc, char** argv) {
   if (cat_describe->parsed()) return CmdCatalog(lake_dir, CatalogView::kDescribe, cat_name, cat_json);
   if (cat_partitions->parsed()) return CmdCatalog(lake_dir, CatalogView::kPartitions, cat_name, cat_json);
   if (cat_runs->parsed()) return CmdCatalog(lake_dir, CatalogView::kRuns, "", cat_json);
+  if (cat_checks->parsed()) return CmdCatalog(lake_dir, CatalogView::kChecks, check_run, cat_json);
   if (cat_pending->parsed()) return CmdCatalog(lake_dir, CatalogView::kPending, "", cat_json);
   return kExitUsage;
 }

@@ -103,7 +103,7 @@ Result<ServeConfig> LoadConfig(const std::string& path) {
   if (root.IsNull()) return config;  // an empty file: the defaults
   try {
     LL_RETURN_IF_ERROR(
-        OnlyKeys(path, root, "the config", {"listen", "roles", "query", "ingest", "schedule", "retry", "alerts", "watch"}));
+        OnlyKeys(path, root, "the config", {"listen", "roles", "query", "ingest", "schedule", "retry", "alerts", "watch", "checks"}));
     if (const YAML::Node listen = root["listen"]) {
       auto text = Scalar<std::string>(path, listen, "listen", "HOST:PORT");
       if (!text.ok()) return text.status();
@@ -199,6 +199,22 @@ Result<ServeConfig> LoadConfig(const std::string& path) {
           return Bad(path, alerts["webhook"], "alerts.webhook must be an http:// or https:// URL");
         }
         config.alerts.webhook = *v;
+      }
+    }
+    if (const YAML::Node checks = root["checks"]) {
+      const std::vector<std::pair<const char*, double*>> keys = {
+          {"max_row_drop", &config.checks.max_row_drop},
+          {"max_late_rate_change", &config.checks.max_late_rate_change},
+          {"max_null_rate_change", &config.checks.max_null_rate_change},
+          {"max_mean_change", &config.checks.max_mean_change}};
+      LL_RETURN_IF_ERROR(OnlyKeys(path, checks, "checks",
+                                  {"max_row_drop", "max_late_rate_change", "max_null_rate_change", "max_mean_change"}));
+      for (const auto& [key, target] : keys) {
+        if (!checks[key]) continue;
+        auto v = Scalar<double>(path, checks[key], std::string("checks.") + key, "a number");
+        if (!v.ok()) return v.status();
+        if (!(*v >= 0)) return Bad(path, checks[key], std::string("checks.") + key + " must not be negative");
+        *target = *v;
       }
     }
     if (const YAML::Node watch = root["watch"]) {

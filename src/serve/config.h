@@ -22,6 +22,11 @@
 //     max_delay_seconds: 600        # ... but never longer than this (the waits have random jitter)
 //   alerts:
 //     webhook: http://host:port/path  # JSON POSTs (alerts also go to the log on stderr)
+//   checks:                         # data-quality thresholds between runs (job/quality.h)
+//     max_row_drop: 0.05
+//     max_late_rate_change: 0.1
+//     max_null_rate_change: 0.1
+//     max_mean_change: 0.5
 //   watch:                          # drop folders: files landed once they stop changing, then a run
 //     - path: /srv/drop
 //       settle_seconds: 5
@@ -34,6 +39,7 @@
 #include <string>
 #include <vector>
 
+#include "job/quality.h"
 #include "query/grants.h"
 #include "util/cron.h"
 #include "util/status.h"
@@ -79,6 +85,7 @@ struct ServeConfig {
   RetryConfig retry;
   AlertsConfig alerts;
   std::vector<WatchConfig> watch;
+  job::CheckThresholds checks;
 };
 
 // The defaults (roles: admin only).

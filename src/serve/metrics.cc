@@ -82,7 +82,11 @@ Metrics::Metrics()
       watched_waiting_(prometheus::BuildGauge()
                            .Name("ledgerlake_watched_files_waiting")
                            .Help("Files in watched directories not landed yet (still changing, or waiting for the lake)")
-                           .Register(*registry_)) {
+                           .Register(*registry_)),
+      failed_checks_(prometheus::BuildCounter()
+                         .Name("ledgerlake_checks_failed_total")
+                         .Help("Data-quality checks that failed, by check")
+                         .Register(*registry_)) {
   watched_waiting_.Add({});
   last_success_.Add({});
   pending_rows_.Add({});
@@ -106,6 +110,8 @@ void Metrics::ObserveAlert(const std::string& alert, const std::string& status) 
 void Metrics::ObserveAlertFailure() { alert_failures_.Add({}).Increment(); }
 
 void Metrics::SetWatchedFilesWaiting(double files) { watched_waiting_.Add({}).Set(files); }
+
+void Metrics::ObserveFailedCheck(const std::string& check) { failed_checks_.Add({{"check", check}}).Increment(); }
 
 void Metrics::ObserveRun(const catalog::RunRecord& run,
                          const std::map<std::pair<std::string, std::string>, uint64_t>& rejects) {

@@ -38,6 +38,7 @@ class Metrics {
   void ObserveAlert(const std::string& alert, const std::string& status);
   void ObserveAlertFailure();
   void SetWatchedFilesWaiting(double files);
+  void ObserveFailedCheck(const std::string& check);
 
   // Everything, in Prometheus' text exposition format (version 0.0.4).
   std::string Text() const;
@@ -61,6 +62,7 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& alerts_;
   prometheus::Family<prometheus::Counter>& alert_failures_;
   prometheus::Family<prometheus::Gauge>& watched_waiting_;
+  prometheus::Family<prometheus::Counter>& failed_checks_;
 };
 
 }  // namespace ledgerlake::serve

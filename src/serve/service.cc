@@ -553,7 +553,20 @@ struct Service::Impl {
     std::from_chars(text.data(), text.data() + text.size(), id);
     auto records = RunRecords();
     if (!records.ok()) return Fail(res, records.status());
-    if (auto it = records->find(id); it != records->end()) return Reply(res, 200, RunJson(it->second));
+    if (auto it = records->find(id); it != records->end()) {
+      json run = RunJson(it->second);
+      json checks = json::array();
+      auto cat = catalog::Catalog::OpenForReading(lake);
+      auto stored = cat.ok() ? cat->Checks(id) : Result<std::map<int64_t, std::vector<catalog::CheckResult>>>(cat.status());
+      if (stored.ok() && stored->count(id)) {
+        for (const catalog::CheckResult& c : stored->at(id)) {
+          checks.push_back({{"name", c.name}, {"ok", c.ok}, {"value", c.value}, {"threshold", c.threshold},
+                            {"previous", c.previous}, {"current", c.current}});
+        }
+      }
+      run["checks"] = checks;
+      return Reply(res, 200, run);
+    }
     if (auto running = RunningJson(); running && running->at("id").get<int64_t>() == id) return Reply(res, 200, *running);
     Error(res, 404, "no run " + text);
   }
@@ -946,6 +959,34 @@ struct Service::Impl {
     return Status::OK();
   }
 
+  // Profiles run `r` and checks it against the run before (job/quality.h); failures are counted and alerted once.
+  void Check(const catalog::RunRecord& r) {
+    auto cat = catalog::Catalog::Open(lake);
+    if (!cat.ok()) return;
+    if (!runs_baselined) {  // at start: only when it was never profiled
+      auto profile = cat->Profile(r.run_id);
+      if (!profile.ok() || !profile->empty()) return;
+    }
+    auto checks = job::CheckRun(lake, *cat, r.run_id, r.as_of, config.checks);
+    if (!checks.ok()) {
+      Log("warn", "checks not made", {{"run", r.run_id}, {"error", FirstLine(checks.status().message())}});
+      return;
+    }
+    std::string failed;
+    for (const catalog::CheckResult& c : *checks) {
+      if (c.ok) continue;
+      metrics.ObserveFailedCheck(c.name);
+      failed += (failed.empty() ? "" : "; ") + c.name + " " + json(c.value).dump() + " > " + json(c.threshold).dump();
+    }
+    if (!runs_baselined) return;
+    if (failed.empty()) {
+      alerter->Resolve("quality", "the checks of run " + std::to_string(r.run_id) + " pass");
+    } else {
+      alerter->Fire("quality", "quality_check_failed", "warning",
+                    "run " + std::to_string(r.run_id) + " as of " + FormatIsoDate(r.as_of) + ": " + failed);
+    }
+  }
+
   // Counts the runs the catalog gained since the last look into the metrics.
   Status ObserveRuns(Snapshot& s) {
     auto records = RunRecords();
@@ -973,6 +1014,9 @@ struct Service::Impl {
       }
       metrics.ObserveRun(r, rejects);
       observed_runs = r.run_id;
+      // Data-quality checks of each committed run as it comes (and, at start, of the newest one if it has none).
+      const bool newest = std::next(it) == records->end();
+      if (r.ok && !r.partitions.empty() && (runs_baselined || newest)) Check(r);
       // Runs of the command line and the API are not retried: a failure is an incident at once. A failed
       // scheduled attempt is the scheduler's to judge (a retry may follow).
       if (runs_baselined && r.ok) alerter->Resolve("run", "run " + std::to_string(r.run_id) + " as of " + FormatIsoDate(r.as_of) + " succeeded");

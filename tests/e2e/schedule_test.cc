@@ -201,6 +201,41 @@ TEST_F(ScheduleTest, ABackfillThroughTheApiGoesOnAfterARestart) {
   EXPECT_EQ(service->Stop(SIGTERM), 0);
 }
 
+TEST_F(ScheduleTest, QualityChecksOfEachRunAreKeptShownAndAlertedOnce) {
+  WebhookReceiver hook;
+  // Means may not move at all: the second day's run fails that check (accounts are a day older).
+  Config("checks:\n  max_mean_change: 0\nalerts:\n  webhook: " + hook.url() + "\n");
+  std::string token = LlOk({"token", "create", "--role", "admin"});
+  token.pop_back();
+  LlOk({"run", "--as-of", "2025-01-01"});
+  ServiceProcess service(lake_, dir_ + "/serve.log");
+  ASSERT_TRUE(service.ok()) << service.log();
+  ApiClient api(service.port(), token);
+  // At start the newest run gets a profile (nothing before it to compare with), and no alert.
+  LlOk({"run", "--as-of", "2025-01-02"});
+  ASSERT_TRUE(WaitFor([&] { return !hook.alerts().empty(); })) << service.log();
+  EXPECT_EQ(hook.alerts()[0]["alert"], "quality_check_failed");
+  EXPECT_NE(hook.alerts()[0]["message"].get<std::string>().find("mean_change:account_features.feature_account_age_day"),
+            std::string::npos);
+  const json run = api.Get("/api/runs/2").second;
+  ASSERT_FALSE(run["checks"].empty()) << run.dump();
+  size_t failed = 0;
+  for (const json& c : run["checks"]) failed += c["ok"] == false ? 1 : 0;
+  EXPECT_GT(failed, 0u);
+  const std::string shown = LlOk({"catalog", "checks"});
+  EXPECT_NE(shown.find("run 2:"), std::string::npos) << shown;
+  EXPECT_NE(shown.find("FAILED"), std::string::npos) << shown;
+  EXPECT_NE(LlOk({"catalog", "checks", "--run", "2", "--json"}).find("\"row_drop:invoice_features\""), std::string::npos);
+  httplib::Client metrics("127.0.0.1", service.port());
+  EXPECT_NE(metrics.Get("/metrics")->body.find("ledgerlake_checks_failed_total{check=\"mean_change:"), std::string::npos);
+  // The same day again, nothing new: every metric the same, the checks pass, the incident is resolved.
+  LlOk({"run", "--as-of", "2025-01-02", "--full-refresh"});
+  ASSERT_TRUE(WaitFor([&] { return hook.alerts().size() >= 2; })) << service.log();
+  EXPECT_EQ(hook.alerts()[1]["status"], "resolved");
+  EXPECT_EQ(hook.alerts().size(), 2u);
+  EXPECT_EQ(service.Stop(SIGTERM), 0);
+}
+
 class DropFolderTest : public ScheduleTest {
  protected:
   void SetUp() override {
