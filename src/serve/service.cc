@@ -542,7 +542,10 @@ struct Service::Impl {
     if (auto running = RunningJson(); running && !records->count(running->at("id").get<int64_t>())) {
       runs.push_back(*running);
     }
-    for (auto it = records->rbegin(); it != records->rend() && runs.size() < limit; ++it) runs.push_back(RunJson(it->second));
+    const auto checks = StoredChecks(0);
+    for (auto it = records->rbegin(); it != records->rend() && runs.size() < limit; ++it) {
+      runs.push_back(WithChecks(RunJson(it->second), it->first, checks));
+    }
     Reply(res, 200, json{{"runs", runs}});
   }
 
@@ -554,21 +557,31 @@ struct Service::Impl {
     auto records = RunRecords();
     if (!records.ok()) return Fail(res, records.status());
     if (auto it = records->find(id); it != records->end()) {
-      json run = RunJson(it->second);
-      json checks = json::array();
-      auto cat = catalog::Catalog::OpenForReading(lake);
-      auto stored = cat.ok() ? cat->Checks(id) : Result<std::map<int64_t, std::vector<catalog::CheckResult>>>(cat.status());
-      if (stored.ok() && stored->count(id)) {
-        for (const catalog::CheckResult& c : stored->at(id)) {
-          checks.push_back({{"name", c.name}, {"ok", c.ok}, {"value", c.value}, {"threshold", c.threshold},
-                            {"previous", c.previous}, {"current", c.current}});
-        }
-      }
-      run["checks"] = checks;
-      return Reply(res, 200, run);
+      return Reply(res, 200, WithChecks(RunJson(it->second), id, StoredChecks(id)));
     }
     if (auto running = RunningJson(); running && running->at("id").get<int64_t>() == id) return Reply(res, 200, *running);
     Error(res, 404, "no run " + text);
+  }
+
+  // The data-quality checks of run `id` (0: of every run), by run.
+  std::map<int64_t, std::vector<catalog::CheckResult>> StoredChecks(int64_t id) {
+    auto cat = catalog::Catalog::OpenForReading(lake);
+    if (!cat.ok()) return {};
+    auto stored = cat->Checks(id);
+    return stored.ok() ? std::move(*stored) : std::map<int64_t, std::vector<catalog::CheckResult>>();
+  }
+
+  // `run` with its data-quality checks from `stored` ("checks": [] when it has none).
+  static json WithChecks(json run, int64_t id, const std::map<int64_t, std::vector<catalog::CheckResult>>& stored) {
+    json checks = json::array();
+    if (auto it = stored.find(id); it != stored.end()) {
+      for (const catalog::CheckResult& c : it->second) {
+        checks.push_back({{"name", c.name}, {"ok", c.ok}, {"value", c.value}, {"threshold", c.threshold},
+                          {"previous", c.previous}, {"current", c.current}});
+      }
+    }
+    run["checks"] = checks;
+    return run;
   }
 
   Result<std::map<int64_t, catalog::RunRecord>> RunRecords() {
