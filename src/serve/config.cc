@@ -191,7 +191,28 @@ Result<ServeConfig> LoadConfig(const std::string& path) {
       }
     }
     if (const YAML::Node alerts = root["alerts"]) {
-      LL_RETURN_IF_ERROR(OnlyKeys(path, alerts, "alerts", {"webhook"}));
+      LL_RETURN_IF_ERROR(
+          OnlyKeys(path, alerts, "alerts", {"webhook", "reject_rate_above", "fresh_within_hours", "pending_days"}));
+      auto number = [&](const YAML::Node& node, const std::string& key, std::optional<double>& out) -> Status {
+        auto v = Scalar<double>(path, node, key, "a number");
+        if (!v.ok()) return v.status();
+        if (!(*v >= 0)) return Bad(path, node, key + " must not be negative");
+        out = *v;
+        return Status::OK();
+      };
+      if (alerts["reject_rate_above"]) {
+        LL_RETURN_IF_ERROR(number(alerts["reject_rate_above"], "alerts.reject_rate_above", config.alerts.reject_rate_above));
+      }
+      if (alerts["pending_days"]) {
+        LL_RETURN_IF_ERROR(number(alerts["pending_days"], "alerts.pending_days", config.alerts.pending_days));
+      }
+      if (const YAML::Node fresh = alerts["fresh_within_hours"]) {
+        LL_RETURN_IF_ERROR(OnlyKeys(path, fresh, "alerts.fresh_within_hours", {"warn", "error"}));
+        if (fresh["warn"]) LL_RETURN_IF_ERROR(number(fresh["warn"], "fresh_within_hours.warn", config.alerts.fresh_warn_hours));
+        if (fresh["error"]) {
+          LL_RETURN_IF_ERROR(number(fresh["error"], "fresh_within_hours.error", config.alerts.fresh_error_hours));
+        }
+      }
       if (alerts["webhook"]) {
         auto v = Scalar<std::string>(path, alerts["webhook"], "alerts.webhook", "a URL");
         if (!v.ok()) return v.status();

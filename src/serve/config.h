@@ -22,6 +22,9 @@
 //     max_delay_seconds: 600        # ... but never longer than this (the waits have random jitter)
 //   alerts:
 //     webhook: http://host:port/path  # JSON POSTs (alerts also go to the log on stderr)
+//     reject_rate_above: 0.05       # a run that rejects more than this share of the rows it read
+//     fresh_within_hours: {warn: 26, error: 50}  # no successful run, or no new file, for that long
+//     pending_days: 7               # rows waiting for a parent that landed more than this long ago
 //   checks:                         # data-quality thresholds between runs (job/quality.h)
 //     max_row_drop: 0.05
 //     max_late_rate_change: 0.1
@@ -66,6 +69,10 @@ struct RetryConfig {
 
 struct AlertsConfig {
   std::string webhook;  // "" = the log only
+  std::optional<double> reject_rate_above;
+  std::optional<double> fresh_warn_hours;
+  std::optional<double> fresh_error_hours;
+  std::optional<double> pending_days;
 };
 
 struct WatchConfig {

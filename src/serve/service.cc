@@ -265,6 +265,7 @@ struct Service::Impl {
   std::condition_variable backfill_cv;  // woken by a new backfill, or to stop
   std::thread backfiller;
   bool runs_baselined = false;          // the run records at start are counted, not alerted about
+  double started_unix = 0;              // when the service started, on its clock
 
   std::mutex watcher_mu;
   std::condition_variable watcher_cv;
@@ -910,6 +911,7 @@ struct Service::Impl {
   void Watch() {
     std::string index_for;  // the snapshot signature the index was built from
     std::string runs_stamp;
+    Clock::time_point next_time_alerts = Clock::now();
     while (!stopping) {
       {
         lake::ReadLease lease = lake::ReadLease::Acquire(lake);
@@ -932,6 +934,10 @@ struct Service::Impl {
           }
           if (now != runs_stamp) {
             if (Status st = ObserveRuns(*s); st.ok()) runs_stamp = now;
+          }
+          if (Clock::now() >= next_time_alerts) {
+            TimeAlerts(*s);
+            next_time_alerts = Clock::now() + std::chrono::seconds(1);
           }
         }
       }
@@ -970,6 +976,73 @@ struct Service::Impl {
     std::lock_guard<std::mutex> g(index_mu);
     index = std::move(fresh);
     return Status::OK();
+  }
+
+  // Freshness and pending rows, against the service's clock: each a warning (and freshness an error past its
+  // second threshold), raised once and resolved when it clears.
+  void TimeAlerts(Snapshot& s) {
+    const AlertsConfig& a = config.alerts;
+    if (!a.fresh_warn_hours && !a.fresh_error_hours && !a.pending_days) return;
+    if (!std::filesystem::exists(catalog::Catalog::PathOf(lake))) return;
+    auto cat = catalog::Catalog::OpenForReading(lake);
+    if (!cat.ok()) return;
+    const double now = clock.Now();
+    auto landed = cat->LandedFiles();
+    if (a.fresh_warn_hours || a.fresh_error_hours) {
+      auto records = cat->Runs();
+      if (!records.ok() || !landed.ok()) return;
+      double last_success = started_unix;  // none yet: counted from the service's start
+      for (const catalog::RunRecord& r : *records) {
+        if (r.ok) last_success = std::max(last_success, static_cast<double>(r.ended_unix_ms) / 1000);
+      }
+      double last_file = started_unix;
+      for (const lake::LandedFile& f : *landed) last_file = std::max(last_file, static_cast<double>(f.landed_unix));
+      const std::pair<const char*, double> ages[] = {{"runs", (now - last_success) / 3600},
+                                                     {"data", (now - last_file) / 3600}};
+      for (const auto& [what, hours] : ages) {
+        const std::string subject = std::string(what) == "runs" ? "no successful run" : "no new file";
+        for (const auto& [level, limit] : {std::pair<const char*, std::optional<double>>{"warning", a.fresh_warn_hours},
+                                           {"error", a.fresh_error_hours}}) {
+          if (!limit) continue;
+          const std::string key = std::string("stale_") + what + ":" + level;
+          if (hours > *limit) {
+            alerter->Fire(key, std::string("stale_") + what, level,
+                          subject + " for " + json(std::round(hours * 10) / 10).dump() + " hours (alerts.fresh_within_hours." +
+                              (std::string(level) == "warning" ? "warn" : "error") + " is " + json(*limit).dump() + ")");
+          } else {
+            alerter->Resolve(key, subject + " is fresh again");
+          }
+        }
+      }
+    }
+    if (a.pending_days && landed.ok()) {
+      auto sandbox = AdminSandbox(s);
+      if (!sandbox.ok()) return;
+      auto conn = (*sandbox)->Connect();
+      if (!conn.ok()) return;
+      auto result = conn->Query("SELECT source_file, count(*) FROM pending GROUP BY ALL");
+      if (!result.ok()) return;
+      auto rows = result->ReadAll();
+      if (!rows.ok()) return;
+      double oldest = now;
+      uint64_t waiting = 0;
+      for (const duck::TextRow& row : *rows) {
+        if (!row[0] || !row[1]) continue;
+        for (const lake::LandedFile& f : *landed) {
+          if (f.source == *row[0]) oldest = std::min(oldest, static_cast<double>(f.landed_unix));
+        }
+        waiting += std::stoull(*row[1]);
+      }
+      const double days = (now - oldest) / 86400;
+      if (waiting > 0 && days > *a.pending_days) {
+        alerter->Fire("pending", "pending_rows_waiting", "warning",
+                      std::to_string(waiting) + " rows wait for a parent, the oldest for " +
+                          json(std::round(days * 10) / 10).dump() + " days (alerts.pending_days is " +
+                          json(*a.pending_days).dump() + "); `ledgerlake catalog pending` lists them");
+      } else {
+        alerter->Resolve("pending", "no row waits longer than alerts.pending_days");
+      }
+    }
   }
 
   // Profiles run `r` and checks it against the run before (job/quality.h); failures are counted and alerted once.
@@ -1033,6 +1106,22 @@ struct Service::Impl {
       // Runs of the command line and the API are not retried: a failure is an incident at once. A failed
       // scheduled attempt is the scheduler's to judge (a retry may follow).
       if (runs_baselined && r.ok) alerter->Resolve("run", "run " + std::to_string(r.run_id) + " as of " + FormatIsoDate(r.as_of) + " succeeded");
+      if (runs_baselined && r.ok && config.alerts.reject_rate_above) {
+        uint64_t read = 0, rejected = 0;
+        for (const catalog::TableFates& t : r.tables) {
+          read += t.fates.read;
+          rejected += t.fates.rejected;
+        }
+        const double rate = read > 0 ? static_cast<double>(rejected) / static_cast<double>(read) : 0;
+        if (rate > *config.alerts.reject_rate_above) {
+          alerter->Fire("reject_rate", "reject_rate_high", "warning",
+                        "run " + std::to_string(r.run_id) + " as of " + FormatIsoDate(r.as_of) + " rejected " +
+                            std::to_string(rejected) + " of " + std::to_string(read) + " rows (" + json(rate).dump() +
+                            " > alerts.reject_rate_above " + json(*config.alerts.reject_rate_above).dump() + ")");
+        } else {
+          alerter->Resolve("reject_rate", "run " + std::to_string(r.run_id) + " rejected " + json(rate).dump() + " of its rows");
+        }
+      }
       if (runs_baselined && !r.ok && (r.trigger == "cli" || r.trigger == "api")) {
         alerter->Fire("run", "run_failed", "error",
                       "run " + std::to_string(r.run_id) + " as of " + FormatIsoDate(r.as_of) + " failed: " + FirstLine(r.message));
@@ -1279,6 +1368,7 @@ Result<std::unique_ptr<Service>> Service::Open(const std::string& lake_dir, Serv
     if (!folders.ok()) return folders.status();
     impl->folders.emplace(std::move(*folders));
   }
+  impl->started_unix = impl->clock.Now();
   Impl* raw = impl.get();
   impl->alerter = std::make_unique<Alerter>(impl->config.alerts.webhook, impl->lake.root(), impl->metrics,
                                             [raw](const std::string& level, const std::string& event, json fields) {

@@ -236,6 +236,58 @@ TEST_F(ScheduleTest, QualityChecksOfEachRunAreKeptShownAndAlertedOnce) {
   EXPECT_EQ(service.Stop(SIGTERM), 0);
 }
 
+TEST_F(ScheduleTest, StaleRunsAndDataWarnThenErrorAndManyRejectsAlert) {
+  WebhookReceiver hook;
+  Config("alerts:\n  webhook: " + hook.url() + "\n  reject_rate_above: 0.01\n  fresh_within_hours: {warn: 1, error: 3}\n");
+  LlOk({"run", "--as-of", "2025-01-01"});
+  // The service's clock starts now and runs an hour a second: the run and the files grow stale as it goes.
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char start[32];
+  std::strftime(start, sizeof start, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  ServiceProcess service(lake_, dir_ + "/serve.log", {}, {std::string("LEDGERLAKE_CLOCK=") + start + "*3600"});
+  ASSERT_TRUE(service.ok()) << service.log();
+  // 40 of the next run's rows are rejected (accounts without an id): over 1% of the rows it reads.
+  std::string bad = "account_id,company_name,company_address,contact_person,contact_phone,gender,joining_date\n";
+  for (int i = 0; i < 40; ++i) bad += ",Co,Addr,Person,0400000000,F,2020-01-01\n";
+  WriteFile(dir_ + "/accounts_bad.csv", bad);
+  LlOk({"ingest", dir_ + "/accounts_bad.csv"});
+  LlOk({"run", "--as-of", "2025-01-02"});
+  ASSERT_TRUE(WaitFor([&] { return hook.alerts().size() >= 5; }, 20)) << service.log();
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  std::multiset<std::string> seen;
+  for (const json& a : hook.alerts()) seen.insert(a["alert"].get<std::string>() + "/" + a["severity"].get<std::string>());
+  EXPECT_EQ(seen, (std::multiset<std::string>{"reject_rate_high/warning", "stale_data/error", "stale_data/warning",
+                                               "stale_runs/error", "stale_runs/warning"}))
+      << service.log();
+  EXPECT_EQ(service.Stop(SIGTERM), 0);
+}
+
+TEST_F(ScheduleTest, RowsWaitingTooLongForAParentAlert) {
+  WebhookReceiver hook;
+  Config("alerts:\n  webhook: " + hook.url() + "\n  pending_days: 2\n");
+  // Line items of invoice 1 for a sku that never comes: pending, from the day they landed.
+  WriteFile(dir_ + "/more/invoice_line_items.csv", "invoice_id,item_id,quantity\n1,999999,2\n1,999998,1\n");
+  LlOk({"ingest", dir_ + "/more/invoice_line_items.csv"});
+  LlOk({"run", "--as-of", "2025-01-01"});
+  ASSERT_EQ(LlOk({"query", "SELECT count(*) AS n FROM pending", "--format", "csv"}), "n\n2\n");
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char start[32];
+  std::strftime(start, sizeof start, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  // A day a second: after two, the rows have waited longer than pending_days.
+  ServiceProcess service(lake_, dir_ + "/serve.log", {}, {std::string("LEDGERLAKE_CLOCK=") + start + "*86400"});
+  ASSERT_TRUE(service.ok()) << service.log();
+  ASSERT_TRUE(WaitFor([&] { return !hook.alerts().empty(); }, 20)) << service.log();
+  EXPECT_EQ(hook.alerts()[0]["alert"], "pending_rows_waiting");
+  EXPECT_NE(hook.alerts()[0]["message"].get<std::string>().find("2 rows wait"), std::string::npos);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+  EXPECT_EQ(hook.alerts().size(), 1u);
+  EXPECT_EQ(service.Stop(SIGTERM), 0);
+}
+
 class DropFolderTest : public ScheduleTest {
  protected:
   void SetUp() override {
