@@ -92,6 +92,17 @@ struct CheckResult {
   bool ok = true;
 };
 
+// An undo or a vacuum: days whose partitions stopped being current without a run.
+struct Operation {
+  int64_t id = 0;
+  std::string kind;  // undo, vacuum
+  std::vector<DayNumber> days;
+  std::vector<int64_t> runs;
+  std::string detail;
+  std::string trigger;
+  int64_t at_unix_ms = 0;
+};
+
 // A backfill of the service: one run per day from `from` to `to`, in order.
 struct Backfill {
   int64_t id = 0;
@@ -171,6 +182,12 @@ class Catalog {
   Status RevokeToken(std::string_view name);
   // Every token that is not revoked, with what checking it needs.
   Result<std::vector<StoredToken>> ValidTokens();
+
+  // Drops every current partition of `days` (their files become unreferenced) and records the operation, in one
+  // transaction (job/manage.h).
+  Status DropDays(Operation operation);
+  // Every operation, oldest first.
+  Result<std::vector<Operation>> Operations();
 
   // The service's backfills (job/backfill.h): one made, all listed (oldest first), one's progress recorded.
   Result<int64_t> CreateBackfill(DayNumber from, DayNumber to, bool only_missing);

@@ -185,6 +185,19 @@ CREATE TABLE run_checks (
 );
 )sql";
 
+// Format 8: the operations that change which partitions are current without a run: undo and vacuum.
+constexpr const char* kFormat8 = R"sql(
+CREATE TABLE operations (
+  operation_id INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind TEXT NOT NULL CHECK (kind IN ('undo', 'vacuum')),
+  days TEXT NOT NULL,                      -- the days whose partitions it dropped, comma-separated ISO dates
+  runs TEXT NOT NULL,                      -- the runs that owned them, comma-separated
+  detail TEXT NOT NULL,
+  op_trigger TEXT NOT NULL,                -- cli, api, schedule (the service's retention)
+  at_unix_ms INTEGER NOT NULL
+);
+)sql";
+
 Result<int> UserVersion(sqlite::Database& db) {
   auto stmt = db.Prepare("PRAGMA user_version");
   if (!stmt.ok()) return stmt.status();
@@ -227,6 +240,7 @@ Status Migrate(sqlite::Database& db) {
   if (*version < 5) LL_RETURN_IF_ERROR(db.Execute(kFormat5));
   if (*version < 6) LL_RETURN_IF_ERROR(db.Execute(kFormat6));
   if (*version < 7) LL_RETURN_IF_ERROR(db.Execute(kFormat7));
+  if (*version < 8) LL_RETURN_IF_ERROR(db.Execute(kFormat8));
   // Later formats: if (*version < 3) ... each step upgrades one format.
   LL_RETURN_IF_ERROR(db.Execute("PRAGMA user_version = " + std::to_string(kCatalogFormat)));
   return txn->Commit();

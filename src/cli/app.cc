@@ -31,6 +31,7 @@
 #include "engine/state.h"
 #include "job/backfill.h"
 #include "job/ingest.h"
+#include "job/manage.h"
 #include "job/repair.h"
 #include "job/run_job.h"
 #include "gen/generator.h"
@@ -775,6 +776,44 @@ int CmdTokenRevoke(const std::string& lake_dir, const std::string& name) {
   return 0;
 }
 
+// `undo` and `vacuum`: change which partitions are current, under the lake lock (job/manage.h).
+int CmdManage(const std::string& lake_dir, bool undo, int count, bool as_json) {
+  auto lake = lake::Lake::Open(lake_dir);
+  if (!lake.ok()) return Fail(lake.status());
+  auto lock = LockLake(*lake);
+  if (!lock.ok()) return Fail(lock.status());
+  auto cat = OpenCatalog(*lake);
+  if (!cat.ok()) return Fail(cat.status());
+  auto done = undo ? job::UndoNewestRuns(*lock, *lake, *cat, count, "cli") : job::Vacuum(*lock, *lake, *cat, count, "cli");
+  if (!done.ok()) return Fail(done.status());
+  auto committed = cat->CommittedRuns();
+  if (!committed.ok()) return Fail(committed.status());
+  if (as_json) {
+    nlohmann::ordered_json out = {{"operation", undo ? "undo" : "vacuum"}};
+    nlohmann::ordered_json days = nlohmann::ordered_json::array();
+    for (const DayNumber d : done->days) days.push_back(FormatIsoDate(d));
+    out["days"] = days;
+    out["runs"] = done->runs;
+    out["newest_run"] = committed->empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(committed->back().run_id);
+    out["note"] = done->note;
+    Print(out.dump() + "\n");
+    return 0;
+  }
+  for (size_t i = 0; i < done->days.size(); ++i) {
+    std::printf("%s run %lld (as of %s)\n", undo ? "undid" : "dropped the partitions of", static_cast<long long>(done->runs[i]),
+                FormatIsoDate(done->days[i]).c_str());
+  }
+  if (done->days.empty()) std::printf("nothing to drop\n");
+  if (!done->note.empty()) std::printf("note: %s\n", done->note.c_str());
+  if (committed->empty()) {
+    std::printf("no run is committed now\n");
+  } else {
+    std::printf("the newest run is now %lld (as of %s)\n", static_cast<long long>(committed->back().run_id),
+                FormatIsoDate(committed->back().day).c_str());
+  }
+  return 0;
+}
+
 std::optional<std::string> CheckCommandWords(int argc, char** argv, const CLI::App& app) {
   const CLI::App* level = &app;
   std::string parent;
@@ -918,6 +957,18 @@ int Main(int argc, char** argv) {
   generate->add_option("--last-day", last_day, "latest joining/issue date (default 2024-12-31)");
   generate->add_flag("--gzip", gen_options.gzip, "write .csv.gz files");
 
+  CLI::App* undo_cmd = app.add_subcommand("undo", "undo the newest run(s): their days' partitions stop being current");
+  int undo_runs = 1;
+  bool manage_json = false;
+  undo_cmd->add_option("--runs", undo_runs, "how many of the newest runs (default 1)")->check(CLI::Range(1, 100000));
+  undo_cmd->add_flag("--json", manage_json, "print one JSON object");
+  undo_cmd->add_flag("--no-wait", g_no_wait, "if another process is working on the lake, exit (status 1)");
+  CLI::App* vacuum_cmd = app.add_subcommand("vacuum", "drop partitions older than the newest N days (retention)");
+  int keep_days = 0;
+  vacuum_cmd->add_option("--keep-days", keep_days, "days to keep, the newest run's included")->required()->check(CLI::Range(1, 1000000));
+  vacuum_cmd->add_flag("--json", manage_json, "print one JSON object");
+  vacuum_cmd->add_flag("--no-wait", g_no_wait, "if another process is working on the lake, exit (status 1)");
+
   CLI::App* serve_cmd = app.add_subcommand("serve", "serve the lake over HTTP: queries, feature lookup, runs, metrics");
   std::string listen;
   std::string config_path;
@@ -948,6 +999,8 @@ int Main(int argc, char** argv) {
 
   if (init->parsed()) return CmdInit(lake_dir);
   if (serve_cmd->parsed()) return CmdServe(lake_dir, listen, config_path);
+  if (undo_cmd->parsed()) return CmdManage(lake_dir, true, undo_runs, manage_json);
+  if (vacuum_cmd->parsed()) return CmdManage(lake_dir, false, keep_days, manage_json);
   if (token_create->parsed()) return CmdTokenCreate(lake_dir, token_role, token_name, config_path);
   if (token_list->parsed()) return CmdTokenList(lake_dir, token_json);
   if (token_revoke->parsed()) return CmdTokenRevoke(lake_dir, token_name);

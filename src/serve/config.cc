@@ -103,7 +103,7 @@ Result<ServeConfig> LoadConfig(const std::string& path) {
   if (root.IsNull()) return config;  // an empty file: the defaults
   try {
     LL_RETURN_IF_ERROR(
-        OnlyKeys(path, root, "the config", {"listen", "roles", "query", "ingest", "schedule", "retry", "alerts", "watch", "checks"}));
+        OnlyKeys(path, root, "the config", {"listen", "roles", "query", "ingest", "schedule", "retry", "alerts", "watch", "checks", "retention"}));
     if (const YAML::Node listen = root["listen"]) {
       auto text = Scalar<std::string>(path, listen, "listen", "HOST:PORT");
       if (!text.ok()) return text.status();
@@ -220,6 +220,15 @@ Result<ServeConfig> LoadConfig(const std::string& path) {
           return Bad(path, alerts["webhook"], "alerts.webhook must be an http:// or https:// URL");
         }
         config.alerts.webhook = *v;
+      }
+    }
+    if (const YAML::Node retention = root["retention"]) {
+      LL_RETURN_IF_ERROR(OnlyKeys(path, retention, "retention", {"keep_days"}));
+      if (retention["keep_days"]) {
+        auto v = Scalar<int>(path, retention["keep_days"], "retention.keep_days", "a whole number of days");
+        if (!v.ok()) return v.status();
+        if (*v < 1) return Bad(path, retention["keep_days"], "retention.keep_days must be at least 1");
+        config.retention_keep_days = *v;
       }
     }
     if (const YAML::Node checks = root["checks"]) {

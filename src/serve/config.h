@@ -30,6 +30,8 @@
 //     max_late_rate_change: 0.1
 //     max_null_rate_change: 0.1
 //     max_mean_change: 0.5
+//   retention:
+//     keep_days: 90                 # after each run of the service: vacuum (job/manage.h)
 //   watch:                          # drop folders: files landed once they stop changing, then a run
 //     - path: /srv/drop
 //       settle_seconds: 5
@@ -93,6 +95,7 @@ struct ServeConfig {
   AlertsConfig alerts;
   std::vector<WatchConfig> watch;
   job::CheckThresholds checks;
+  std::optional<int> retention_keep_days;
 };
 
 // The defaults (roles: admin only).

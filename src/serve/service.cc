@@ -29,6 +29,7 @@
 #include "contract/schema.h"
 #include "job/backfill.h"
 #include "job/ingest.h"
+#include "job/manage.h"
 #include "job/run_job.h"
 #include "lake/datasets.h"
 #include "lake/lake.h"
@@ -819,6 +820,14 @@ struct Service::Impl {
   Status ExecutePrepared(PreparedRun run) {
     auto outcome = job::ExecuteRun(run.lock, lake, run.cat, std::move(run.plan), run.request);
     const Status st = outcome.ok() ? Status::OK() : outcome.status();
+    if (st.ok() && config.retention_keep_days) {  // retention, while the run's lock is held
+      auto vacuumed = job::Vacuum(run.lock, lake, run.cat, *config.retention_keep_days, "schedule");
+      if (!vacuumed.ok()) {
+        Log("error", "retention failed", {{"error", FirstLine(vacuumed.status().message())}});
+      } else if (!vacuumed->days.empty()) {
+        Log("info", "retention", {{"dropped_days", vacuumed->days.size()}, {"note", vacuumed->note}});
+      }
+    }
     {
       std::lock_guard<std::mutex> done(run_mu);
       current_run->done = true;
@@ -828,6 +837,32 @@ struct Service::Impl {
         {{"id", run.request.run_id}, {"error", st.ok() ? json(nullptr) : json(FirstLine(st.message()))}});
     watcher_cv.notify_all();
     return st;
+  }
+
+  // POST /api/undo {"runs": N} and POST /api/vacuum {"keep_days": N} (admin): job/manage.h under the lake lock.
+  void Manage(const httplib::Request& req, httplib::Response& res, bool undo) {
+    auto role = Authenticate(req, res);
+    if (!role) return;
+    if (*role != "admin") return Error(res, 403, std::string(undo ? "undo" : "vacuum") + " needs the admin role");
+    json body = req.body.empty() ? json::object() : json::parse(req.body, nullptr, false);
+    const char* key = undo ? "runs" : "keep_days";
+    if (body.is_discarded() || !body.is_object() || (body.contains(key) && !body[key].is_number_integer()) ||
+        (!undo && !body.contains(key))) {
+      return Error(res, 400, std::string("the body must be {\"") + key + "\": N}");
+    }
+    const int n = body.value(key, 1);
+    std::unique_lock<std::mutex> g(run_mu);  // not while the service's own run goes on
+    if (current_run && !current_run->done) return Error(res, 409, "run " + std::to_string(current_run->id) + " is running");
+    auto lock = lake::LakeLock::TryAcquire(lake);
+    if (!lock.ok()) return Error(res, 409, "another process holds the lake lock (a run or an ingest): try again when it ends");
+    auto cat = catalog::Catalog::Open(lake);
+    if (!cat.ok()) return Fail(res, cat.status());
+    auto done = undo ? job::UndoNewestRuns(*lock, lake, *cat, n, "api") : job::Vacuum(*lock, lake, *cat, n, "api");
+    if (!done.ok()) return Fail(res, done.status());
+    json days = json::array();
+    for (const DayNumber d : done->days) days.push_back(FormatIsoDate(d));
+    Log("info", undo ? "undo" : "vacuum", {{"days", days}, {"runs", done->runs}});
+    Reply(res, 200, json{{"days", days}, {"runs", done->runs}, {"note", done->note}});
   }
 
   // POST /api/ingest?table=NAME&name=FILE: the body, streamed to a file under the lake's tmp/ (at most
@@ -1312,6 +1347,8 @@ struct Service::Impl {
     http.Get("/api/runs", Route("/api/runs", [this](const auto& q, auto& r) { Runs(q, r); }));
     http.Get(R"(/api/runs/(\d+))", Route("/api/runs/{id}", [this](const auto& q, auto& r) { OneRun(q, r); }));
     http.Post("/api/runs", Route("/api/runs", [this](const auto& q, auto& r) { StartRun(q, r); }));
+    http.Post("/api/undo", Route("/api/undo", [this](const auto& q, auto& r) { Manage(q, r, true); }));
+    http.Post("/api/vacuum", Route("/api/vacuum", [this](const auto& q, auto& r) { Manage(q, r, false); }));
     http.Get("/api/backfills", Route("/api/backfills", [this](const auto& q, auto& r) { Backfills(q, r); }));
     http.Get(R"(/api/backfills/(\d+))", Route("/api/backfills/{id}", [this](const auto& q, auto& r) { Backfills(q, r); }));
     http.Post("/api/ingest", [this](const httplib::Request& req, httplib::Response& res,

@@ -46,7 +46,7 @@ TEST_F(MigrationsTest, ANewCatalogHasEveryTableAtTheCurrentFormat) {
   ASSERT_TRUE(Migrate(*db_).ok());
   EXPECT_EQ(One("PRAGMA user_version"), std::to_string(kCatalogFormat));
   EXPECT_EQ(One(kTables),
-            "backfills files partition_files partitions run_checks run_inputs run_partitions run_profiles run_stages "
+            "backfills files operations partition_files partitions run_checks run_inputs run_partitions run_profiles run_stages "
             "run_tables runs schema_breaks "
             "schema_columns schema_versions tables tokens");
   // The format 2 columns of runs, with their defaults.

@@ -288,6 +288,31 @@ TEST_F(ScheduleTest, RowsWaitingTooLongForAParentAlert) {
   EXPECT_EQ(service.Stop(SIGTERM), 0);
 }
 
+TEST_F(ScheduleTest, UndoVacuumAndRetentionThroughTheService) {
+  Config("retention:\n  keep_days: 2\n");
+  std::string token = LlOk({"token", "create", "--role", "admin"});
+  token.pop_back();
+  LlOk({"run", "--as-of", "2025-01-01"});
+  LlOk({"run", "--as-of", "2025-01-02", "--full-refresh"});
+  LlOk({"run", "--as-of", "2030-01-01"});
+  ServiceProcess service(lake_, dir_ + "/serve.log");
+  ASSERT_TRUE(service.ok()) << service.log();
+  ApiClient api(service.port(), token);
+  auto [status, body] = api.Post("/api/undo", json::object());
+  ASSERT_EQ(status, 200) << body.dump();
+  EXPECT_EQ(body["days"], json::parse(R"(["2030-01-01"])"));
+  EXPECT_EQ(api.Post("/api/vacuum", json::object()).first, 400);  // keep_days is required
+  // A run through the API, then retention (keep 2 days): the 1st goes, the 2nd (complete) and the 3rd stay.
+  auto run = api.Post("/api/runs", {{"as_of", "2025-01-03"}});
+  ASSERT_EQ(run.first, 202) << run.second.dump();
+  ASSERT_TRUE(WaitFor([&] { return api.Get("/api/runs/" + std::to_string(run.second["id"].get<int64_t>())).second["status"] == "succeeded"; }));
+  ASSERT_TRUE(WaitFor([&] {
+    return LlOk({"query", "SELECT count(DISTINCT ingest_day) AS n FROM account_features_history", "--format", "csv"}) == "n\n2\n";
+  })) << service.log();
+  EXPECT_EQ(api.Post("/api/vacuum", {{"keep_days", 1}}).second["days"], json::array());  // the 3rd is a delta of the 2nd
+  EXPECT_EQ(service.Stop(SIGTERM), 0);
+}
+
 class DropFolderTest : public ScheduleTest {
  protected:
   void SetUp() override {
