@@ -75,6 +75,11 @@ void Alerter::Send(nlohmann::json alert) {
   cv_.notify_all();
 }
 
+bool Alerter::stop_now() {
+  std::lock_guard<std::mutex> g(mu_);
+  return stop_;
+}
+
 void Alerter::Loop() {
   // "http://host:port/path": the client takes the scheme, host and port; the rest is the path.
   const size_t host_start = webhook_.find("://");
@@ -89,7 +94,7 @@ void Alerter::Loop() {
     queue_.pop_front();
     lock.unlock();
     httplib::Client client(origin);
-    client.set_connection_timeout(5, 0);
+    client.set_connection_timeout(stop_now() ? 1 : 2, 0);
     client.set_read_timeout(5, 0);
     client.set_write_timeout(5, 0);
     const httplib::Result r = client.Post(path.c_str(), alert.dump(), "application/json");

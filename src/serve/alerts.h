@@ -2,7 +2,8 @@
 // An incident has a key ("run", "file:<path>", ...); Fire opens it and sends one alert, later Fires of the open
 // incident send nothing; Resolve closes it and sends one "resolved". Each alert goes to the log (stderr) and,
 // when a webhook is configured, as a JSON POST from a sender thread of its own, so a webhook that is slow or down
-// never holds a run back: a failed POST is logged and counted (ledgerlake_alert_failures_total), not retried.
+// never holds a run back: a failed POST (2 s to connect, 5 s to answer) is logged and counted
+// (ledgerlake_alert_failures_total), not retried.
 //
 //   {"alert": "run_failed", "status": "firing" | "resolved", "severity": "error" | "warning",
 //    "message": "...", "lake": "/data/lake", "time": "2025-01-01T06:00:03.120Z"}
@@ -27,7 +28,7 @@ class Alerter {
   using Log = std::function<void(const std::string& level, const std::string& event, nlohmann::json fields)>;
   // `webhook`: "" (the log only) or an http(s) URL.
   Alerter(std::string webhook, std::string lake, Metrics& metrics, Log log);
-  ~Alerter();  // sends what is queued (each POST times out after 5 s), then stops
+  ~Alerter();  // sends what is queued (connecting for at most 1 s each), then stops
   Alerter(const Alerter&) = delete;
   Alerter& operator=(const Alerter&) = delete;
 
@@ -40,6 +41,7 @@ class Alerter {
  private:
   void Send(nlohmann::json alert);
   void Loop();
+  bool stop_now();
 
   std::string webhook_;
   std::string lake_;

@@ -1,7 +1,11 @@
 // End to end: the service's schedule on a test clock (LEDGERLAKE_CLOCK: a given start, minutes in fractions of a
 // second), with a local webhook receiver: a scheduled run, retries of a failing run with one alert and one
 // resolution, and one catch-up run after a downtime.
+#include <arpa/inet.h>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <signal.h>
 
 #include <mutex>
@@ -310,6 +314,42 @@ TEST_F(ScheduleTest, UndoVacuumAndRetentionThroughTheService) {
     return LlOk({"query", "SELECT count(DISTINCT ingest_day) AS n FROM account_features_history", "--format", "csv"}) == "n\n2\n";
   })) << service.log();
   EXPECT_EQ(api.Post("/api/vacuum", {{"keep_days", 1}}).second["days"], json::array());  // the 3rd is a delta of the 2nd
+  EXPECT_EQ(service.Stop(SIGTERM), 0);
+}
+
+TEST_F(ScheduleTest, AWebhookThatIsDownStopsNothingAndIsCounted) {
+  // Nothing listens on the webhook's port (bound, then closed).
+  int dead_port = 0;
+  {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+    dead_port = ntohs(addr.sin_port);
+    ::close(fd);
+  }
+  Config("schedule:\n  run: \"*/30 * * * *\"\nretry:\n  max_attempts: 1\nalerts:\n  webhook: http://127.0.0.1:" +
+         std::to_string(dead_port) + "/hook\n");
+  std::string damaged;
+  for (const auto& f : fs::recursive_directory_iterator(lake_ + "/raw")) {
+    if (f.path().string().find("/accounts/") != std::string::npos && f.path().extension() == ".csv") damaged = f.path();
+  }
+  const std::string good = ReadFile(damaged);
+  WriteFile(damaged, good + "x");
+  ServiceProcess service(lake_, dir_ + "/serve.log", {}, {"LEDGERLAKE_CLOCK=2025-01-01T05:59:50Z*600"});
+  ASSERT_TRUE(service.ok()) << service.log();
+  ASSERT_TRUE(WaitFor([&] { return Runs().size() >= 1; })) << service.log();
+  WriteFile(damaged, good);
+  // The alert could not be delivered; the next tick's run goes ahead all the same.
+  ASSERT_TRUE(WaitFor([&] { return !Runs().empty() && Runs().back()["status"] == "ok"; })) << service.log();
+  httplib::Client metrics("127.0.0.1", service.port());
+  ASSERT_TRUE(WaitFor([&] {
+    return metrics.Get("/metrics")->body.find("ledgerlake_alert_failures_total 0") == std::string::npos;
+  })) << metrics.Get("/metrics")->body;
+  EXPECT_NE(service.log().find("alert not delivered"), std::string::npos);
   EXPECT_EQ(service.Stop(SIGTERM), 0);
 }
 
