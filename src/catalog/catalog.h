@@ -103,6 +103,13 @@ struct Operation {
   int64_t at_unix_ms = 0;
 };
 
+// A partition rewritten whole by vacuum's compaction.
+struct CompactedPartition {
+  std::string dataset;
+  std::vector<PartitionFile> files;
+  uint64_t rows = 0;
+};
+
 // A backfill of the service: one run per day from `from` to `to`, in order.
 struct Backfill {
   int64_t id = 0;
@@ -188,6 +195,9 @@ class Catalog {
   Status DropDays(Operation operation);
   // Every operation, oldest first.
   Result<std::vector<Operation>> Operations();
+  // Vacuum's compaction (job/manage.h), in one transaction: run `run_id`'s partitions of the `compacted` datasets
+  // now hold the whole datasets as of its day, so the run is marked complete; then DropDays(drop).
+  Status CompactAndDrop(int64_t run_id, const std::vector<CompactedPartition>& compacted, Operation drop);
 
   // The service's backfills (job/backfill.h): one made, all listed (oldest first), one's progress recorded.
   Result<int64_t> CreateBackfill(DayNumber from, DayNumber to, bool only_missing);
@@ -217,6 +227,10 @@ class Catalog {
   Result<TableSchema> LoadColumns(std::string_view table, int version);
   Status StoreColumns(std::string_view table, int version, const TableSchema& columns);
   Result<std::vector<PartitionRecord>> LoadPartitions(bool current_only, std::string_view dataset);
+  // Inside a transaction: the files (and, when given, the rows) of run `run_id`'s partition of `dataset`.
+  Status ReplaceFiles(int64_t run_id, std::string_view dataset, const std::vector<PartitionFile>& files,
+                      std::optional<uint64_t> rows);
+  Status DropDaysInTransaction(const Operation& op);
 
   sqlite::Database db_;
   std::string root_;  // the lake root, for relative paths

@@ -1,5 +1,6 @@
 // Catalog: run records and the partitions runs wrote (the rest of the Catalog is in catalog.cc).
 #include <map>
+#include <optional>
 
 #include "catalog/catalog.h"
 #include "lake/datasets.h"
@@ -129,6 +130,12 @@ Status Catalog::ReplacePartitionFiles(int64_t run_id, std::string_view dataset,
                                       const std::vector<PartitionFile>& files) {
   auto txn = sqlite::Transaction::Begin(db_);
   if (!txn.ok()) return txn.status();
+  LL_RETURN_IF_ERROR(ReplaceFiles(run_id, dataset, files, std::nullopt));
+  return txn->Commit();
+}
+
+Status Catalog::ReplaceFiles(int64_t run_id, std::string_view dataset, const std::vector<PartitionFile>& files,
+                             std::optional<uint64_t> rows) {
   {
     auto found = db_.Prepare("SELECT 1 FROM run_partitions WHERE run_id = ? AND dataset = ?");
     if (!found.ok()) return found.status();
@@ -154,9 +161,26 @@ Status Catalog::ReplacePartitionFiles(int64_t run_id, std::string_view dataset,
                            .Run());
     bytes += f.bytes;
   }
-  auto upd = db_.Prepare("UPDATE run_partitions SET bytes = ? WHERE run_id = ? AND dataset = ?");
+  // rows = coalesce(?, rows): a repair rewrites the same rows, a compaction says how many it wrote.
+  auto upd = db_.Prepare("UPDATE run_partitions SET bytes = ?, rows = coalesce(?, rows) WHERE run_id = ? AND dataset = ?");
   if (!upd.ok()) return upd.status();
-  LL_RETURN_IF_ERROR(upd->BindInt(1, static_cast<int64_t>(bytes)).BindInt(2, run_id).BindText(3, dataset).Run());
+  upd->BindInt(1, static_cast<int64_t>(bytes));
+  if (rows) {
+    upd->BindInt(2, static_cast<int64_t>(*rows));
+  } else {
+    upd->BindNull(2);
+  }
+  return upd->BindInt(3, run_id).BindText(4, dataset).Run();
+}
+
+Status Catalog::CompactAndDrop(int64_t run_id, const std::vector<CompactedPartition>& compacted, Operation drop) {
+  auto txn = sqlite::Transaction::Begin(db_);
+  if (!txn.ok()) return txn.status();
+  for (const CompactedPartition& c : compacted) LL_RETURN_IF_ERROR(ReplaceFiles(run_id, c.dataset, c.files, c.rows));
+  auto complete = db_.Prepare("UPDATE runs SET complete = 1 WHERE run_id = ?");
+  if (!complete.ok()) return complete.status();
+  LL_RETURN_IF_ERROR(complete->BindInt(1, run_id).Run());
+  LL_RETURN_IF_ERROR(DropDaysInTransaction(drop));
   return txn->Commit();
 }
 

@@ -8,6 +8,11 @@ namespace ledgerlake::catalog {
 Status Catalog::DropDays(Operation op) {
   auto txn = sqlite::Transaction::Begin(db_);
   if (!txn.ok()) return txn.status();
+  LL_RETURN_IF_ERROR(DropDaysInTransaction(op));
+  return txn->Commit();
+}
+
+Status Catalog::DropDaysInTransaction(const Operation& op) {
   std::string days;
   std::string runs;
   for (const DayNumber d : op.days) {
@@ -22,8 +27,7 @@ Status Catalog::DropDays(Operation op) {
       "INSERT INTO operations (kind, days, runs, detail, op_trigger, at_unix_ms) VALUES (?, ?, ?, ?, ?, ?)");
   if (!stmt.ok()) return stmt.status();
   stmt->BindText(1, op.kind).BindText(2, days).BindText(3, runs).BindText(4, op.detail).BindText(5, op.trigger).BindInt(6, NowUnixMs());
-  LL_RETURN_IF_ERROR(stmt->Run());
-  return txn->Commit();
+  return stmt->Run();
 }
 
 Result<std::vector<Operation>> Catalog::Operations() {

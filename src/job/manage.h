@@ -27,9 +27,10 @@ Result<ManageOutcome> UndoNewestRuns(const lake::LakeLock& lock, const lake::Lak
                                      int runs, const std::string& trigger);
 
 // Keeps the partitions of the newest `keep_days` days (counted back from the newest run's day, that day included)
-// and drops older ones, except those the kept days' views still read: a delta partition is read with every
-// partition back to the newest complete one at or before it, so the days from that complete partition on stay
-// (the note says so). The views of the kept days are exactly as before.
+// and drops older ones. The views of the kept days stay exactly as they were: when the oldest kept run's
+// partitions are a delta against partitions about to be dropped, its non-snapshot datasets are first written
+// whole (the views as of its day) into new files, and the run is marked complete, in the same catalog commit
+// as the drop (the note says so). Its `_history` rows then hold the whole datasets as of its day.
 Result<ManageOutcome> Vacuum(const lake::LakeLock& lock, const lake::Lake& lake, catalog::Catalog& cat, int keep_days,
                              const std::string& trigger);
 

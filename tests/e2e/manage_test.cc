@@ -59,15 +59,23 @@ TEST_F(ManageTest, VacuumKeepsTheViewsOfTheDaysKeptExact) {
   LlOk({"run", "--from", "2024-06-05", "--to", "2024-06-06"});
   std::map<std::string, std::string> before;
   for (const char* d : {"2024-06-04", "2024-06-05", "2024-06-06"}) before[d] = Views(lake_, d);
-  // Keep 2 days (5th, 6th): they are deltas against the 4th, which stays; the 1st-3rd go.
+  // Keep 2 days (5th, 6th): the 5th is a delta against the 4th, so it is written whole first; the 1st-4th go.
   const json v = json::parse(LlOk({"vacuum", "--keep-days", "2", "--json"}));
-  EXPECT_EQ(v["days"], json::parse(R"(["2024-06-01", "2024-06-02", "2024-06-03"])"));
-  EXPECT_NE(v["note"].get<std::string>().find("2024-06-04"), std::string::npos) << v.dump();
-  for (const auto& [d, views] : before) EXPECT_EQ(Views(lake_, d), views) << d;
+  EXPECT_EQ(v["days"], json::parse(R"(["2024-06-01", "2024-06-02", "2024-06-03", "2024-06-04"])"));
+  EXPECT_NE(v["note"].get<std::string>().find("2024-06-05"), std::string::npos) << v.dump();
+  for (const char* d : {"2024-06-05", "2024-06-06"}) EXPECT_EQ(Views(lake_, d), before[d]) << d;
   EXPECT_EQ(LlOk({"query", "SELECT count(DISTINCT ingest_day) AS days FROM account_features_history", "--format", "csv"}),
-            "days\n3\n");
-  // Nothing older than what the kept days read is left; a second vacuum drops nothing.
+            "days\n2\n");
+  const json runs = json::parse(LlOk({"catalog", "runs", "--json"}));
+  EXPECT_EQ(runs[runs.size() - 2]["kind"], "complete");  // the 5th's run now holds complete partitions
   EXPECT_NE(LlOk({"vacuum", "--keep-days", "2"}).find("nothing to drop"), std::string::npos);
+  // The files are whole and as recorded, and a later run continues from the lake as it is.
+  EXPECT_EQ(Ll({"verify"}).exit_code, 0);
+  LlOk({"run", "--as-of", "2024-06-07"});
+  const std::string reference = dir_ + "/reference";
+  Make(reference);
+  ASSERT_EQ(RunLedgerlake(reference, {"run", "--as-of", "2024-06-07"}).exit_code, 0);
+  EXPECT_EQ(Views(lake_, "2024-06-07"), Views(reference, "2024-06-07"));
   EXPECT_EQ(Ll({"vacuum", "--keep-days", "0"}).exit_code, 2);
 }
 
