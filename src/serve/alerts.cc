@@ -3,23 +3,10 @@
 #include <httplib.h>
 
 #include "catalog/run_record.h"
+#include "util/date.h"
 
 namespace ledgerlake::serve {
 
-namespace {
-
-std::string IsoNow() {
-  const int64_t ms = catalog::NowUnixMs();
-  const std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
-  return buf;
-}
-
-}  // namespace
 
 Alerter::Alerter(std::string webhook, std::string lake, Metrics& metrics, Log log)
     : webhook_(std::move(webhook)), lake_(std::move(lake)), metrics_(metrics), log_(std::move(log)) {
@@ -64,7 +51,7 @@ bool Alerter::IsOpen(const std::string& key) {
 
 void Alerter::Send(nlohmann::json alert) {
   alert["lake"] = lake_;
-  alert["time"] = IsoNow();
+  alert["time"] = FormatUtcMillis(catalog::NowUnixMs());
   metrics_.ObserveAlert(alert["alert"].get<std::string>(), alert["status"].get<std::string>());
   log_(alert["status"] == "firing" ? "error" : "info", "alert", alert);
   if (webhook_.empty()) return;

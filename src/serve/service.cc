@@ -68,15 +68,6 @@ double Millis(double seconds) { return std::round(seconds * 1e6) / 1e3; }
 // The first line of a message (DuckDB's errors go on with the statement and a caret).
 std::string FirstLine(const std::string& m) { return m.substr(0, m.find('\n')); }
 
-std::string IsoTime(int64_t unix_ms) {
-  const std::time_t secs = static_cast<std::time_t>(unix_ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(unix_ms % 1000));
-  return buf;
-}
 
 // The state of the catalog's files: changes whenever anything commits to it (WAL appends, checkpoints).
 std::string CatalogStamp(const std::string& path) {
@@ -125,8 +116,8 @@ json RunJson(const catalog::RunRecord& r) {
           {"as_of", FormatIsoDate(r.as_of)},
           {"status", r.ok ? "succeeded" : "failed"},
           {"trigger", r.trigger},
-          {"started", IsoTime(r.started_unix_ms)},
-          {"finished", IsoTime(r.ended_unix_ms)},
+          {"started", FormatUtcMillis(r.started_unix_ms)},
+          {"finished", FormatUtcMillis(r.ended_unix_ms)},
           {"seconds", r.seconds},
           {"full_refresh", r.full_refresh},
           {"files_read", r.files_read},
@@ -278,7 +269,7 @@ struct Service::Impl {
   }
 
   void Log(const std::string& level, const std::string& event, json fields = json::object()) {
-    json line = {{"time", IsoTime(catalog::NowUnixMs())}, {"level", level}, {"event", event}};
+    json line = {{"time", FormatUtcMillis(catalog::NowUnixMs())}, {"level", level}, {"event", event}};
     line.update(fields);
     const std::string text = line.dump(-1, ' ', false, json::error_handler_t::replace);
     if (level == "error") {
@@ -603,7 +594,7 @@ struct Service::Impl {
     if (!current_run) return std::nullopt;
     const CurrentRun& r = *current_run;
     json j = {{"id", r.id},       {"as_of", FormatIsoDate(r.as_of)}, {"trigger", r.trigger},
-              {"started", IsoTime(r.started_unix_ms)}, {"finished", nullptr}, {"error", nullptr}};
+              {"started", FormatUtcMillis(r.started_unix_ms)}, {"finished", nullptr}, {"error", nullptr}};
     j["status"] = !r.done ? "running" : (r.error.empty() ? "succeeded" : "failed");
     if (!r.error.empty()) j["error"] = r.error;
     return j;
@@ -677,8 +668,8 @@ struct Service::Impl {
             {"status", b.status},
             {"done_through", b.done_through ? json(FormatIsoDate(*b.done_through)) : json(nullptr)},
             {"error", b.error.empty() ? json(nullptr) : json(b.error)},
-            {"created", IsoTime(b.created_unix_ms)},
-            {"finished", b.ended_unix_ms ? json(IsoTime(*b.ended_unix_ms)) : json(nullptr)}};
+            {"created", FormatUtcMillis(b.created_unix_ms)},
+            {"finished", b.ended_unix_ms ? json(FormatUtcMillis(*b.ended_unix_ms)) : json(nullptr)}};
   }
 
   void Backfills(const httplib::Request& req, httplib::Response& res) {
@@ -1202,7 +1193,7 @@ struct Service::Impl {
         st = prepared.status();
         if (st.code() == Status::Code::kBusy && attempt == 1) {
           metrics.ObserveSkippedTick("run");
-          Log("info", "tick skipped", {{"job", "run"}, {"tick", IsoTime(tick * 1000)}, {"why", st.message()}});
+          Log("info", "tick skipped", {{"job", "run"}, {"tick", FormatUtcMillis(tick * 1000)}, {"why", st.message()}});
           return;
         }
       } else if (std::holds_alternative<job::RunPlan>(*prepared)) {
@@ -1251,7 +1242,7 @@ struct Service::Impl {
     if (!sched.run && !sched.crawl) return;
     if (sched.run) {
       if (auto tick = CatchUpTick(*sched.run, clock.Now(), NewestScheduledDay())) {
-        Log("info", "catching up a missed tick", {{"job", "run"}, {"tick", IsoTime(*tick * 1000)}});
+        Log("info", "catching up a missed tick", {{"job", "run"}, {"tick", FormatUtcMillis(*tick * 1000)}});
         ScheduledRun(*tick);
       }
     }

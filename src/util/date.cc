@@ -91,4 +91,17 @@ DayNumber TodayUtc() {
   return static_cast<DayNumber>(now / 86400);
 }
 
+std::string FormatUtcMillis(int64_t unix_ms) {
+  const int64_t ms = ((unix_ms % 1000) + 1000) % 1000;
+  const int64_t secs = (unix_ms - ms) / 1000;
+  const int64_t days = (secs >= 0 ? secs : secs - 86399) / 86400;
+  const int64_t in_day = secs - days * 86400;
+  const CivilDate d = CivilFromDays(static_cast<DayNumber>(days));
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", d.year, d.month, d.day,
+                static_cast<int>(in_day / 3600), static_cast<int>(in_day / 60 % 60), static_cast<int>(in_day % 60),
+                static_cast<int>(ms));
+  return buf;
+}
+
 }  // namespace ledgerlake

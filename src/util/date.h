@@ -39,4 +39,7 @@ int32_t CompletedYears(DayNumber from, DayNumber to);
 // Today's date in UTC.
 DayNumber TodayUtc();
 
+// Unix milliseconds as ISO 8601 UTC with milliseconds: "2025-01-01T06:00:03.120Z".
+std::string FormatUtcMillis(int64_t unix_ms);
+
 }  // namespace ledgerlake

@@ -5,6 +5,7 @@
 #include <zlib.h>
 
 #include <atomic>
+#include <ctime>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -107,6 +108,26 @@ std::string ScratchTest::LlOk(const std::vector<std::string>& args) {
 }
 
 std::string TestData(const std::string& relative) { return std::string(LEDGERLAKE_TESTDATA) + "/" + relative; }
+
+std::string DatasetViews(const std::string& lake, const std::string& day) {
+  std::string out;
+  for (const char* view : {"account_features", "account_invoice_features", "invoice_features", "pending", "rejects"}) {
+    const CommandResult r = RunLedgerlake(
+        lake, {"query", std::string("SELECT * FROM ") + view + " ORDER BY ALL", "--format", "csv", "--as-of", day});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    out += r.out;
+  }
+  return out;
+}
+
+std::string ClockFromNow(int speed) {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char start[32];
+  std::strftime(start, sizeof start, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return std::string("LEDGERLAKE_CLOCK=") + start + "*" + std::to_string(speed);
+}
 
 bool SandboxEscape::Matches(const std::string& answer) const {
   for (size_t from = 0;;) {

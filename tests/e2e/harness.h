@@ -44,6 +44,13 @@ class ScratchTest : public ::testing::Test {
 
 std::string TestData(const std::string& relative);
 
+// Every dataset of `lake` as of `day` (account_features, account_invoice_features, invoice_features, pending,
+// rejects), each as `query ... ORDER BY ALL --format csv` prints it, one after the other.
+std::string DatasetViews(const std::string& lake, const std::string& day);
+
+// LEDGERLAKE_CLOCK's value for a service clock that starts now and runs `speed` times faster.
+std::string ClockFromNow(int speed);
+
 // One line of tests/data/sandbox/escapes.tsv: a query the sandbox must refuse (or answer without what is not
 // granted), with {lake} replaced by the lake's directory.
 struct SandboxEscape {

@@ -15,16 +15,6 @@ class ManageTest : public ScratchTest {
     ASSERT_EQ(RunLedgerlake(lake, {"init"}).exit_code, 0);
     ASSERT_EQ(RunLedgerlake(lake, {"ingest", dir_ + "/gen"}).exit_code, 0);
   }
-  std::string Views(const std::string& lake, const std::string& day) {
-    std::string out;
-    for (const char* view : {"account_features", "account_invoice_features", "invoice_features", "pending", "rejects"}) {
-      const CommandResult r = RunLedgerlake(
-          lake, {"query", std::string("SELECT * FROM ") + view + " ORDER BY ALL", "--format", "csv", "--as-of", day});
-      EXPECT_EQ(r.exit_code, 0) << r.err;
-      out += r.out;
-    }
-    return out;
-  }
 };
 
 TEST_F(ManageTest, UndoingARunAsOfTheWrongDayLetsTheDaysBeforeItRunAgain) {
@@ -41,7 +31,7 @@ TEST_F(ManageTest, UndoingARunAsOfTheWrongDayLetsTheDaysBeforeItRunAgain) {
   EXPECT_NE(undone.find("the newest run is now 1 (as of 2024-06-01)"), std::string::npos) << undone;
   LlOk({"run", "--as-of", "2024-06-02"});
   for (const char* d : {"2024-06-01", "2024-06-02"}) ASSERT_EQ(RunLedgerlake(reference, {"run", "--as-of", d}).exit_code, 0);
-  for (const char* d : {"2024-06-01", "2024-06-02", "2030-01-01"}) EXPECT_EQ(Views(lake_, d), Views(reference, d)) << d;
+  for (const char* d : {"2024-06-01", "2024-06-02", "2030-01-01"}) EXPECT_EQ(DatasetViews(lake_, d), DatasetViews(reference, d)) << d;
   // The undone run's record stays, and the undo is recorded.
   EXPECT_EQ(json::parse(LlOk({"catalog", "runs", "--json"})).size(), 3u);
   const json undo_two = json::parse(LlOk({"undo", "--runs", "2", "--json"}));
@@ -58,12 +48,12 @@ TEST_F(ManageTest, VacuumKeepsTheViewsOfTheDaysKeptExact) {
   LlOk({"run", "--as-of", "2024-06-04", "--full-refresh"});  // a complete partition
   LlOk({"run", "--from", "2024-06-05", "--to", "2024-06-06"});
   std::map<std::string, std::string> before;
-  for (const char* d : {"2024-06-04", "2024-06-05", "2024-06-06"}) before[d] = Views(lake_, d);
+  for (const char* d : {"2024-06-04", "2024-06-05", "2024-06-06"}) before[d] = DatasetViews(lake_, d);
   // Keep 2 days (5th, 6th): the 5th is a delta against the 4th, so it is written whole first; the 1st-4th go.
   const json v = json::parse(LlOk({"vacuum", "--keep-days", "2", "--json"}));
   EXPECT_EQ(v["days"], json::parse(R"(["2024-06-01", "2024-06-02", "2024-06-03", "2024-06-04"])"));
   EXPECT_NE(v["note"].get<std::string>().find("2024-06-05"), std::string::npos) << v.dump();
-  for (const char* d : {"2024-06-05", "2024-06-06"}) EXPECT_EQ(Views(lake_, d), before[d]) << d;
+  for (const char* d : {"2024-06-05", "2024-06-06"}) EXPECT_EQ(DatasetViews(lake_, d), before[d]) << d;
   EXPECT_EQ(LlOk({"query", "SELECT count(DISTINCT ingest_day) AS days FROM account_features_history", "--format", "csv"}),
             "days\n2\n");
   const json runs = json::parse(LlOk({"catalog", "runs", "--json"}));
@@ -75,7 +65,7 @@ TEST_F(ManageTest, VacuumKeepsTheViewsOfTheDaysKeptExact) {
   const std::string reference = dir_ + "/reference";
   Make(reference);
   ASSERT_EQ(RunLedgerlake(reference, {"run", "--as-of", "2024-06-07"}).exit_code, 0);
-  EXPECT_EQ(Views(lake_, "2024-06-07"), Views(reference, "2024-06-07"));
+  EXPECT_EQ(DatasetViews(lake_, "2024-06-07"), DatasetViews(reference, "2024-06-07"));
   EXPECT_EQ(Ll({"vacuum", "--keep-days", "0"}).exit_code, 2);
 }
 

@@ -245,12 +245,7 @@ TEST_F(ScheduleTest, StaleRunsAndDataWarnThenErrorAndManyRejectsAlert) {
   Config("alerts:\n  webhook: " + hook.url() + "\n  reject_rate_above: 0.01\n  fresh_within_hours: {warn: 1, error: 3}\n");
   LlOk({"run", "--as-of", "2025-01-01"});
   // The service's clock starts now and runs an hour a second: the run and the files grow stale as it goes.
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char start[32];
-  std::strftime(start, sizeof start, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  ServiceProcess service(lake_, dir_ + "/serve.log", {}, {std::string("LEDGERLAKE_CLOCK=") + start + "*3600"});
+  ServiceProcess service(lake_, dir_ + "/serve.log", {}, {ClockFromNow(3600)});
   ASSERT_TRUE(service.ok()) << service.log();
   // 40 of the next run's rows are rejected (accounts without an id): over 1% of the rows it reads.
   std::string bad = "account_id,company_name,company_address,contact_person,contact_phone,gender,joining_date\n";
@@ -276,13 +271,8 @@ TEST_F(ScheduleTest, RowsWaitingTooLongForAParentAlert) {
   LlOk({"ingest", dir_ + "/more/invoice_line_items.csv"});
   LlOk({"run", "--as-of", "2025-01-01"});
   ASSERT_EQ(LlOk({"query", "SELECT count(*) AS n FROM pending", "--format", "csv"}), "n\n2\n");
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char start[32];
-  std::strftime(start, sizeof start, "%Y-%m-%dT%H:%M:%SZ", &tm);
   // A day a second: after two, the rows have waited longer than pending_days.
-  ServiceProcess service(lake_, dir_ + "/serve.log", {}, {std::string("LEDGERLAKE_CLOCK=") + start + "*86400"});
+  ServiceProcess service(lake_, dir_ + "/serve.log", {}, {ClockFromNow(86400)});
   ASSERT_TRUE(service.ok()) << service.log();
   ASSERT_TRUE(WaitFor([&] { return !hook.alerts().empty(); }, 20)) << service.log();
   EXPECT_EQ(hook.alerts()[0]["alert"], "pending_rows_waiting");

@@ -41,3 +41,16 @@ TEST(DateTest, CompletedYearsLeapDay) {
 
 }  // namespace
 }  // namespace ledgerlake
+
+namespace ledgerlake {
+namespace {
+
+TEST(DateTest, UtcMillisAreIso8601) {
+  EXPECT_EQ(FormatUtcMillis(0), "1970-01-01T00:00:00.000Z");
+  EXPECT_EQ(FormatUtcMillis(1735711203120), "2025-01-01T06:00:03.120Z");
+  EXPECT_EQ(FormatUtcMillis(951825600999), "2000-02-29T12:00:00.999Z");
+  EXPECT_EQ(FormatUtcMillis(-1), "1969-12-31T23:59:59.999Z");
+}
+
+}  // namespace
+}  // namespace ledgerlake
