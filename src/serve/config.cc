@@ -255,7 +255,6 @@ Result<ServeConfig> LoadConfig(const std::string& path) {
         if (!w["path"]) return Bad(path, w, "a watch entry needs a path");
         auto dir = Scalar<std::string>(path, w["path"], "watch path", "a directory");
         if (!dir.ok()) return dir.status();
-        if (!std::filesystem::is_directory(*dir)) return Bad(path, w["path"], "watch: " + *dir + " is not a directory");
         entry.path = std::filesystem::absolute(*dir).lexically_normal().string();
         if (w["settle_seconds"]) {
           auto v = Scalar<double>(path, w["settle_seconds"], "settle_seconds", "a number of seconds");

@@ -46,7 +46,7 @@ Result<DropFolders> DropFolders::Open(const std::vector<WatchConfig>& config) {
   if (config.empty()) return d;
   d.inotify_fd_ = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   for (const WatchConfig& w : config) {
-    std::error_code ec;
+    std::error_code ec;  // the folder itself is made when missing, with landed/ and refused/ in it
     fs::create_directories(w.path + "/landed", ec);
     if (!ec) fs::create_directories(w.path + "/refused", ec);
     if (ec) return Status::IOError("watch: cannot prepare " + w.path + ": " + ec.message());

@@ -93,3 +93,37 @@ TEST_F(ConfigTest, SizesAndAddresses) {
 
 }  // namespace
 }  // namespace ledgerlake::serve
+
+namespace ledgerlake::serve {
+namespace {
+
+// Every ```yaml block of the docs that is a whole config (README.md, docs/serve.md) loads as it is written.
+TEST(ConfigDocsTest, EveryConfigExampleInTheDocsLoads) {
+  size_t checked = 0;
+  for (const char* doc : {"README.md", "docs/serve.md"}) {
+    std::ifstream in(std::string(LEDGERLAKE_SOURCE_DIR) + "/" + doc);
+    ASSERT_TRUE(in) << doc;
+    std::string line;
+    std::string block;
+    bool inside = false;
+    while (std::getline(in, line)) {
+      if (!inside && line == "```yaml") {
+        inside = true;
+        block.clear();
+      } else if (inside && line == "```") {
+        inside = false;
+        const std::string path = ::testing::TempDir() + "/ledgerlake-docs-example.yaml";
+        std::ofstream(path) << block;
+        auto loaded = LoadConfig(path);
+        EXPECT_TRUE(loaded.ok()) << doc << ":\n" << block << "\n-> " << loaded.status().message();
+        ++checked;
+      } else if (inside) {
+        block += line + "\n";
+      }
+    }
+  }
+  EXPECT_GE(checked, 3u);
+}
+
+}  // namespace
+}  // namespace ledgerlake::serve
