@@ -567,7 +567,32 @@ int CmdVerify(const std::string& lake_dir, bool json, bool repair, bool quick) {
   return left ? kExitFailure : 0;
 }
 
-enum class CatalogView { kTables, kDescribe, kPartitions, kRuns, kPending, kChecks };
+enum class CatalogView { kTables, kDescribe, kPartitions, kRuns, kPending, kChecks, kOperations };
+
+// The undo and vacuum operations, oldest first.
+int CmdOperations(catalog::Catalog& cat, bool as_json) {
+  auto ops = cat.Operations();
+  if (!ops.ok()) return Fail(ops.status());
+  nlohmann::ordered_json out = nlohmann::ordered_json::array();
+  for (const catalog::Operation& op : *ops) {
+    nlohmann::ordered_json days = nlohmann::ordered_json::array();
+    for (const DayNumber d : op.days) days.push_back(FormatIsoDate(d));
+    out.push_back({{"id", op.id}, {"kind", op.kind}, {"at", FormatUtcMillis(op.at_unix_ms)}, {"trigger", op.trigger},
+                   {"days", days}, {"runs", op.runs}, {"detail", op.detail}});
+  }
+  if (as_json) {
+    Print(out.dump(2) + "\n");
+    return 0;
+  }
+  std::printf("%-4s %-7s %-25s %-9s %s\n", "id", "kind", "at (UTC)", "trigger", "detail");
+  for (const catalog::Operation& op : *ops) {
+    std::printf("%-4lld %-7s %-25s %-9s %s; days %s to %s\n", static_cast<long long>(op.id), op.kind.c_str(),
+                FormatUtcMillis(op.at_unix_ms).c_str(), op.trigger.c_str(), op.detail.c_str(),
+                op.days.empty() ? "-" : FormatIsoDate(op.days.front()).c_str(),
+                op.days.empty() ? "-" : FormatIsoDate(op.days.back()).c_str());
+  }
+  return 0;
+}
 
 // The data-quality checks of run `run_id` (0: the newest run that has checks), as `catalog checks` prints them.
 int CmdChecks(catalog::Catalog& cat, int64_t run_id, bool as_json) {
@@ -617,6 +642,11 @@ int CmdCatalog(const std::string& lake_dir, CatalogView view, const std::string&
   auto lake = lake::Lake::Open(lake_dir);
   if (!lake.ok()) return Fail(lake.status());
   if (view == CatalogView::kPending) return CmdPending(*lake, json);
+  if (view == CatalogView::kOperations) {
+    auto shown = OpenCatalogToShow(*lake);
+    if (!shown.ok()) return Fail(shown.status());
+    return CmdOperations(*shown, json);
+  }
   if (view == CatalogView::kChecks) {
     auto shown = OpenCatalogToShow(*lake);
     if (!shown.ok()) return Fail(shown.status());
@@ -655,7 +685,8 @@ int CmdCatalog(const std::string& lake_dir, CatalogView view, const std::string&
       Print(json ? RunsJson(*runs) : RunsText(*runs));
       return 0;
     }
-    case CatalogView::kChecks: break;  // answered above
+    case CatalogView::kChecks:
+    case CatalogView::kOperations: break;  // answered above
   }
   return kExitUsage;
 }
@@ -928,6 +959,8 @@ int Main(int argc, char** argv) {
   std::string check_run;
   cat_checks->add_option("--run", check_run, "the run id");
   cat_checks->add_flag("--json", cat_json, "print one JSON array");
+  CLI::App* cat_operations = cat->add_subcommand("operations", "list the undo and vacuum operations, oldest first");
+  cat_operations->add_flag("--json", cat_json, "print one JSON array");
   CLI::App* cat_runs = cat->add_subcommand("runs", "list the runs, oldest first, with their status and volumes");
   cat_runs->add_flag("--json", cat_json, "print one JSON array (with stages, row fates, inputs and partitions)");
 
@@ -1015,6 +1048,7 @@ int Main(int argc, char** argv) {
   if (cat_partitions->parsed()) return CmdCatalog(lake_dir, CatalogView::kPartitions, cat_name, cat_json);
   if (cat_runs->parsed()) return CmdCatalog(lake_dir, CatalogView::kRuns, "", cat_json);
   if (cat_checks->parsed()) return CmdCatalog(lake_dir, CatalogView::kChecks, check_run, cat_json);
+  if (cat_operations->parsed()) return CmdCatalog(lake_dir, CatalogView::kOperations, "", cat_json);
   if (cat_pending->parsed()) return CmdCatalog(lake_dir, CatalogView::kPending, "", cat_json);
   return kExitUsage;
 }

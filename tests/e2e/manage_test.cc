@@ -38,6 +38,12 @@ TEST_F(ManageTest, UndoingARunAsOfTheWrongDayLetsTheDaysBeforeItRunAgain) {
   EXPECT_EQ(undo_two["days"], json::parse(R"(["2024-06-01", "2024-06-02"])"));
   EXPECT_TRUE(undo_two["newest_run"].is_null());
   EXPECT_EQ(Ll({"undo"}).exit_code, 1);  // nothing left to undo
+  const json ops = json::parse(LlOk({"catalog", "operations", "--json"}));
+  ASSERT_EQ(ops.size(), 2u);
+  EXPECT_EQ(ops[0]["kind"], "undo");
+  EXPECT_EQ(ops[0]["days"], json::parse(R"(["2030-01-01"])"));
+  EXPECT_EQ(ops[0]["trigger"], "cli");
+  EXPECT_EQ(ops[1]["runs"], json::parse("[1, 3]"));
 }
 
 TEST_F(ManageTest, VacuumKeepsTheViewsOfTheDaysKeptExact) {
