@@ -22,10 +22,7 @@ Result<std::vector<Backfill>> Catalog::Backfills() {
       "ended_unix_ms FROM backfills ORDER BY backfill_id");
   if (!stmt.ok()) return stmt.status();
   std::vector<Backfill> out;
-  for (;;) {
-    auto row = stmt->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) break;
+  LL_RETURN_IF_ERROR(stmt->ForEachRow([&]() -> Status {
     Backfill b;
     b.id = stmt->ColumnInt(0);
     const auto from = ParseIsoDate(stmt->ColumnText(1));
@@ -40,7 +37,8 @@ Result<std::vector<Backfill>> Catalog::Backfills() {
     b.created_unix_ms = stmt->ColumnInt(7);
     if (!stmt->ColumnIsNull(8)) b.ended_unix_ms = stmt->ColumnInt(8);
     out.push_back(std::move(b));
-  }
+    return Status::OK();
+  }));
   return out;
 }
 

@@ -34,10 +34,7 @@ Result<std::vector<Operation>> Catalog::Operations() {
   auto stmt = db_.Prepare("SELECT operation_id, kind, days, runs, detail, op_trigger, at_unix_ms FROM operations ORDER BY 1");
   if (!stmt.ok()) return stmt.status();
   std::vector<Operation> out;
-  for (;;) {
-    auto row = stmt->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) break;
+  LL_RETURN_IF_ERROR(stmt->ForEachRow([&] {
     Operation op;
     op.id = stmt->ColumnInt(0);
     op.kind = stmt->ColumnText(1);
@@ -59,7 +56,8 @@ Result<std::vector<Operation>> Catalog::Operations() {
     op.trigger = stmt->ColumnText(5);
     op.at_unix_ms = stmt->ColumnInt(6);
     out.push_back(std::move(op));
-  }
+    return Status::OK();
+  }));
   return out;
 }
 

@@ -42,12 +42,10 @@ Result<std::map<std::string, double>> Catalog::Profile(int64_t run_id) {
   if (!stmt.ok()) return stmt.status();
   stmt->BindInt(1, run_id);
   std::map<std::string, double> out;
-  for (;;) {
-    auto row = stmt->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) break;
+  LL_RETURN_IF_ERROR(stmt->ForEachRow([&] {
     out[stmt->ColumnText(0)] = stmt->ColumnDouble(1);
-  }
+    return Status::OK();
+  }));
   return out;
 }
 
@@ -58,13 +56,11 @@ Result<std::map<int64_t, std::vector<CheckResult>>> Catalog::Checks(int64_t run_
   if (!stmt.ok()) return stmt.status();
   stmt->BindInt(1, run_id).BindInt(2, run_id);
   std::map<int64_t, std::vector<CheckResult>> out;
-  for (;;) {
-    auto row = stmt->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) break;
+  LL_RETURN_IF_ERROR(stmt->ForEachRow([&] {
     out[stmt->ColumnInt(0)].push_back(CheckResult{stmt->ColumnText(1), stmt->ColumnDouble(2), stmt->ColumnDouble(3),
                                                   stmt->ColumnDouble(4), stmt->ColumnDouble(5), stmt->ColumnInt(6) != 0});
-  }
+    return Status::OK();
+  }));
   return out;
 }
 

@@ -79,6 +79,17 @@ class Statement {
   Result<bool> Step();
   // Steps a statement that returns no rows to completion.
   Status Run();
+  // Steps through every row, calling `row()` (which reads the columns) for each; stops at the first error,
+  // SQLite's or the one `row()` returns. The loop every query of the catalog would otherwise repeat.
+  template <typename F>
+  Status ForEachRow(F&& row) {
+    for (;;) {
+      auto more = Step();
+      if (!more.ok()) return more.status();
+      if (!*more) return Status::OK();
+      if (Status st = row(); !st.ok()) return st;
+    }
+  }
   // Makes the statement ready to run again, with no parameters bound.
   void Reset();
 

@@ -121,14 +121,12 @@ Result<std::vector<TokenInfo>> Catalog::ListTokens() {
       "SELECT name, token_id, role, created_unix_ms, revoked_unix_ms FROM tokens ORDER BY created_unix_ms, name");
   if (!stmt.ok()) return stmt.status();
   std::vector<TokenInfo> out;
-  for (;;) {
-    auto row = stmt->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) break;
+  LL_RETURN_IF_ERROR(stmt->ForEachRow([&] {
     TokenInfo t{stmt->ColumnText(0), stmt->ColumnText(1), stmt->ColumnText(2), stmt->ColumnInt(3), std::nullopt};
     if (!stmt->ColumnIsNull(4)) t.revoked_unix_ms = stmt->ColumnInt(4);
     out.push_back(std::move(t));
-  }
+    return Status::OK();
+  }));
   return out;
 }
 
@@ -152,16 +150,14 @@ Result<std::vector<StoredToken>> Catalog::ValidTokens() {
       "SELECT name, token_id, role, created_unix_ms, salt, secret_sha256 FROM tokens WHERE revoked_unix_ms IS NULL");
   if (!stmt.ok()) return stmt.status();
   std::vector<StoredToken> out;
-  for (;;) {
-    auto row = stmt->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) break;
+  LL_RETURN_IF_ERROR(stmt->ForEachRow([&] {
     StoredToken t;
     t.info = TokenInfo{stmt->ColumnText(0), stmt->ColumnText(1), stmt->ColumnText(2), stmt->ColumnInt(3), std::nullopt};
     t.salt_hex = stmt->ColumnText(4);
     t.secret_sha256_hex = stmt->ColumnText(5);
     out.push_back(std::move(t));
-  }
+    return Status::OK();
+  }));
   return out;
 }
 

@@ -44,11 +44,6 @@ void Alerter::Resolve(const std::string& key, const std::string& message) {
   Send({{"alert", name}, {"status", "resolved"}, {"severity", "info"}, {"message", message}});
 }
 
-bool Alerter::IsOpen(const std::string& key) {
-  std::lock_guard<std::mutex> g(mu_);
-  return open_.count(key) > 0;
-}
-
 void Alerter::Send(nlohmann::json alert) {
   alert["lake"] = lake_;
   alert["time"] = FormatUtcMillis(catalog::NowUnixMs());

@@ -36,7 +36,6 @@ class Alerter {
   void Fire(const std::string& key, const std::string& name, const std::string& severity, const std::string& message);
   // Closes incident `key` and sends "resolved", when it is open.
   void Resolve(const std::string& key, const std::string& message);
-  bool IsOpen(const std::string& key);
 
  private:
   void Send(nlohmann::json alert);

@@ -14,12 +14,12 @@
 #include <charconv>
 #include <condition_variable>
 #include <filesystem>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <random>
-#include <deque>
 #include <thread>
 #include <unordered_map>
 #include <variant>
@@ -38,6 +38,7 @@
 #include "serve/alerts.h"
 #include "serve/drop_folder.h"
 #include "serve/metrics.h"
+#include "serve/query_limits.h"
 #include "serve/scheduler.h"
 #include "util/date.h"
 
@@ -128,100 +129,6 @@ json RunJson(const catalog::RunRecord& r) {
           {"error", r.ok ? json(nullptr) : json(r.message)}};
 }
 
-// The query slots (query.max_concurrent), handed out in the order they were asked for: a semaphore lets a
-// newcomer overtake a query that has waited long, which drove /api/query's p99 to seconds under load.
-class QuerySlots {
- public:
-  explicit QuerySlots(int slots) : free_(slots) {}
-  // Waits for a slot until `deadline`; false when none came in time.
-  bool Acquire(Clock::time_point deadline) {
-    std::unique_lock<std::mutex> lock(mu_);
-    if (free_ > 0 && waiting_.empty()) {
-      --free_;
-      return true;
-    }
-    Waiter me;
-    waiting_.push_back(&me);
-    if (me.cv.wait_until(lock, deadline, [&] { return me.granted; })) return true;
-    waiting_.erase(std::find(waiting_.begin(), waiting_.end(), &me));
-    return false;
-  }
-  void Release() {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (waiting_.empty()) {
-      ++free_;
-      return;
-    }
-    Waiter* next = waiting_.front();  // the slot passes straight to the longest waiter
-    waiting_.pop_front();
-    next->granted = true;
-    next->cv.notify_one();
-  }
-
- private:
-  struct Waiter {
-    std::condition_variable cv;
-    bool granted = false;
-  };
-  std::mutex mu_;
-  int free_;
-  std::deque<Waiter*> waiting_;
-};
-
-// Interrupts queries that outlive their deadline, from one thread.
-class Watchdog {
- public:
-  Watchdog() : thread_([this] { Loop(); }) {}
-  ~Watchdog() {
-    {
-      std::lock_guard<std::mutex> g(mu_);
-      stop_ = true;
-    }
-    cv_.notify_all();
-    thread_.join();
-  }
-  // Watches `conn` until Forget(ticket); `fired` becomes true when it was interrupted.
-  uint64_t Watch(duck::Connection* conn, Clock::time_point deadline, std::atomic<bool>* fired) {
-    std::lock_guard<std::mutex> g(mu_);
-    const uint64_t ticket = ++next_;
-    watched_[ticket] = Entry{conn, deadline, fired};
-    cv_.notify_all();
-    return ticket;
-  }
-  void Forget(uint64_t ticket) {
-    std::lock_guard<std::mutex> g(mu_);  // after this, the connection is never touched again
-    watched_.erase(ticket);
-  }
-
- private:
-  struct Entry {
-    duck::Connection* conn;
-    Clock::time_point deadline;
-    std::atomic<bool>* fired;
-  };
-  void Loop() {
-    std::unique_lock<std::mutex> lock(mu_);
-    while (!stop_) {
-      Clock::time_point next = Clock::now() + std::chrono::seconds(1);
-      const Clock::time_point now = Clock::now();
-      for (auto& [ticket, e] : watched_) {
-        if (e.deadline <= now) {
-          if (!e.fired->exchange(true)) e.conn->Interrupt();
-        } else {
-          next = std::min(next, e.deadline);
-        }
-      }
-      cv_.wait_until(lock, next);
-    }
-  }
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
-  uint64_t next_ = 0;
-  std::map<uint64_t, Entry> watched_;
-  std::thread thread_;
-};
-
 // The views of one state of the catalog, and the sandboxes made on them (per role and day), made when first
 // asked for.
 struct Snapshot {
@@ -297,7 +204,18 @@ struct Service::Impl {
   std::condition_variable backfill_cv;  // woken by a new backfill, or to stop
   std::thread backfiller;
   bool runs_baselined = false;          // the run records at start are counted, not alerted about
+  // What the time-based alerts compare with the clock, taken from the catalog and the views when they change
+  // (never read again while they do not): the newest successful run's and landed file's times (the service's
+  // start when there is none), and the pending rows with the landing time of the oldest one's file.
+  struct Freshness {
+    double last_success = 0;
+    double last_file = 0;
+    std::vector<std::pair<std::string, uint64_t>> pending_by_source;  // from the views (RebuildIndex)
+    uint64_t pending_rows = 0;
+    double oldest_pending = 0;
+  };
   double started_unix = 0;              // when the service started, on its clock
+  Freshness freshness;                  // the watcher thread's own
 
   std::mutex watcher_mu;
   std::condition_variable watcher_cv;
@@ -1000,9 +918,10 @@ struct Service::Impl {
           }
           if (now != runs_stamp) {
             if (Status st = ObserveRuns(*s); st.ok()) runs_stamp = now;
+            ReadLanding();
           }
           if (Clock::now() >= next_time_alerts) {
-            TimeAlerts(*s);
+            TimeAlerts();
             next_time_alerts = Clock::now() + std::chrono::seconds(1);
           }
         }
@@ -1035,6 +954,14 @@ struct Service::Impl {
       if (ds.name == "pending") metrics.SetPendingRows(count);
       metrics.SetDatasetRows(std::string(ds.name), count);
     }
+    freshness.pending_by_source.clear();
+    if (auto pending = conn->Query("SELECT source_file, count(*) FROM pending GROUP BY ALL"); pending.ok()) {
+      if (auto rows = pending->ReadAll(); rows.ok()) {
+        for (const duck::TextRow& row : *rows) {
+          if (row[0] && row[1]) freshness.pending_by_source.emplace_back(*row[0], std::stoull(*row[1]));
+        }
+      }
+    }
     Log("info", "feature index built",
         {{"accounts", fresh->accounts()},
          {"invoices", fresh->invoices()},
@@ -1044,70 +971,61 @@ struct Service::Impl {
     return Status::OK();
   }
 
-  // Freshness and pending rows, against the service's clock: each a warning (and freshness an error past its
-  // second threshold), raised once and resolved when it clears.
-  void TimeAlerts(Snapshot& s) {
+  // The landed files' part of `freshness`, after a change of the catalog.
+  void ReadLanding() {
     const AlertsConfig& a = config.alerts;
     if (!a.fresh_warn_hours && !a.fresh_error_hours && !a.pending_days) return;
-    if (!std::filesystem::exists(catalog::Catalog::PathOf(lake))) return;
     auto cat = catalog::Catalog::OpenForReading(lake);
     if (!cat.ok()) return;
-    const double now = clock.Now();
     auto landed = cat->LandedFiles();
-    if (a.fresh_warn_hours || a.fresh_error_hours) {
-      auto records = cat->Runs();
-      if (!records.ok() || !landed.ok()) return;
-      double last_success = started_unix;  // none yet: counted from the service's start
-      for (const catalog::RunRecord& r : *records) {
-        if (r.ok) last_success = std::max(last_success, static_cast<double>(r.ended_unix_ms) / 1000);
+    if (!landed.ok()) return;
+    std::map<std::string, double> landed_at;  // by source path: the earliest landing of it
+    for (const lake::LandedFile& f : *landed) {
+      freshness.last_file = std::max(freshness.last_file, static_cast<double>(f.landed_unix));
+      auto [it, fresh] = landed_at.emplace(f.source, static_cast<double>(f.landed_unix));
+      if (!fresh) it->second = std::min(it->second, static_cast<double>(f.landed_unix));
+    }
+    freshness.pending_rows = 0;
+    freshness.oldest_pending = std::numeric_limits<double>::infinity();
+    for (const auto& [source, rows] : freshness.pending_by_source) {
+      freshness.pending_rows += rows;
+      if (auto it = landed_at.find(source); it != landed_at.end()) {
+        freshness.oldest_pending = std::min(freshness.oldest_pending, it->second);
       }
-      double last_file = started_unix;
-      for (const lake::LandedFile& f : *landed) last_file = std::max(last_file, static_cast<double>(f.landed_unix));
-      const std::pair<const char*, double> ages[] = {{"runs", (now - last_success) / 3600},
-                                                     {"data", (now - last_file) / 3600}};
-      for (const auto& [what, hours] : ages) {
-        const std::string subject = std::string(what) == "runs" ? "no successful run" : "no new file";
-        for (const auto& [level, limit] : {std::pair<const char*, std::optional<double>>{"warning", a.fresh_warn_hours},
-                                           {"error", a.fresh_error_hours}}) {
-          if (!limit) continue;
-          const std::string key = std::string("stale_") + what + ":" + level;
-          if (hours > *limit) {
-            alerter->Fire(key, std::string("stale_") + what, level,
-                          subject + " for " + json(std::round(hours * 10) / 10).dump() + " hours (alerts.fresh_within_hours." +
-                              (std::string(level) == "warning" ? "warn" : "error") + " is " + json(*limit).dump() + ")");
-          } else {
-            alerter->Resolve(key, subject + " is fresh again");
-          }
+    }
+  }
+
+  // Freshness and pending rows against the service's clock: each a warning (and freshness an error past its
+  // second threshold), raised once and resolved when it clears. No I/O: `freshness` holds what it compares.
+  void TimeAlerts() {
+    const AlertsConfig& a = config.alerts;
+    const double now = clock.Now();
+    const std::pair<const char*, double> ages[] = {{"runs", (now - freshness.last_success) / 3600},
+                                                   {"data", (now - freshness.last_file) / 3600}};
+    for (const auto& [what, hours] : ages) {
+      const std::string subject = std::string(what) == "runs" ? "no successful run" : "no new file";
+      for (const auto& [level, limit] : {std::pair<const char*, std::optional<double>>{"warning", a.fresh_warn_hours},
+                                         {"error", a.fresh_error_hours}}) {
+        if (!limit) continue;
+        const std::string key = std::string("stale_") + what + ":" + level;
+        if (hours > *limit) {
+          alerter->Fire(key, std::string("stale_") + what, level,
+                        subject + " for " + json(std::round(hours * 10) / 10).dump() + " hours (alerts.fresh_within_hours." +
+                            (std::string(level) == "warning" ? "warn" : "error") + " is " + json(*limit).dump() + ")");
+        } else {
+          alerter->Resolve(key, subject + " is fresh again");
         }
       }
     }
-    if (a.pending_days && landed.ok()) {
-      auto sandbox = AdminSandbox(s);
-      if (!sandbox.ok()) return;
-      auto conn = (*sandbox)->Connect();
-      if (!conn.ok()) return;
-      auto result = conn->Query("SELECT source_file, count(*) FROM pending GROUP BY ALL");
-      if (!result.ok()) return;
-      auto rows = result->ReadAll();
-      if (!rows.ok()) return;
-      double oldest = now;
-      uint64_t waiting = 0;
-      for (const duck::TextRow& row : *rows) {
-        if (!row[0] || !row[1]) continue;
-        for (const lake::LandedFile& f : *landed) {
-          if (f.source == *row[0]) oldest = std::min(oldest, static_cast<double>(f.landed_unix));
-        }
-        waiting += std::stoull(*row[1]);
-      }
-      const double days = (now - oldest) / 86400;
-      if (waiting > 0 && days > *a.pending_days) {
-        alerter->Fire("pending", "pending_rows_waiting", "warning",
-                      std::to_string(waiting) + " rows wait for a parent, the oldest for " +
-                          json(std::round(days * 10) / 10).dump() + " days (alerts.pending_days is " +
-                          json(*a.pending_days).dump() + "); `ledgerlake catalog pending` lists them");
-      } else {
-        alerter->Resolve("pending", "no row waits longer than alerts.pending_days");
-      }
+    if (!a.pending_days) return;
+    const double days = (now - freshness.oldest_pending) / 86400;
+    if (freshness.pending_rows > 0 && days > *a.pending_days) {
+      alerter->Fire("pending", "pending_rows_waiting", "warning",
+                    std::to_string(freshness.pending_rows) + " rows wait for a parent, the oldest for " +
+                        json(std::round(days * 10) / 10).dump() + " days (alerts.pending_days is " +
+                        json(*a.pending_days).dump() + "); `ledgerlake catalog pending` lists them");
+    } else {
+      alerter->Resolve("pending", "no row waits longer than alerts.pending_days");
     }
   }
 
@@ -1166,6 +1084,7 @@ struct Service::Impl {
       }
       metrics.ObserveRun(r, rejects);
       observed_runs = r.run_id;
+      if (r.ok) freshness.last_success = std::max(freshness.last_success, static_cast<double>(r.ended_unix_ms) / 1000);
       // Data-quality checks of each committed run as it comes (and, at start, of the newest one if it has none).
       const bool newest = std::next(it) == records->end();
       if (r.ok && !r.partitions.empty() && (runs_baselined || newest)) Check(r);
@@ -1437,6 +1356,7 @@ Result<std::unique_ptr<Service>> Service::Open(const std::string& lake_dir, Serv
     impl->folders.emplace(std::move(*folders));
   }
   impl->started_unix = impl->clock.Now();
+  impl->freshness.last_success = impl->freshness.last_file = impl->started_unix;
   Impl* raw = impl.get();
   impl->alerter = std::make_unique<Alerter>(impl->config.alerts.webhook, impl->lake.root(), impl->metrics,
                                             [raw](const std::string& level, const std::string& event, json fields) {

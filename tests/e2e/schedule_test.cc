@@ -159,11 +159,13 @@ class ApiClient {
   }
   std::pair<int, json> Get(const std::string& path) {
     auto r = client_.Get(path.c_str(), {{"Authorization", "Bearer " + token_}});
-    return r ? std::make_pair(r->status, json::parse(r->body, nullptr, false)) : std::make_pair(0, json());
+    return r ? std::make_pair(r->status, json::parse(r->body, nullptr, false))
+             : std::make_pair(0, json{{"no_reply", httplib::to_string(r.error())}});
   }
   std::pair<int, json> Post(const std::string& path, const json& body) {
     auto r = client_.Post(path.c_str(), {{"Authorization", "Bearer " + token_}}, body.dump(), "application/json");
-    return r ? std::make_pair(r->status, json::parse(r->body, nullptr, false)) : std::make_pair(0, json());
+    return r ? std::make_pair(r->status, json::parse(r->body, nullptr, false))
+             : std::make_pair(0, json{{"no_reply", httplib::to_string(r.error())}});
   }
 
  private:
@@ -188,7 +190,11 @@ TEST_F(ScheduleTest, ABackfillThroughTheApiGoesOnAfterARestart) {
   service = std::make_unique<ServiceProcess>(lake_, dir_ + "/serve2.log");
   ASSERT_TRUE(service->ok()) << service->log();
   ApiClient api(service->port(), token);
-  ASSERT_TRUE(WaitFor([&] { return api.Get("/api/backfills/1").second.value("status", "") == "done"; }, 60))
+  ASSERT_TRUE(WaitFor([&] {
+    auto [status, body] = api.Get("/api/backfills/1");
+    EXPECT_EQ(status, 200) << body.dump();
+    return body.is_object() && body.value("status", "") == "done";
+  }, 60))
       << api.Get("/api/backfills/1").second.dump() << service->log();
   std::set<std::string> days;
   for (const json& r : Runs()) {
