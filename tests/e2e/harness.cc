@@ -98,7 +98,10 @@ void ScratchTest::SetUp() {
 }
 
 void ScratchTest::TearDown() {
-  if (!HasFailure()) fs::remove_all(dir_);
+  if (HasFailure()) return;  // kept for a look
+  std::error_code error;
+  fs::remove_all(dir_, error);
+  EXPECT_FALSE(error) << "cannot remove " << dir_ << ": " << error.message();
 }
 
 std::string ScratchTest::LlOk(const std::vector<std::string>& args) {

@@ -123,6 +123,12 @@ class ServeTest : public ScratchTest {
 
   std::string admin_;
   std::string finance_;
+  // The service goes before the scratch directory: a live one may still be writing its catalog's WAL there.
+  void TearDown() override {
+    service_.reset();
+    ScratchTest::TearDown();
+  }
+
   std::unique_ptr<ServiceProcess> service_;
 };
 
