@@ -16,21 +16,8 @@ uint32_t BaseInvoices::OrdinalOfAccount(int64_t account_id) const {
 }
 
 uint32_t BaseInvoices::OrdinalOfInvoice(int64_t invoice_id) const {
-  if (dense_ != nullptr) {
-    if (invoice_id < 0 || static_cast<uint64_t>(invoice_id) >= slots_) return kNone;
-    return Load32(dense_ + 4 * static_cast<uint64_t>(invoice_id)) - 1;
-  }
-  uint64_t lo = 0, hi = slots_;  // the first record with an id >= invoice_id
-  while (lo < hi) {
-    const uint64_t mid = lo + (hi - lo) / 2;
-    if (SparseId(mid) < invoice_id) {
-      lo = mid + 1;
-    } else {
-      hi = mid;
-    }
-  }
-  if (lo == slots_ || SparseId(lo) != invoice_id) return kNone;
-  return Load32(sparse_ + kSparseRecord * lo + 8);
+  if (invoice_id < min_invoice_ || invoice_id > max_invoice_) return kNone;
+  return index_.Find(invoice_id);
 }
 
 }  // namespace ledgerlake::engine

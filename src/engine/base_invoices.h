@@ -12,6 +12,7 @@
 #include <memory>
 #include <vector>
 
+#include "engine/invoice_index.h"
 #include "engine/invoice_order.h"
 #include "engine/ledger.h"
 #include "util/date.h"
@@ -127,14 +128,7 @@ class BaseInvoices {
   // Calls f(invoice_id, ordinal) for every invoice of the state, by invoice_id.
   template <typename F>
   void ForEachInvoice(F&& f) const {
-    if (dense_ != nullptr) {
-      for (uint64_t id = 0; id < slots_; ++id) {
-        const uint32_t slot = Load32(dense_ + 4 * id);
-        if (slot != 0) f(static_cast<int64_t>(id), slot - 1);
-      }
-      return;
-    }
-    for (uint64_t i = 0; i < slots_; ++i) f(SparseId(i), Load32(sparse_ + kSparseRecord * i + 8));
+    index_.ForEach(f);
   }
 
   // Decodes the invoices of `ordinal` in (date_issued, invoice_id) order, calling f(entry) for each. False when
@@ -156,19 +150,7 @@ class BaseInvoices {
   }
 
  private:
-  friend class StateCodec;                     // engine/state.cc builds it from a state file
-  static constexpr size_t kSparseRecord = 12;  // int64 invoice_id, uint32 ordinal: sorted by invoice_id
-
-  static uint32_t Load32(const unsigned char* p) {
-    uint32_t v;
-    std::memcpy(&v, p, sizeof v);
-    return v;
-  }
-  int64_t SparseId(uint64_t i) const {
-    int64_t v;
-    std::memcpy(&v, sparse_ + kSparseRecord * i, sizeof v);
-    return v;
-  }
+  friend class StateCodec;  // engine/state.cc builds it from a state file
 
   std::unique_ptr<MappedFile> file_;
   DayNumber as_of_ = 0;
@@ -177,11 +159,7 @@ class BaseInvoices {
   int64_t min_invoice_ = 0, max_invoice_ = -1;
   // Account ordinals by account_id: a direct array when the ids are small enough, else a binary search.
   std::vector<uint32_t> account_slots_;  // account_id -> ordinal + 1 (0: none)
-  // The invoice index, in the file: either `slots_` 4-byte slots by invoice_id (ordinal + 1, 0: none), or
-  // `slots_` sparse records.
-  const unsigned char* dense_ = nullptr;
-  const unsigned char* sparse_ = nullptr;
-  uint64_t slots_ = 0;
+  InvoiceIndexView index_;  // in the file
 };
 
 }  // namespace ledgerlake::engine

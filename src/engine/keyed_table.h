@@ -78,6 +78,19 @@ class KeyedTable {
   // The largest key present (INT64_MIN when empty): what a later Reserve(n, max_key) needs to know.
   int64_t max_key() const { return max_key_; }
   int64_t min_key() const { return min_key_; }  // the smallest (INT64_MAX when empty)
+  // Calls f(key, position) for every entry, by increasing key. Keys of the direct array come in order for free;
+  // the hash index's few are sorted (they lie below or above the array's range).
+  template <typename F>
+  void ForEachInKeyOrder(F&& f) const {
+    std::vector<std::pair<int64_t, uint32_t>> other(sparse_.begin(), sparse_.end());
+    std::sort(other.begin(), other.end());
+    auto above = std::lower_bound(other.begin(), other.end(), std::pair<int64_t, uint32_t>{0, 0});
+    for (auto it = other.begin(); it != above; ++it) f(it->first, it->second);
+    for (size_t key = 0; key < dense_.size(); ++key) {
+      if (dense_[key] != 0) f(static_cast<int64_t>(key), dense_[key] - 1);
+    }
+    for (auto it = above; it != other.end(); ++it) f(it->first, it->second);
+  }
   // Calls f(entry) for every entry, in first-insertion order.
   template <typename F>
   void ForEach(F&& f) const {

@@ -10,6 +10,7 @@
 
 #include "engine/base_invoices.h"
 #include "engine/features.h"
+#include "engine/invoice_index.h"
 #include "engine/invoice_order.h"
 #include "util/stream_hash.h"
 #include "util/task_pool.h"
@@ -24,7 +25,7 @@ namespace {
 // (engine/base_invoices.h). Version 6 changed no byte of the layout but what it holds: line-item sums and line
 // logs count exact repeats of a line (version 5 dropped them), and digests count a payment dated after D as not
 // known yet. A state of an older version is not read: the run rebuilds from the raw zone, as for a damaged one.
-constexpr char kMagic[8] = {'L', 'L', 'S', 'T', 'A', 'T', 'E', '6'};
+constexpr char kMagic[8] = {'L', 'L', 'S', 'T', 'A', 'T', 'E', '7'};
 
 // Records as stored: fixed-size, native little-endian (the state never leaves the machine's lake).
 struct AccountRecord {
@@ -47,12 +48,10 @@ struct SkuRecord {
 // parse side by side; an account's invoices are decoded only when a run needs them. The file's checksum covers
 // the block headers, not their bodies.
 constexpr uint32_t kInvoiceBlock = 1 << 14;
-// The invoice index, after the blocks: [kind u8][min id i64][max id i64][slots u64][checksum of the body u64]
-// [body]: kind 0 is a direct array of `slots` 4-byte slots by invoice id (account ordinal + 1, 0: none), for ids
-// in [0, 4 x invoices); kind 1 is `slots` records (int64 invoice id, uint32 ordinal) sorted by id.
-constexpr uint8_t kDenseIndex = 0;
-constexpr uint8_t kSparseIndex = 1;
-constexpr uint64_t kDenseSlotsPerInvoice = 4;
+// The invoice index, after the blocks: [min id i64][max id i64][records u64][body bytes u64][checksum of the
+// body u64][body (engine/invoice_index.h)].
+// Account ordinals are looked up in a direct array by account_id when the ids are at most this many per account.
+constexpr uint64_t kDenseSlotsPerAccount = 4;
 
 // The directory entry of an account: the most bytes it takes.
 constexpr size_t kMaxDirectoryEntry = 9 * kMaxVarintBytes;
@@ -389,11 +388,8 @@ class StateCodec {
       min_id = std::min(min_id, base->min_invoice_id());
       max_id = std::max(max_id, base->max_invoice_id());
     }
-    const bool dense = total_invoices == 0 ||
-                       (min_id >= 0 && static_cast<uint64_t>(max_id) < kDenseSlotsPerInvoice * total_invoices + 1024);
-    std::vector<uint32_t> slots;                        // dense: by id, ordinal + 1
-    std::vector<std::pair<int64_t, uint32_t>> records;  // sparse: (id, ordinal)
-    if (dense && total_invoices > 0) slots.assign(static_cast<size_t>(max_id) + 1, 0);
+    // The new ordinal of each of this run's invoices (by position), and of each base account copied.
+    std::vector<uint32_t> ordinal_of(invoices.size(), BaseInvoices::kNone);
     std::vector<uint32_t> remap(base != nullptr ? base->size() : 0, BaseInvoices::kNone);
     {
       BlockWriter blocks(w, info.as_of);
@@ -406,14 +402,10 @@ class StateCodec {
           remap[o] = next_ordinal++;
         }
       };
-      // After a complete run, the order visits entries scattered in memory, and their index slots at random:
-      // both are fetched ahead.
-      constexpr size_t kAhead = 16;
+      // After a complete run, the order visits entries scattered in memory: they are fetched ahead.
+      constexpr size_t kAhead = 32;
       auto prefetch = [&](size_t i) {
-        if (i + 2 * kAhead < order.size()) __builtin_prefetch(&invoices.AtPosition(order[i + 2 * kAhead]));
-        if (dense && i + kAhead < order.size()) {
-          __builtin_prefetch(&slots[static_cast<size_t>(invoices.AtPosition(order[i + kAhead]).row.invoice_id)], 1);
-        }
+        if (i + kAhead < order.size()) __builtin_prefetch(&invoices.AtPosition(order[i + kAhead]));
       };
       std::vector<const InvoiceEntry*> run;
       const InvoiceEntry* previous = nullptr;
@@ -435,51 +427,43 @@ class StateCodec {
           return Status::InvalidArgument("SaveState: an account has invoices both decoded and not");
         }
         blocks.Encode(account_id, run, DigestOf(run, l.accounts_.Find(account_id), info.as_of));
-        for (const InvoiceEntry* e : run) {
-          if (dense) {
-            slots[static_cast<size_t>(e->row.invoice_id)] = next_ordinal + 1;
-          } else {
-            records.emplace_back(e->row.invoice_id, next_ordinal);
-          }
-        }
+        for (size_t k = i - run.size(); k < i; ++k) ordinal_of[order[k]] = next_ordinal;
         ++next_ordinal;
       }
       copy_until(std::nullopt);
       if (!blocks.Close()) return Status::InvalidArgument("SaveState: an account has too many invoices for a block");
     }
-    if (dense) {
-      if (base != nullptr) {
-        base->ForEachInvoice([&](int64_t id, uint32_t ordinal) {
-          if (ordinal < remap.size() && remap[ordinal] != BaseInvoices::kNone) {
-            slots[static_cast<size_t>(id)] = remap[ordinal] + 1;
-          }
-        });
-      }
-      PutIndex(kDenseIndex, min_id, max_id, slots.size(), slots.data(), slots.size() * sizeof(uint32_t), w);
+    // The index, by invoice id: this run's invoices (in key order) merged with the copied accounts' (the base's
+    // index is in id order already). Decoded accounts are not copied, so no invoice comes from both.
+    InvoiceIndexWriter index(total_invoices);
+    bool in_order = true;
+    if (base == nullptr) {
+      invoices.ForEachInKeyOrder([&](int64_t id, uint32_t position) { in_order &= index.Add(id, ordinal_of[position]); });
     } else {
-      // The invoices this run encoded are sorted; the copied accounts' come from the base's index, already in id
-      // order: the two merge, so that an incremental run sorts what it touched, not the whole index. (Decoded
-      // accounts are not copied, so no invoice comes from both.)
-      std::sort(records.begin(), records.end());
-      std::vector<char> body(total_invoices * BaseInvoices::kSparseRecord);
-      size_t written = 0, next = 0;
-      auto put = [&](int64_t id, uint32_t ordinal) {
-        if (written == total_invoices) return;  // more than counted: a damaged base, refused below
-        std::memcpy(body.data() + BaseInvoices::kSparseRecord * written, &id, 8);
-        std::memcpy(body.data() + BaseInvoices::kSparseRecord * written + 8, &ordinal, 4);
-        ++written;
-      };
-      if (base != nullptr) {
-        base->ForEachInvoice([&](int64_t id, uint32_t ordinal) {
-          if (ordinal >= remap.size() || remap[ordinal] == BaseInvoices::kNone) return;
-          for (; next < records.size() && records[next].first < id; ++next) put(records[next].first, records[next].second);
-          put(id, remap[ordinal]);
-        });
-      }
-      for (; next < records.size(); ++next) put(records[next].first, records[next].second);
-      if (written != total_invoices) return Status::InvalidArgument("SaveState: the invoice index does not add up");
-      PutIndex(kSparseIndex, min_id, max_id, written, body.data(), body.size(), w);
+      std::vector<std::pair<int64_t, uint32_t>> run_records;
+      run_records.reserve(invoices.size());
+      invoices.ForEachInKeyOrder([&](int64_t id, uint32_t position) { run_records.emplace_back(id, ordinal_of[position]); });
+      size_t next = 0;
+      base->ForEachInvoice([&](int64_t id, uint32_t ordinal) {
+        if (ordinal >= remap.size() || remap[ordinal] == BaseInvoices::kNone) return;
+        for (; next < run_records.size() && run_records[next].first < id; ++next) {
+          in_order &= index.Add(run_records[next].first, run_records[next].second);
+        }
+        in_order &= index.Add(id, remap[ordinal]);
+      });
+      for (; next < run_records.size(); ++next) in_order &= index.Add(run_records[next].first, run_records[next].second);
     }
+    if (!in_order || index.records() != total_invoices || !index.ok()) {
+      return Status::InvalidArgument("SaveState: the invoice index does not add up");
+    }
+    StreamHash index_hash;
+    index.Emit([&](const void* p, size_t n) { index_hash.Update(p, n); });
+    w.Put(min_id);
+    w.Put(max_id);
+    w.Put(index.records());
+    w.Put(index.bytes());
+    w.Put(index_hash.Final());
+    index.Emit([&](const void* p, size_t n) { w.Unhashed(p, n); });
     {
       Writer::Array<OrphanRecord> a(w, l.orphan_groups_.size());
       // In key order, so that equal states are equal files.
@@ -493,16 +477,6 @@ class StateCodec {
       for (const PendingLine& p : l.pending_lines_) a.Add({p.invoice_id, p.item_id, p.quantity, p.file, 0});
     }
     return Status::OK();
-  }
-
-  static void PutIndex(uint8_t kind, int64_t min_id, int64_t max_id, uint64_t slots, const void* body, size_t bytes,
-                       Writer& w) {
-    w.Put(kind);
-    w.Put(min_id);
-    w.Put(max_id);
-    w.Put(slots);
-    w.Put(HashOf(static_cast<const unsigned char*>(body), bytes));
-    w.Unhashed(body, bytes);
   }
 
   // The invoice blocks and index: their headers read in turn, their bodies checked and their directories parsed
@@ -544,30 +518,25 @@ class StateCodec {
       invoices += block.invoices;
       blocks.push_back(block);
     }
-    uint8_t kind = 0;
-    uint64_t slots = 0, index_checksum = 0;
-    LL_RETURN_IF_ERROR(r.Get(&kind));
+    uint64_t records = 0, index_bytes = 0, index_checksum = 0;
     LL_RETURN_IF_ERROR(r.Get(&b.min_invoice_));
     LL_RETURN_IF_ERROR(r.Get(&b.max_invoice_));
-    LL_RETURN_IF_ERROR(r.Get(&slots));
+    LL_RETURN_IF_ERROR(r.Get(&records));
+    LL_RETURN_IF_ERROR(r.Get(&index_bytes));
     LL_RETURN_IF_ERROR(r.Get(&index_checksum));
-    if (kind != kDenseIndex && kind != kSparseIndex) return Damaged("the invoice index does not fit the invoices");
-    if (kind == kDenseIndex ? slots > kDenseSlotsPerInvoice * total_invoices + 1024 : slots != total_invoices) {
+    if (records != total_invoices || index_bytes > 8 + 16 * (records + 1) + 2 * kMaxVarintBytes * records) {
       return Damaged("the invoice index does not fit the invoices");
     }
     const unsigned char* index = nullptr;
-    const size_t index_bytes = kind == kDenseIndex ? 4 * slots : BaseInvoices::kSparseRecord * slots;
     LL_RETURN_IF_ERROR(r.Unhashed(index_bytes, &index));
-    (kind == kDenseIndex ? b.dense_ : b.sparse_) = index;
-    b.slots_ = slots;
     b.invoices_ = total_invoices;
-
     b.accounts_.resize(total_accounts);
     TaskPool pool;
     bool index_ok = false;
     pool.ParallelFor(blocks.size() + 1, [&](size_t i) {
       if (i == blocks.size()) {
-        index_ok = HashOf(index, index_bytes) == index_checksum;
+        index_ok = HashOf(index, index_bytes) == index_checksum &&
+                   b.index_.Open(index, index_bytes, records, static_cast<uint32_t>(total_accounts));
         return;
       }
       Block& block = blocks[i];
@@ -587,7 +556,7 @@ class StateCodec {
       }
       block.ok = p == end && payload == block.payload && invoices == block.invoices;
     });
-    if (!index_ok) return Damaged("the invoice index fails its checksum");
+    if (!index_ok) return Damaged("the invoice index fails its checksum or does not parse");
     for (const Block& block : blocks) {
       if (!block.ok) return Damaged("an invoice block fails its checksum or does not parse");
     }
@@ -598,7 +567,7 @@ class StateCodec {
     }
     // A direct array of account ordinals when the ids allow (as for the index).
     if (!b.accounts_.empty() && b.accounts_.front().account_id >= 0 &&
-        static_cast<uint64_t>(b.accounts_.back().account_id) < kDenseSlotsPerInvoice * b.accounts_.size() + 1024) {
+        static_cast<uint64_t>(b.accounts_.back().account_id) < kDenseSlotsPerAccount * b.accounts_.size() + 1024) {
       b.account_slots_.assign(static_cast<size_t>(b.accounts_.back().account_id) + 1, 0);
       for (uint32_t a = 0; a < b.accounts_.size(); ++a) {
         b.account_slots_[static_cast<size_t>(b.accounts_[a].account_id)] = a + 1;
