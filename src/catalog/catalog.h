@@ -170,8 +170,17 @@ class Catalog {
   Result<std::vector<lake::LandedFile>> LandedFiles();
 
   // Stores a run and the partitions it wrote (which become the current partitions of their days); returns the
-  // new run id.
+  // new run id. Its start (BeginRun), if any, goes in the same transaction.
   Result<int64_t> RecordRun(const RunRecord& run);
+  // Runs while they run (format 9). BeginRun notes a run about to work, under an id from ReserveRunId. Only a
+  // holder of the lake lock may call AbortAbandonedRuns: no run can be going on then, so every start without a
+  // record belongs to a process that died; they are marked aborted (returns how many). AbortRun marks one start
+  // whose process is known to be gone (unless it has a record or is marked already). RunStarts lists the starts
+  // without a record, running or aborted, by id.
+  Status BeginRun(const RunStart& start);
+  Result<int> AbortAbandonedRuns(int64_t now_unix_ms);
+  Status AbortRun(int64_t run_id, int64_t now_unix_ms);
+  Result<std::vector<RunStart>> RunStarts();
   // A repair: the files of run `run_id`'s partition of `dataset` are now `files` (rewritten from the raw zone
   // with the same rows), in one transaction. NotFound when the run wrote no such partition.
   Status ReplacePartitionFiles(int64_t run_id, std::string_view dataset, const std::vector<PartitionFile>& files);

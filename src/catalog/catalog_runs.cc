@@ -51,6 +51,12 @@ Result<int64_t> Catalog::RecordRun(const RunRecord& run) {
     id = db_.last_insert_rowid();
   }
   {
+    auto stmt = db_.Prepare("DELETE FROM run_starts WHERE run_id = ?");
+    if (!stmt.ok()) return stmt.status();
+    stmt->BindInt(1, id);
+    LL_RETURN_IF_ERROR(stmt->Run());
+  }
+  {
     auto stmt = db_.Prepare("INSERT INTO run_stages (run_id, position, name, seconds) VALUES (?, ?, ?, ?)");
     if (!stmt.ok()) return stmt.status();
     for (size_t i = 0; i < run.stages.size(); ++i) {
@@ -350,6 +356,65 @@ Result<std::vector<RunRecord>> Catalog::Runs() {
     if (it != index.end()) runs[it->second].partitions.push_back(std::move(p));
   }
   return runs;
+}
+
+Status Catalog::BeginRun(const RunStart& start) {
+  auto stmt = db_.Prepare(
+      "INSERT INTO run_starts (run_id, started_unix_ms, as_of, full_refresh, run_trigger, pid, process_start) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?)");
+  if (!stmt.ok()) return stmt.status();
+  stmt->BindInt(1, start.run_id)
+      .BindInt(2, start.started_unix_ms)
+      .BindText(3, FormatIsoDate(start.as_of))
+      .BindInt(4, start.full_refresh ? 1 : 0)
+      .BindText(5, start.trigger)
+      .BindInt(6, start.pid)
+      .BindInt(7, static_cast<int64_t>(start.process_start));
+  return stmt->Run();
+}
+
+Status Catalog::AbortRun(int64_t run_id, int64_t now_unix_ms) {
+  auto stmt = db_.Prepare(
+      "UPDATE run_starts SET aborted_unix_ms = ? WHERE run_id = ? AND aborted_unix_ms IS NULL "
+      "AND run_id NOT IN (SELECT run_id FROM runs)");
+  if (!stmt.ok()) return stmt.status();
+  stmt->BindInt(1, now_unix_ms).BindInt(2, run_id);
+  return stmt->Run();
+}
+
+Result<int> Catalog::AbortAbandonedRuns(int64_t now_unix_ms) {
+  auto stmt = db_.Prepare(
+      "UPDATE run_starts SET aborted_unix_ms = ? WHERE aborted_unix_ms IS NULL "
+      "AND run_id NOT IN (SELECT run_id FROM runs)");
+  if (!stmt.ok()) return stmt.status();
+  stmt->BindInt(1, now_unix_ms);
+  LL_RETURN_IF_ERROR(stmt->Run());
+  return db_.changes();
+}
+
+Result<std::vector<RunStart>> Catalog::RunStarts() {
+  auto stmt = db_.Prepare(
+      "SELECT run_id, started_unix_ms, as_of, full_refresh, run_trigger, pid, aborted_unix_ms, process_start "
+      "FROM run_starts "
+      "WHERE run_id NOT IN (SELECT run_id FROM runs) ORDER BY run_id");
+  if (!stmt.ok()) return stmt.status();
+  std::vector<RunStart> out;
+  LL_RETURN_IF_ERROR(stmt->ForEachRow([&]() -> Status {
+    RunStart r;
+    r.run_id = stmt->ColumnInt(0);
+    r.started_unix_ms = stmt->ColumnInt(1);
+    const auto day = ParseIsoDate(stmt->ColumnText(2));
+    if (!day) return Status::Corruption("the catalog's run " + std::to_string(r.run_id) + " has a malformed day");
+    r.as_of = *day;
+    r.full_refresh = stmt->ColumnInt(3) != 0;
+    r.trigger = stmt->ColumnText(4);
+    r.pid = stmt->ColumnInt(5);
+    if (!stmt->ColumnIsNull(6)) r.aborted_unix_ms = stmt->ColumnInt(6);
+    r.process_start = static_cast<uint64_t>(stmt->ColumnInt(7));
+    out.push_back(std::move(r));
+    return Status::OK();
+  }));
+  return out;
 }
 
 }  // namespace ledgerlake::catalog

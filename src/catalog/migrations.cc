@@ -198,6 +198,22 @@ CREATE TABLE operations (
 );
 )sql";
 
+// Format 9: runs while they run. A run writes its start here before it works; its record in `runs` removes the
+// start in the same transaction. A start left behind by a process that died is marked aborted: by the next run
+// (which holds the lake lock, so no other run is going on), or by a listing that finds its process gone.
+constexpr const char* kFormat9 = R"sql(
+CREATE TABLE run_starts (
+  run_id INTEGER PRIMARY KEY,              -- the id its record will have (Catalog::ReserveRunId)
+  started_unix_ms INTEGER NOT NULL,
+  as_of TEXT NOT NULL,
+  full_refresh INTEGER NOT NULL,
+  run_trigger TEXT NOT NULL,
+  pid INTEGER NOT NULL,                    -- of the process running it
+  process_start INTEGER NOT NULL,          -- that process's start (clock ticks after boot): a reused pid is another
+  aborted_unix_ms INTEGER                  -- when it was found abandoned; NULL while it may still be running
+);
+)sql";
+
 Result<int> UserVersion(sqlite::Database& db) {
   auto stmt = db.Prepare("PRAGMA user_version");
   if (!stmt.ok()) return stmt.status();
@@ -241,6 +257,7 @@ Status Migrate(sqlite::Database& db) {
   if (*version < 6) LL_RETURN_IF_ERROR(db.Execute(kFormat6));
   if (*version < 7) LL_RETURN_IF_ERROR(db.Execute(kFormat7));
   if (*version < 8) LL_RETURN_IF_ERROR(db.Execute(kFormat8));
+  if (*version < 9) LL_RETURN_IF_ERROR(db.Execute(kFormat9));
   // Later formats: if (*version < 3) ... each step upgrades one format.
   LL_RETURN_IF_ERROR(db.Execute("PRAGMA user_version = " + std::to_string(kCatalogFormat)));
   return txn->Commit();

@@ -7,7 +7,7 @@
 
 namespace ledgerlake::catalog {
 
-inline constexpr int kCatalogFormat = 8;
+inline constexpr int kCatalogFormat = 9;
 
 // Creates the tables of a new catalog, or upgrades an older one, in one transaction. Fails when the database
 // was written by a newer ledgerlake (user_version above kCatalogFormat).

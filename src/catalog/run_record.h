@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -60,6 +61,18 @@ struct RunRecord {
   std::vector<TableFates> tables;
   std::vector<uint64_t> consumed;  // landing sequences of the files it applied
   std::vector<PartitionRecord> partitions;
+};
+
+// A run that has started and has no record yet: running, or abandoned by a process that died (aborted).
+struct RunStart {
+  int64_t run_id = 0;
+  int64_t started_unix_ms = 0;
+  DayNumber as_of = 0;
+  bool full_refresh = false;
+  std::string trigger = "cli";
+  int64_t pid = 0;
+  uint64_t process_start = 0;               // that process's start (util/process.h)
+  std::optional<int64_t> aborted_unix_ms;  // set once the next writer found it abandoned
 };
 
 // Milliseconds since the Unix epoch, now.

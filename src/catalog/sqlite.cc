@@ -108,6 +108,7 @@ Result<Statement> Database::Prepare(std::string_view sql) {
 }
 
 int64_t Database::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
+int Database::changes() const { return sqlite3_changes(db_); }
 
 Statement::~Statement() { sqlite3_finalize(stmt_); }
 

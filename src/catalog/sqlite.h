@@ -42,6 +42,8 @@ class Database {
   Result<Statement> Prepare(std::string_view sql);
 
   int64_t last_insert_rowid() const;
+  // Rows the last INSERT, UPDATE or DELETE changed.
+  int changes() const;
   const std::string& path() const { return path_; }
 
  private:

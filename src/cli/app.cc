@@ -682,7 +682,10 @@ int CmdCatalog(const std::string& lake_dir, CatalogView view, const std::string&
     case CatalogView::kRuns: {
       auto runs = cat->Runs();
       if (!runs.ok()) return Fail(runs.status());
-      Print(json ? RunsJson(*runs) : RunsText(*runs));
+      job::MarkAbortedRuns(*lake);     // a run whose process died shows as aborted, not as running for ever
+      auto starts = cat->RunStarts();  // runs going on, and runs whose process died (aborted)
+      if (!starts.ok()) return Fail(starts.status());
+      Print(json ? RunsJson(*runs, *starts) : RunsText(*runs, *starts));
       return 0;
     }
     case CatalogView::kChecks:

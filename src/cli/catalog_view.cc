@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <ctime>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "contract/schema.h"
@@ -211,21 +213,33 @@ std::string PartitionsJson(const std::vector<catalog::PartitionRecord>& partitio
   return j.dump(2) + "\n";
 }
 
-std::string RunsText(const std::vector<catalog::RunRecord>& runs) {
-  if (runs.empty()) return "no runs yet\n";
+std::string RunsText(const std::vector<catalog::RunRecord>& runs, const std::vector<catalog::RunStart>& starts) {
+  if (runs.empty() && starts.empty()) return "no runs yet\n";
   std::string out = fmt::format("{:>5}  {:<19}  {:<10}  {:<6} {:<8} {:>8} {:>6} {:>11} {:>11}\n", "run",
                                 "started (UTC)", "as of", "status", "kind", "seconds", "files", "read", "written");
+  std::map<int64_t, std::string> lines;  // by run id: records and starts interleave
   for (const catalog::RunRecord& r : runs) {
-    out += fmt::format("{:>5}  {:<19}  {:<10}  {:<6} {:<8} {:>8.2f} {:>6} {:>11} {:>11}\n", r.run_id,
+    std::string& line = lines[r.run_id];
+    line = fmt::format("{:>5}  {:<19}  {:<10}  {:<6} {:<8} {:>8.2f} {:>6} {:>11} {:>11}\n", r.run_id,
                        UtcTimeMs(r.started_unix_ms, false), FormatIsoDate(r.as_of), r.ok ? "ok" : "failed",
                        !r.ok ? "" : r.complete ? "complete" : "delta", r.seconds, r.consumed.size(),
                        HumanBytes(r.bytes_read), HumanBytes(r.bytes_written));
-    if (!r.message.empty()) out += fmt::format("{:>5}  {}\n", "", r.message);
+    if (!r.message.empty()) line += fmt::format("{:>5}  {}\n", "", r.message);
   }
+  for (const catalog::RunStart& r : starts) {
+    std::string& line = lines[r.run_id];
+    line = fmt::format("{:>5}  {:<19}  {:<10}  {:<6}\n", r.run_id, UtcTimeMs(r.started_unix_ms, false),
+                       FormatIsoDate(r.as_of), r.aborted_unix_ms ? "aborted" : "running");
+    if (r.aborted_unix_ms) {
+      line += fmt::format("{:>5}  its process (pid {}) ended before the run did; found at {}\n", "", r.pid,
+                          UtcTimeMs(*r.aborted_unix_ms, false));
+    }
+  }
+  for (const auto& [id, line] : lines) out += line;
   return TrimLineEnds(out);
 }
 
-std::string RunsJson(const std::vector<catalog::RunRecord>& runs) {
+std::string RunsJson(const std::vector<catalog::RunRecord>& runs, const std::vector<catalog::RunStart>& starts) {
   ordered_json j = ordered_json::array();
   for (const catalog::RunRecord& r : runs) {
     ordered_json stages = ordered_json::object();
@@ -261,6 +275,20 @@ std::string RunsJson(const std::vector<catalog::RunRecord>& runs) {
                  {"consumed_files", r.consumed},
                  {"partitions", partitions}});
   }
+  for (const catalog::RunStart& r : starts) {
+    j.push_back({{"run_id", r.run_id},
+                 {"started", UtcTimeMs(r.started_unix_ms, true)},
+                 {"ended", nullptr},
+                 {"status", r.aborted_unix_ms ? "aborted" : "running"},
+                 {"trigger", r.trigger},
+                 {"message", r.aborted_unix_ms ? "its process (pid " + std::to_string(r.pid) + ") ended before the run did"
+                                               : std::string()},
+                 {"as_of", FormatIsoDate(r.as_of)},
+                 {"full_refresh", r.full_refresh}});
+  }
+  std::stable_sort(j.begin(), j.end(), [](const ordered_json& a, const ordered_json& b) {
+    return a["run_id"].get<int64_t>() < b["run_id"].get<int64_t>();
+  });
   return j.dump(2) + "\n";
 }
 

@@ -21,8 +21,8 @@ std::string DescribeJson(const catalog::TableDescription& table);
 std::string PartitionsText(const std::vector<catalog::PartitionRecord>& partitions);
 std::string PartitionsJson(const std::vector<catalog::PartitionRecord>& partitions);
 
-std::string RunsText(const std::vector<catalog::RunRecord>& runs);
-std::string RunsJson(const std::vector<catalog::RunRecord>& runs);
+std::string RunsText(const std::vector<catalog::RunRecord>& runs, const std::vector<catalog::RunStart>& starts);
+std::string RunsJson(const std::vector<catalog::RunRecord>& runs, const std::vector<catalog::RunStart>& starts);
 
 // `ledgerlake crawl`: per table its versions and changes, then the breaking changes that block `run`.
 std::string CrawlText(const std::vector<catalog::TableInfo>& tables,

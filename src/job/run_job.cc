@@ -9,6 +9,7 @@
 #include "catalog/run_record.h"
 #include "contract/schema.h"
 #include "lake/partition.h"
+#include "util/process.h"
 
 namespace ledgerlake::job {
 
@@ -200,6 +201,21 @@ Result<RunPlan> PlanRun(const lake::LakeLock& /*lock*/, const lake::Lake& lake, 
   return plan;
 }
 
+int MarkAbortedRuns(const lake::Lake& lake) {
+  std::error_code ec;
+  if (!std::filesystem::exists(catalog::Catalog::PathOf(lake), ec)) return 0;
+  auto cat = catalog::Catalog::Open(lake);
+  if (!cat.ok()) return 0;
+  auto starts = cat->RunStarts();
+  if (!starts.ok()) return 0;
+  int marked = 0;
+  for (const catalog::RunStart& s : *starts) {
+    if (s.aborted_unix_ms || ProcessMayBeRunning(static_cast<pid_t>(s.pid), s.process_start)) continue;
+    marked += cat->AbortRun(s.run_id, catalog::NowUnixMs()).ok() ? 1 : 0;
+  }
+  return marked;
+}
+
 Status RemoveUnreferenced(const lake::LakeLock& /*lock*/, const lake::Lake& lake, catalog::Catalog& catalog) {
   auto partitions = catalog.Partitions();
   if (!partitions.ok()) return partitions.status();
@@ -229,11 +245,23 @@ Result<RunOutcome> ExecuteRun(const lake::LakeLock& lock, const lake::Lake& lake
     return outcome;
   }
   const int64_t started = catalog::NowUnixMs();
+  // The lock is held: a start without a record is a run whose process died. Then this run's own start, so that
+  // while it works it is listed as running, and as aborted if this process dies before its record.
+  LL_RETURN_IF_ERROR(catalog.AbortAbandonedRuns(started).status());
+  int64_t run_id = request.run_id;
+  if (run_id <= 0) {
+    auto reserved = catalog.ReserveRunId();
+    if (!reserved.ok()) return reserved.status();
+    run_id = *reserved;
+  }
+  LL_RETURN_IF_ERROR(catalog.BeginRun(catalog::RunStart{run_id, started, plan.as_of, plan.full_refresh, request.trigger,
+                                                       ::getpid(), ProcessStartTicks(::getpid()).value_or(0),
+                                                       std::nullopt}));
   auto failed = [&](const Status& failure) -> Status {
     catalog::RunRecord record =
         catalog::FailedRecord(plan.as_of, plan.full_refresh, failure.message(), {}, started, catalog::NowUnixMs());
     record.trigger = request.trigger;
-    record.run_id = request.run_id;
+    record.run_id = run_id;
     (void)catalog.RecordRun(record);
     (void)RemoveUnreferenced(lock, lake, catalog);
     return failure;
@@ -274,7 +302,7 @@ Result<RunOutcome> ExecuteRun(const lake::LakeLock& lock, const lake::Lake& lake
   if (!record.ok()) return failed(record.status());
   record->message = outcome.held_message;
   record->trigger = request.trigger;
-  record->run_id = request.run_id;
+  record->run_id = run_id;
   auto id = catalog.RecordRun(*record);
   if (!id.ok()) {
     (void)RemoveUnreferenced(lock, lake, catalog);

@@ -84,9 +84,15 @@ struct RunOutcome {
 };
 
 // Carries out `plan`. A failure after planning is recorded as a failed run, and its files are removed; the error
-// is returned.
+// is returned. While it works, the catalog lists it as running (catalog::RunStart); if its process dies before the
+// record, the next run (or a listing that finds the process gone) marks it aborted.
 Result<RunOutcome> ExecuteRun(const lake::LakeLock& lock, const lake::Lake& lake, catalog::Catalog& catalog,
                               RunPlan plan, const RunRequest& request);
+
+// Marks the runs whose process died before their end as aborted: those whose process (pid and start time, on
+// this machine) is gone. Takes no lock, so it never holds up a run or an ingest. Returns how many it marked; 0
+// when the lake has no catalog yet or this user may not write it. For listings of runs (the CLI's, the service's).
+int MarkAbortedRuns(const lake::Lake& lake);
 
 // Deletes what no committed run needs: partition files of runs that died or were superseded (when no query holds
 // a read lease), states and line logs other than those of the two newest days' runs (the base of the next day's

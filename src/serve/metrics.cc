@@ -113,6 +113,10 @@ void Metrics::SetWatchedFilesWaiting(double files) { watched_waiting_.Add({}).Se
 
 void Metrics::ObserveFailedCheck(const std::string& check) { failed_checks_.Add({{"check", check}}).Increment(); }
 
+void Metrics::ObserveAbortedRun(const std::string& trigger) {
+  runs_.Add({{"status", "aborted"}, {"trigger", trigger}}).Increment();
+}
+
 void Metrics::ObserveRun(const catalog::RunRecord& run,
                          const std::map<std::pair<std::string, std::string>, uint64_t>& rejects) {
   runs_.Add({{"status", run.ok ? "succeeded" : "failed"}, {"trigger", run.trigger}}).Increment();

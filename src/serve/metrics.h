@@ -27,6 +27,8 @@ class Metrics {
   // when its rejects partition could not be read), its rejects.
   void ObserveRun(const catalog::RunRecord& run, const std::map<std::pair<std::string, std::string>, uint64_t>& rejects);
   // The datasets' rows as the current views show them, and the pending rows.
+  // A run whose process died before it recorded an end (catalog::RunStart): counted as status="aborted".
+  void ObserveAbortedRun(const std::string& trigger);
   void SetDatasetRows(const std::string& dataset, double rows);
   void SetPendingRows(double rows);
   void ObserveRequest(const std::string& route, int code, double seconds);

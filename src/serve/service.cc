@@ -129,6 +129,25 @@ json RunJson(const catalog::RunRecord& r) {
           {"error", r.ok ? json(nullptr) : json(r.message)}};
 }
 
+// A run that started and has no record: running, or aborted when the next writer found its process gone.
+json StartJson(const catalog::RunStart& r) {
+  const bool aborted = r.aborted_unix_ms.has_value();
+  return {{"id", r.run_id},
+          {"as_of", FormatIsoDate(r.as_of)},
+          {"status", aborted ? "aborted" : "running"},
+          {"trigger", r.trigger},
+          {"started", FormatUtcMillis(r.started_unix_ms)},
+          {"finished", nullptr},
+          {"seconds", nullptr},
+          {"full_refresh", r.full_refresh},
+          {"tables", json::array()},
+          {"stages", json::array()},
+          {"error", aborted ? json("the process running it (pid " + std::to_string(r.pid) +
+                                   ") ended before the run did: killed, or its machine stopped; nothing it wrote "
+                                   "was committed, found at " + FormatUtcMillis(*r.aborted_unix_ms))
+                            : json(nullptr)}};
+}
+
 // The views of one state of the catalog, and the sandboxes made on them (per role and day), made when first
 // asked for.
 struct Snapshot {
@@ -185,6 +204,9 @@ struct Service::Impl {
   std::shared_ptr<const FeatureIndex> index;
   std::string index_signature;
   int64_t observed_runs = 0;  // the newest run id the metrics have seen
+  int64_t observed_aborted = 0;  // the newest aborted run the metrics and alerts have seen
+  bool unfinished_starts = false;  // some run started and has no record: looked at again every second
+  const int64_t opened_unix_ms = catalog::NowUnixMs();  // aborted runs found since are alerted even at the start
 
   std::atomic<uint64_t> upload_counter{0};
 
@@ -489,14 +511,22 @@ struct Service::Impl {
     }
     auto records = RunRecords();
     if (!records.ok()) return Fail(res, records.status());
-    json runs = json::array();
-    if (auto running = RunningJson(); running && !records->count(running->at("id").get<int64_t>())) {
-      runs.push_back(*running);
-    }
+    // Recorded runs, then the starts without a record (running or aborted), then this service's own run, which
+    // knows most about itself; newest first.
+    std::map<int64_t, json> all;
     const auto checks = StoredChecks(0);
-    for (auto it = records->rbegin(); it != records->rend() && runs.size() < limit; ++it) {
-      runs.push_back(WithChecks(RunJson(it->second), it->first, checks));
+    size_t taken = 0;
+    for (auto it = records->rbegin(); it != records->rend() && taken < limit; ++it, ++taken) {
+      all.emplace(it->first, WithChecks(RunJson(it->second), it->first, checks));
     }
+    for (const catalog::RunStart& start : RunStarts()) {
+      if (!records->count(start.run_id)) all.emplace(start.run_id, StartJson(start));
+    }
+    if (auto running = RunningJson(); running && !records->count(running->at("id").get<int64_t>())) {
+      all[running->at("id").get<int64_t>()] = *running;
+    }
+    json runs = json::array();
+    for (auto it = all.rbegin(); it != all.rend() && runs.size() < limit; ++it) runs.push_back(std::move(it->second));
     Reply(res, 200, json{{"runs", runs}});
   }
 
@@ -511,6 +541,9 @@ struct Service::Impl {
       return Reply(res, 200, WithChecks(RunJson(it->second), id, StoredChecks(id)));
     }
     if (auto running = RunningJson(); running && running->at("id").get<int64_t>() == id) return Reply(res, 200, *running);
+    for (const catalog::RunStart& start : RunStarts()) {
+      if (start.run_id == id) return Reply(res, 200, StartJson(start));
+    }
     Error(res, 404, "no run " + text);
   }
 
@@ -544,6 +577,34 @@ struct Service::Impl {
     if (!runs.ok()) return runs.status();
     for (catalog::RunRecord& r : *runs) out.emplace(r.run_id, std::move(r));
     return out;
+  }
+
+  // The catalog's starts without a record (none when it cannot be read: the records say what went wrong).
+  std::vector<catalog::RunStart> RunStarts() {
+    if (!std::filesystem::exists(catalog::Catalog::PathOf(lake))) return {};
+    auto cat = catalog::Catalog::OpenForReading(lake);
+    if (!cat.ok()) return {};
+    auto starts = cat->RunStarts();
+    return starts.ok() ? std::move(*starts) : std::vector<catalog::RunStart>();
+  }
+
+  // Runs whose process died before their end (a run of this service never: it waits for its run before it
+  // exits). With the lake lock free, no run is going on, so the starts without a record are marked aborted now
+  // rather than at the next run. Each is an incident.
+  void FindAbortedRuns() {
+    job::MarkAbortedRuns(lake);
+    unfinished_starts = false;
+    for (const catalog::RunStart& start : RunStarts()) {
+      unfinished_starts |= !start.aborted_unix_ms;
+      if (!start.aborted_unix_ms || start.run_id <= observed_aborted) continue;
+      observed_aborted = start.run_id;
+      metrics.ObserveAbortedRun(start.trigger);
+      if (runs_baselined || *start.aborted_unix_ms >= opened_unix_ms) {
+        alerter->Fire("run", "run_aborted", "error",
+                      "run " + std::to_string(start.run_id) + " as of " + FormatIsoDate(start.as_of) + " (" +
+                          start.trigger + ") was aborted: its process ended before the run did");
+      }
+    }
   }
 
   // The service's newest run, while the catalog has no record of it (running, or ended without one).
@@ -921,6 +982,7 @@ struct Service::Impl {
             ReadLanding();
           }
           if (Clock::now() >= next_time_alerts) {
+            if (unfinished_starts) FindAbortedRuns();  // a run's process may have died since
             TimeAlerts();
             next_time_alerts = Clock::now() + std::chrono::seconds(1);
           }
@@ -1059,6 +1121,7 @@ struct Service::Impl {
 
   // Counts the runs the catalog gained since the last look into the metrics.
   Status ObserveRuns(Snapshot& s) {
+    FindAbortedRuns();
     auto records = RunRecords();
     if (!records.ok()) return records.status();
     for (auto it = records->upper_bound(observed_runs); it != records->end(); ++it) {

@@ -47,7 +47,7 @@ TEST_F(MigrationsTest, ANewCatalogHasEveryTableAtTheCurrentFormat) {
   EXPECT_EQ(One("PRAGMA user_version"), std::to_string(kCatalogFormat));
   EXPECT_EQ(One(kTables),
             "backfills files operations partition_files partitions run_checks run_inputs run_partitions run_profiles run_stages "
-            "run_tables runs schema_breaks "
+            "run_starts run_tables runs schema_breaks "
             "schema_columns schema_versions tables tokens");
   // The format 2 columns of runs, with their defaults.
   ASSERT_TRUE(db_->Execute("INSERT INTO runs (started_unix_ms, ended_unix_ms, status, message, as_of, full_refresh, "

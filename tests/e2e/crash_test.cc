@@ -1,11 +1,14 @@
 // A run killed at any moment (SIGKILL) leaves the catalog and every visible partition as they were, or (killed
-// after its commit) exactly as the run leaves them; never a mix. The next run completes and removes the dead
-// run's files, and its features equal the reference SQL's over the files landed.
+// after its commit) exactly as the run leaves them; never a mix. The run log lists a run killed after its start as
+// aborted, and nothing else changes in it. The next run completes and removes the dead run's files, and its
+// features equal the reference SQL's over the files landed.
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <nlohmann/json.hpp>
+#include <algorithm>
 #include <random>
 
 #include "e2e/harness.h"
@@ -47,6 +50,21 @@ constexpr const char* kDigest =
 
 class CrashTest : public ScratchTest {
  protected:
+  // The runs of a `catalog runs --json` listing that ended (ok or failed); a run killed after its start is listed
+  // as aborted, every other entry must be one of these.
+  static nlohmann::json Finished(const std::string& listing) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const nlohmann::json& r : nlohmann::json::parse(listing)) {
+      EXPECT_TRUE(r["status"] == "ok" || r["status"] == "failed" || r["status"] == "aborted") << r.dump();
+      if (r["status"] != "aborted") out.push_back(r);
+    }
+    return out;
+  }
+  static size_t Aborted(const std::string& listing) {
+    size_t n = 0;
+    for (const nlohmann::json& r : nlohmann::json::parse(listing)) n += r["status"] == "aborted";
+    return n;
+  }
   std::string Digest(const std::string& lake) {
     const CommandResult r = RunLedgerlake(lake, {"query", kDigest, "--format", "csv"});
     EXPECT_EQ(r.exit_code, 0) << r.err;
@@ -81,7 +99,7 @@ TEST_F(CrashTest, KilledRunsLeaveTheViewsAsTheyWereOrAsTheRunLeavesThem) {
   // Each scenario: the lake before, the run that gets killed, and the same run completed on a copy of the lake.
   auto scenario = [&](const std::string& as_of, const std::vector<std::string>& extra, int rounds) {
     const std::string before = Digest(lake_);
-    const std::string runs_before = LlOk({"catalog", "runs", "--json"});
+    const nlohmann::json runs_before = Finished(LlOk({"catalog", "runs", "--json"}));
     const std::string ref = dir_ + "/ref";
     fs::remove_all(ref);
     fs::copy(lake_, ref, fs::copy_options::recursive);
@@ -93,6 +111,7 @@ TEST_F(CrashTest, KilledRunsLeaveTheViewsAsTheyWereOrAsTheRunLeavesThem) {
     std::mt19937 rng(12345);
     std::uniform_int_distribution<int> delay(0, 500000);
     bool committed = false;
+    size_t aborted = 0;
     for (int round = 0; round < rounds && !committed; ++round) {
       RunAndKill(lake_, as_of, extra, delay(rng));
       const std::string now = Digest(lake_);
@@ -100,12 +119,15 @@ TEST_F(CrashTest, KilledRunsLeaveTheViewsAsTheyWereOrAsTheRunLeavesThem) {
       if (!committed) {
         EXPECT_EQ(now, before) << as_of << " round " << round;
         if (changes) {
-          EXPECT_EQ(LlOk({"catalog", "runs", "--json"}), runs_before) << as_of << " round " << round;
+          const std::string listed = LlOk({"catalog", "runs", "--json"});
+          EXPECT_EQ(Finished(listed), runs_before) << as_of << " round " << round;
+          aborted = std::max(aborted, Aborted(listed));
         }
       }
     }
     // The next run completes (or finds the killed one committed: nothing new) and cleans up after the dead.
     LlOk(args);
+    EXPECT_GE(Aborted(LlOk({"catalog", "runs", "--json"})), aborted) << as_of;  // the log keeps them
     EXPECT_EQ(Digest(lake_), after) << as_of;
     const auto parts = LlOk({"catalog", "partitions", "--json"});
     size_t listed = 0;

@@ -2,6 +2,8 @@
 // second), with a local webhook receiver: a scheduled run, retries of a failing run with one alert and one
 // resolution, and one catch-up run after a downtime.
 #include <arpa/inet.h>
+#include <fcntl.h>
+#include <sys/wait.h>
 #include <httplib.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -65,8 +67,15 @@ class ScheduleTest : public ScratchTest {
   virtual bool LandTheDelivery() const { return true; }
   void Config(const std::string& yaml) { WriteFile(lake_ + "/ledgerlake.yaml", yaml); }
 
-  // The catalog's runs (`catalog runs --json`).
-  json Runs() { return json::parse(LlOk({"catalog", "runs", "--json"})); }
+  // The catalog's runs that ended (`catalog runs --json` without those running or aborted).
+  json Runs() {
+    json ended = json::array();
+    for (json& r : AllRuns()) {
+      if (r["status"] == "ok" || r["status"] == "failed") ended.push_back(std::move(r));
+    }
+    return ended;
+  }
+  json AllRuns() { return json::parse(LlOk({"catalog", "runs", "--json"})); }
 
   // Waits (up to `seconds`) until `done` holds.
   template <typename F>
@@ -425,6 +434,74 @@ TEST_F(DropFolderTest, AKillBetweenLandingAndMovingLosesNothing) {
   const json tables = json::parse(LlOk({"catalog", "tables", "--json"}));
   ASSERT_EQ(tables.size(), 4u);
   for (const json& t : tables) EXPECT_EQ(t["files"], 1) << t.dump();  // each extract landed once
+  EXPECT_EQ(service.Stop(SIGTERM), 0);
+}
+
+// A run whose process dies (SIGKILL) is listed as running while it works, then as aborted, with one alert; the
+// next run that succeeds resolves it.
+TEST_F(ScheduleTest, ARunWhoseProcessDiedIsAbortedAndAlertedOnce) {
+  WebhookReceiver hook;
+  Config("alerts:\n  webhook: " + hook.url() + "\n");
+  std::string token = LlOk({"token", "create", "--role", "admin"});
+  token.pop_back();
+  LlOk({"run", "--as-of", "2025-01-01"});
+  LlOk({"generate", "--out", dir_ + "/big", "--accounts", "20000", "--invoices", "400000", "--seed", "5"});
+  LlOk({"ingest", dir_ + "/big"});
+  ServiceProcess service(lake_, dir_ + "/serve.log");
+  ASSERT_TRUE(service.ok()) << service.log();
+  ApiClient api(service.port(), token);
+
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    const int devnull = ::open("/dev/null", O_WRONLY);
+    ::dup2(devnull, 1);
+    ::dup2(devnull, 2);
+    ::execl(LEDGERLAKE_BIN, LEDGERLAKE_BIN, "--lake", lake_.c_str(), "run", "--as-of", "2025-01-02", nullptr);
+    ::_exit(127);
+  }
+  // While it works, the catalog and the API list it as running.
+  int64_t id = 0;
+  ASSERT_TRUE(WaitFor([&] {
+    const json runs = AllRuns();
+    if (runs.empty() || runs.back()["status"] != "running") return false;
+    id = runs.back()["run_id"].get<int64_t>();
+    return true;
+  }, 20));
+  const json running = api.Get("/api/runs/" + std::to_string(id)).second;
+  EXPECT_EQ(running["status"], "running") << running.dump();
+  ::kill(pid, SIGKILL);
+  ::waitpid(pid, nullptr, 0);
+
+  ASSERT_TRUE(WaitFor([&] { return !hook.alerts().empty(); }, 20)) << service.log();
+  EXPECT_EQ(hook.alerts()[0]["alert"], "run_aborted");
+  EXPECT_EQ(hook.alerts()[0]["status"], "firing");
+  const json aborted = api.Get("/api/runs/" + std::to_string(id)).second;
+  EXPECT_EQ(aborted["status"], "aborted") << aborted.dump();
+  EXPECT_EQ(aborted["trigger"], "cli");
+  EXPECT_EQ(aborted["as_of"], "2025-01-02");
+  EXPECT_NE(aborted["error"].get<std::string>().find("ended before the run did"), std::string::npos);
+  const json listed = api.Get("/api/runs?limit=2").second["runs"];
+  ASSERT_EQ(listed.size(), 2u);
+  EXPECT_EQ(listed[0]["id"], id);
+  EXPECT_EQ(listed[0]["status"], "aborted");
+  EXPECT_EQ(AllRuns().back()["status"], "aborted");
+  httplib::Client metrics("127.0.0.1", service.port());
+  EXPECT_NE(metrics.Get("/metrics")->body.find("ledgerlake_runs_total{status=\"aborted\",trigger=\"cli\"} 1"),
+            std::string::npos);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  EXPECT_EQ(hook.alerts().size(), 1u);  // once, not every second
+
+  // The day is run again and succeeds: the incident is resolved, and the aborted run stays in the log.
+  LlOk({"run", "--as-of", "2025-01-02"});
+  // (The new delivery moves the features' means: a quality check alerts too.)
+  auto resolved = [&] {
+    size_t n = 0;
+    for (const json& a : hook.alerts()) n += a["alert"] == "run_aborted" && a["status"] == "resolved";
+    return n;
+  };
+  ASSERT_TRUE(WaitFor([&] { return resolved() > 0; }, 20)) << service.log();
+  EXPECT_EQ(resolved(), 1u);
+  EXPECT_EQ(api.Get("/api/runs/" + std::to_string(id)).second["status"], "aborted");
   EXPECT_EQ(service.Stop(SIGTERM), 0);
 }
 
