@@ -29,11 +29,9 @@ std::optional<uint64_t> ProcessStartTicks(pid_t pid) {
 }
 
 bool ProcessMayBeRunning(pid_t pid, uint64_t start_ticks) {
-  if (pid <= 0) return false;
-  if (::kill(pid, 0) != 0 && errno == ESRCH) return false;
+  if (pid <= 0 || (::kill(pid, 0) != 0 && errno == ESRCH)) return false;  // no process has the pid
   const std::optional<uint64_t> now = ProcessStartTicks(pid);
-  if (!now) return ::kill(pid, 0) == 0 || errno != ESRCH;  // no /proc: the pid alone
-  return *now == start_ticks;
+  return !now || *now == start_ticks;  // without /proc, the pid alone says
 }
 
 }  // namespace ledgerlake
