@@ -12,8 +12,8 @@ namespace {
 constexpr std::string_view kTunable = "glibc.malloc.hugetlb";
 }  // namespace
 
-std::optional<std::string> HugePageTunables(const char* tunables, std::string_view thp_enabled, const char* opt_out) {
-  if (opt_out != nullptr && std::string_view(opt_out) == "0") return std::nullopt;
+std::optional<std::string> HugePageTunables(const char* tunables, std::string_view thp_enabled, const char* choice) {
+  if (choice == nullptr || std::string_view(choice) != "1") return std::nullopt;
   // The kernel marks its mode in brackets: "always [madvise] never".
   if (thp_enabled.find("[always]") == std::string_view::npos &&
       thp_enabled.find("[madvise]") == std::string_view::npos) {
