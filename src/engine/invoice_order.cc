@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <barrier>
+#include <span>
 #include <thread>
 #include <utility>
 
@@ -49,11 +50,23 @@ Field FieldFor(int64_t lo, int64_t hi) {
   return f;
 }
 
-// LSD radix sort of the packed keys, 11 bits a digit, skipping digits every key shares, on two cores when there
-// is much to sort: each worker counts and scatters its half of the items, to places computed from both halves'
-// counts (worker 0's items of a digit value before worker 1's), so the sort stays stable. False (and `keys`
-// untouched) when the fields do not fit in 64 bits.
-bool RadixSort(std::vector<SortKey>& keys) {
+// Whether to use two threads for `n` keys.
+unsigned WorkersFor(size_t n) { return n >= (size_t{1} << 16) && std::thread::hardware_concurrency() >= 2 ? 2 : 1; }
+
+// Runs work(0) .. work(workers - 1), all but the first on threads of their own.
+template <typename F>
+void RunWorkers(unsigned workers, F&& work) {
+  std::vector<std::thread> helpers;
+  for (unsigned w = 1; w < workers; ++w) helpers.emplace_back(work, w);
+  work(0U);
+  for (std::thread& t : helpers) t.join();
+}
+
+// LSD radix sort of the packed keys, 11 bits a digit, skipping digits every key shares, on `workers` threads:
+// each worker counts and scatters its part of the items, to places computed from every part's counts (worker 0's
+// items of a digit value before worker 1's), so the sort stays stable. False (and `keys` untouched) when the
+// fields do not fit in 64 bits.
+bool RadixSort(std::span<SortKey> keys, unsigned workers) {
   // The three fields' ranges, in one scan.
   SortKey lo = keys.front(), hi = lo;
   for (const SortKey& k : keys) {
@@ -78,7 +91,6 @@ bool RadixSort(std::vector<SortKey>& keys) {
   constexpr int kDigit = 11;
   constexpr size_t kBuckets = size_t{1} << kDigit;
   const size_t n = keys.size();
-  const unsigned workers = n >= (size_t{1} << 16) && std::thread::hardware_concurrency() >= 2 ? 2 : 1;
   std::vector<Item> items(n), spare(n);
   std::vector<std::array<size_t, kBuckets>> counts(workers);
   std::barrier sync(static_cast<std::ptrdiff_t>(workers));
@@ -126,13 +138,67 @@ bool RadixSort(std::vector<SortKey>& keys) {
                           static_cast<DayNumber>(unpack(date, from[i].key)), from[i].position};
     }
   };
-  if (workers == 1) {
-    work(0);
-  } else {
-    std::thread helper(work, 1U);
-    work(0);
-    helper.join();
+  RunWorkers(workers, work);
+  return true;
+}
+
+// Sorts one account's keys (a run of keys with equal account_id) by (date_issued, invoice_id). Billing systems
+// number invoices as they issue them, so an account's invoices nearly always come in order already: checked
+// first, sorted only if not.
+void SortAccount(std::span<SortKey> keys) {
+  if (std::is_sorted(keys.begin(), keys.end(), KeyLess)) return;
+  if (keys.size() >= 4096 && RadixSort(keys, 1)) return;
+  std::sort(keys.begin(), keys.end(), KeyLess);
+}
+
+// A counting sort by account, then each account's run sorted by SortAccount: two passes over the keys where the
+// radix sort makes one per 11 bits of the packed key (5 at 5M invoices). Stable, on two cores for many keys (each
+// worker counts and places its part, worker 0's keys of an account before worker 1's, then sorts half of the
+// accounts). False (and `keys` untouched) when the account ids span more values than there are keys, which would
+// make the counts larger than the keys.
+bool AccountSort(std::vector<SortKey>& keys) {
+  const size_t n = keys.size();
+  int64_t lo = keys.front().account_id, hi = lo;
+  for (const SortKey& k : keys) {
+    lo = std::min(lo, k.account_id);
+    hi = std::max(hi, k.account_id);
   }
+  const uint64_t span = static_cast<uint64_t>(hi) - static_cast<uint64_t>(lo);
+  if (span >= n) return false;
+  const size_t accounts = static_cast<size_t>(span) + 1;
+  auto slot = [lo](const SortKey& k) { return static_cast<size_t>(static_cast<uint64_t>(k.account_id) - static_cast<uint64_t>(lo)); };
+  const unsigned workers = WorkersFor(n);
+  auto part = [&](unsigned w) { return std::pair{n * w / workers, n * (w + 1) / workers}; };
+  std::vector<std::vector<uint32_t>> place(workers, std::vector<uint32_t>(accounts, 0));
+  RunWorkers(workers, [&](unsigned w) {
+    const auto [first, last] = part(w);
+    for (size_t i = first; i < last; ++i) ++place[w][slot(keys[i])];
+  });
+  // Counts become places: account by account, each worker's keys after the previous worker's.
+  std::vector<uint32_t> start(accounts + 1);
+  uint32_t sum = 0;
+  for (size_t a = 0; a < accounts; ++a) {
+    start[a] = sum;
+    for (unsigned w = 0; w < workers; ++w) {
+      const uint32_t count = place[w][a];
+      place[w][a] = sum;
+      sum += count;
+    }
+  }
+  start[accounts] = sum;
+  std::vector<SortKey> sorted(n);
+  RunWorkers(workers, [&](unsigned w) {
+    const auto [first, last] = part(w);
+    for (size_t i = first; i < last; ++i) sorted[place[w][slot(keys[i])]++] = keys[i];
+  });
+  // Worker w sorts the accounts that start in its part of the positions.
+  RunWorkers(workers, [&](unsigned w) {
+    const auto [first, last] = part(w);
+    const auto a0 = static_cast<size_t>(std::lower_bound(start.begin(), start.end() - 1, first) - start.begin());
+    const auto a1 = static_cast<size_t>(std::lower_bound(start.begin(), start.end() - 1, last) - start.begin());
+    for (size_t a = a0; a < a1; ++a) SortAccount(std::span(sorted).subspan(start[a], start[a + 1] - start[a]));
+  });
+  keys.swap(sorted);
   return true;
 }
 
@@ -141,7 +207,7 @@ bool RadixSort(std::vector<SortKey>& keys) {
 void SortInvoiceKeys(std::vector<InvoiceSortKey>& keys) {
   if (keys.size() < 2) return;
   // Below a few thousand keys a comparison sort is as fast and allocates nothing.
-  if (keys.size() >= 4096 && RadixSort(keys)) return;
+  if (keys.size() >= 4096 && (AccountSort(keys) || RadixSort(keys, WorkersFor(keys.size())))) return;
   ParallelSort(keys);
 }
 

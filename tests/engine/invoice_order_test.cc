@@ -54,5 +54,38 @@ TEST(SortInvoiceKeysTest, SortsLikeTheComparisonOnEveryShape) {
   }
 }
 
+// Invoices as billing systems issue them: ids rising with the date, each account's invoices in order already, a
+// few accounts out of order (re-dated or late-numbered invoices), over few accounts (the counting sort by account)
+// and many (the radix sort).
+TEST(SortInvoiceKeysTest, SortsInvoicesIssuedMostlyInOrder) {
+  for (const int64_t accounts : {int64_t{1}, int64_t{300}, int64_t{20000}, int64_t{1000000}}) {
+    for (const size_t n : {size_t{5000}, size_t{200000}}) {
+      SCOPED_TRACE(std::to_string(accounts) + " accounts, " + std::to_string(n) + " keys");
+      std::mt19937_64 rng(static_cast<uint64_t>(accounts) * 31 + n);
+      std::vector<InvoiceSortKey> keys;
+      DayNumber day = 19000;
+      for (size_t i = 0; i < n; ++i) {
+        day += static_cast<DayNumber>(rng() % 3 == 0);
+        keys.push_back(InvoiceSortKey{100 + static_cast<int64_t>(rng() % static_cast<uint64_t>(accounts)),
+                                      static_cast<int64_t>(i) + 1, day, static_cast<uint32_t>(i)});
+      }
+      for (size_t s = 0; s < n / 100; ++s) {  // re-dated invoices: out of their account's order
+        keys[rng() % n].date_issued = static_cast<DayNumber>(19000 + rng() % 400);
+      }
+      std::vector<InvoiceSortKey> expected = keys;
+      std::sort(expected.begin(), expected.end(),
+                [](const InvoiceSortKey& a, const InvoiceSortKey& b) { return InvoiceOrderLess(a, b); });
+      SortInvoiceKeys(keys);
+      ASSERT_EQ(keys.size(), expected.size());
+      for (size_t i = 0; i < keys.size(); ++i) {
+        ASSERT_EQ(keys[i].position, expected[i].position) << i;
+        ASSERT_EQ(keys[i].account_id, expected[i].account_id) << i;
+        ASSERT_EQ(keys[i].date_issued, expected[i].date_issued) << i;
+        ASSERT_EQ(keys[i].invoice_id, expected[i].invoice_id) << i;
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace ledgerlake::engine
