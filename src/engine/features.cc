@@ -303,9 +303,18 @@ class Delta {
     for (const InvoiceEntry* e : run) {
       if (e->row.date_issued <= base_as_of_ && !journal.invoices.contains(e->row.invoice_id)) base_run_.push_back(e);
     }
+    // Both in order already (the run, and the pre-images sorted once): merged, not sorted.
     auto earlier = std::equal_range(earlier_.begin(), earlier_.end(), account_id, AccountOrder{});
-    for (auto it = earlier.first; it != earlier.second; ++it) base_run_.push_back(&*it);
-    if (earlier.first != earlier.second) std::sort(base_run_.begin(), base_run_.end(), EntryLess);
+    if (earlier.first != earlier.second) {
+      merged_.clear();
+      auto pre = earlier.first;
+      for (const InvoiceEntry* e : base_run_) {
+        for (; pre != earlier.second && EntryLess(&*pre, e); ++pre) merged_.push_back(&*pre);
+        merged_.push_back(e);
+      }
+      for (; pre != earlier.second; ++pre) merged_.push_back(&*pre);
+      base_run_.swap(merged_);
+    }
     // Accounts never go away: one unknown now was unknown at the base, and its invoices were pending.
     std::optional<DayNumber> joined_before;
     if (const auto it = journal.accounts.find(account_id); it != journal.accounts.end()) {
@@ -315,24 +324,58 @@ class Delta {
     }
     base_.clear();
     if (joined_before) AccountRows(base_run_, *joined_before, base_as_of_, base_);
-    std::sort(base_.begin(), base_.end(), [](const Row& a, const Row& b) { return a.invoice_id < b.invoice_id; });
-    matched_.assign(base_.size(), 0);
-
     now_.clear();
     if (account != nullptr) AccountRows(issued, account->row.joining_date, as_of_, now_);
-    for (const Row& r : now_) {
-      const auto b = std::lower_bound(base_.begin(), base_.end(), r.invoice_id,
-                                      [](const Row& x, int64_t id) { return x.invoice_id < id; });
-      if (b == base_.end() || b->invoice_id != r.invoice_id) {
+    MatchRows();
+    for (size_t j = 0; j < now_.size(); ++j) {
+      const Row& r = now_[j];
+      if (match_[j] == kUnmatched) {
         Keep(r, kAccountInvoiceChanged | kInvoiceChanged);
-        continue;
+      } else if (const uint8_t changed = Changes(base_[match_[j]], r); changed != 0) {
+        Keep(r, changed);
       }
-      matched_[static_cast<size_t>(b - base_.begin())] = 1;
-      if (const uint8_t changed = Changes(*b, r); changed != 0) Keep(r, changed);
     }
     // A base row not matched here is gone, unless its invoice moved to another account and has a row there.
     for (size_t i = 0; i < base_.size(); ++i) {
       if (matched_[i] == 0 && !HasRowNow(base_[i].invoice_id)) out_.deleted.push_back(base_[i].invoice_id);
+    }
+  }
+
+  // Pairs each row now with the base row of the same invoice: match_[j] is the base_ index of now_[j]'s invoice
+  // (kUnmatched if none), matched_[i] whether base_[i] has a row now. Both lists are in (date_issued, invoice_id)
+  // order, so a merge pairs every invoice whose date did not change; the few left (re-dated, new, gone) are
+  // paired by id.
+  void MatchRows() {
+    matched_.assign(base_.size(), 0);
+    match_.assign(now_.size(), kUnmatched);
+    auto key_less = [](const Row& a, const Row& b) {
+      return a.date_issued != b.date_issued ? a.date_issued < b.date_issued : a.invoice_id < b.invoice_id;
+    };
+    left_base_.clear();
+    left_now_.clear();
+    size_t i = 0, j = 0;
+    while (i < base_.size() && j < now_.size()) {
+      if (key_less(base_[i], now_[j])) {
+        left_base_.push_back(static_cast<uint32_t>(i++));
+      } else if (key_less(now_[j], base_[i])) {
+        left_now_.push_back(static_cast<uint32_t>(j++));
+      } else {
+        matched_[i] = 1;
+        match_[j++] = static_cast<uint32_t>(i++);
+      }
+    }
+    for (; i < base_.size(); ++i) left_base_.push_back(static_cast<uint32_t>(i));
+    for (; j < now_.size(); ++j) left_now_.push_back(static_cast<uint32_t>(j));
+    if (left_base_.empty() || left_now_.empty()) return;
+    std::sort(left_base_.begin(), left_base_.end(),
+              [&](uint32_t a, uint32_t b) { return base_[a].invoice_id < base_[b].invoice_id; });
+    for (const uint32_t n : left_now_) {
+      const int64_t id = now_[n].invoice_id;
+      const auto b = std::lower_bound(left_base_.begin(), left_base_.end(), id,
+                                      [&](uint32_t x, int64_t v) { return base_[x].invoice_id < v; });
+      if (b == left_base_.end() || base_[*b].invoice_id != id) continue;
+      matched_[*b] = 1;
+      match_[n] = *b;
     }
   }
 
@@ -359,9 +402,12 @@ class Delta {
   std::vector<InvoiceEntry> earlier_;  // pre-images of affected accounts' invoices, issued by the base's D
   std::vector<int64_t> visited_;       // affected accounts met in the pass
   std::vector<AccountSummary> summaries_;
-  std::vector<const InvoiceEntry*> base_run_;
+  std::vector<const InvoiceEntry*> base_run_, merged_;
   std::vector<Row> base_, now_;
-  std::vector<uint8_t> matched_;
+  static constexpr uint32_t kUnmatched = UINT32_MAX;
+  std::vector<uint8_t> matched_;   // per base_ row (MatchRows)
+  std::vector<uint32_t> match_;    // per now_ row (MatchRows)
+  std::vector<uint32_t> left_base_, left_now_;
 };
 
 }  // namespace

@@ -158,7 +158,9 @@ Status LoadFile(TableId table, uint32_t index, const SourceFile& file, Ledger& l
   // Two stages on two cores: a producer thread reads and validates batches of records into typed rows, this
   // thread merges them into the Ledger in file order. Batches are recycled through a second queue.
   struct Decoded {
+    // rows[0, valid) are this batch's; the vector only grows, so that rows are not value-initialized per batch.
     std::vector<contract::ValidRow<Row>> rows;
+    size_t valid = 0;
     std::vector<Reject> rejects;
     uint64_t bytes_consumed = 0;
   };
@@ -171,11 +173,10 @@ Status LoadFile(TableId table, uint32_t index, const SourceFile& file, Ledger& l
     Reject reject{};
     std::unique_ptr<Decoded> d;
     while (empty.Pop(&d)) {
-      d->rows.clear();
       d->rejects.clear();
       produced = reader.NextBatch(batch);
       if (!produced.ok() || batch.size() == 0) break;
-      d->rows.resize(batch.size());
+      if (d->rows.size() < batch.size()) d->rows.resize(batch.size());
       size_t valid = 0;
       for (size_t i = 0; i < batch.size() && produced.ok(); ++i) {
         int64_t key;
@@ -205,7 +206,7 @@ Status LoadFile(TableId table, uint32_t index, const SourceFile& file, Ledger& l
         }
       }
       if (!produced.ok()) break;
-      d->rows.resize(valid);
+      d->valid = valid;
       d->bytes_consumed = reader.bytes_consumed();
       if (!full.Push(std::move(d))) break;
     }
@@ -221,12 +222,12 @@ Status LoadFile(TableId table, uint32_t index, const SourceFile& file, Ledger& l
     if (!sized && d->bytes_consumed > 0 && !ec) {
       // Estimate the file's rows from the first batch's bytes per row (plain files; a gzip file's size on disk
       // would underestimate, which only means less benefit).
-      const uint64_t rows_seen = d->rows.size() + d->rejects.size();
+      const uint64_t rows_seen = d->valid + d->rejects.size();
       ledger.ExpectRows(table, static_cast<size_t>(static_cast<double>(file_bytes) * static_cast<double>(rows_seen) /
                                                    static_cast<double>(d->bytes_consumed)));
       sized = true;
     }
-    for (const auto& row : d->rows) ledger.Add(row, file.sequence);
+    for (size_t i = 0; i < d->valid; ++i) ledger.Add(d->rows[i], file.sequence);
     for (Reject& r : d->rejects) {
       ledger.CountReject(table);
       rejects.push_back(std::move(r));
