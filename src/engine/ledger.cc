@@ -19,12 +19,19 @@ void Ledger::DecodeBase(uint32_t ordinal) {
   if (decoded_[ordinal] != 0) return;
   decoded_[ordinal] = 1;
   const auto first = static_cast<uint32_t>(invoices_.size());
+  // An account's invoice ids are scattered over the key index: decoded first and their slots prefetched, then
+  // inserted.
+  decoding_.clear();
   const bool ok = base_->Decode(ordinal, [&](const InvoiceEntry& e) {
+    invoices_.Prefetch(e.row.invoice_id);
+    decoding_.push_back(e);
+  });
+  for (const InvoiceEntry& e : decoding_) {
     if (!invoices_.TryInsert(e.row.invoice_id, e).second && base_status_.ok()) {
       base_status_ = Status::Corruption("invoice " + std::to_string(e.row.invoice_id) +
                                         " is in the state twice (a damaged state)");
     }
-  });
+  }
   if (!ok && base_status_.ok()) {
     base_status_ = Status::Corruption("the invoices of account " + std::to_string(base_->account(ordinal).account_id) +
                                       " do not decode (a damaged state)");

@@ -265,6 +265,7 @@ class Ledger {
   std::unique_ptr<BaseInvoices> base_;  // set by the state's loader
   std::vector<uint8_t> decoded_;         // per base account
   std::vector<DecodedRun> decoded_runs_;
+  std::vector<InvoiceEntry> decoding_;  // DecodeBase's scratch: one account's invoices
   Status base_status_;
   bool journaling_ = false;
   std::array<uint32_t, contract::kTableCount> bookmarks_{};  // per table: its files up to this are the base
