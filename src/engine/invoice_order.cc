@@ -166,7 +166,9 @@ bool AccountSort(std::vector<SortKey>& keys) {
   const uint64_t span = static_cast<uint64_t>(hi) - static_cast<uint64_t>(lo);
   if (span >= n) return false;
   const size_t accounts = static_cast<size_t>(span) + 1;
-  auto slot = [lo](const SortKey& k) { return static_cast<size_t>(static_cast<uint64_t>(k.account_id) - static_cast<uint64_t>(lo)); };
+  auto slot = [lo](const SortKey& k) {
+    return static_cast<size_t>(static_cast<uint64_t>(k.account_id) - static_cast<uint64_t>(lo));
+  };
   const unsigned workers = WorkersFor(n);
   auto part = [&](unsigned w) { return std::pair{n * w / workers, n * (w + 1) / workers}; };
   std::vector<std::vector<uint32_t>> place(workers, std::vector<uint32_t>(accounts, 0));
