@@ -46,6 +46,15 @@ class KeyedTable {
   void Prefetch(int64_t key) const {
     if (InDense(key)) __builtin_prefetch(&dense_[static_cast<size_t>(key)], 1);
   }
+  // The direct array's range: keys in [0, DenseSize()) have their slot there (PositionOf costs one read).
+  size_t DenseSize() const { return dense_.size(); }
+  // Calls f(key, entry) for every key of the direct array, by increasing key.
+  template <typename F>
+  void ForEachDense(F&& f) {
+    for (size_t key = 0; key < dense_.size(); ++key) {
+      if (dense_[key] != 0) f(static_cast<int64_t>(key), entries_[dense_[key] - 1]);
+    }
+  }
   Entry* Find(int64_t key) {
     const uint32_t p = PositionOf(key);
     return p == kAbsent ? nullptr : &entries_[p];

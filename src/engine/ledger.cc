@@ -83,7 +83,34 @@ void Ledger::StartIncremental(const std::array<uint32_t, contract::kTableCount>&
 }
 
 void Ledger::BeginFile(TableId table, uint32_t /*file*/) {
-  if (table == TableId::kLineItems) file_lines_.clear();
+  if (table == TableId::kLineItems) {
+    file_lines_.clear();
+    BeginLineItems();
+  }
+}
+
+void Ledger::BeginLineItems() {
+  // Only a Ledger of extracts alone: a continued one decodes base accounts (new entries) while line items come.
+  // And only for densely numbered invoices: the array costs 24 bytes an id, at most 30 an invoice.
+  if (key_groups_active_ || base_ != nullptr || journaling_ || invoices_.max_key() < 0) return;
+  const size_t ids = std::min(invoices_.DenseSize(), static_cast<size_t>(invoices_.max_key()) + 1);
+  if (ids == 0 || ids > invoices_.size() + invoices_.size() / 4) return;
+  key_groups_.assign(ids, LineGroup{});
+  invoices_.ForEachDense([&](int64_t key, InvoiceEntry& e) {
+    if (static_cast<size_t>(key) < ids) key_groups_[static_cast<size_t>(key)] = e.extra;
+  });
+  key_groups_active_ = true;
+  last_invoice_ = nullptr;
+}
+
+void Ledger::EndLineItems() {
+  if (!key_groups_active_) return;
+  invoices_.ForEachDense([&](int64_t key, InvoiceEntry& e) {
+    if (static_cast<size_t>(key) < key_groups_.size()) e.extra = key_groups_[static_cast<size_t>(key)];
+  });
+  key_groups_ = std::vector<LineGroup>();
+  key_groups_active_ = false;
+  last_invoice_ = nullptr;
 }
 
 void Ledger::JournalInvoice(InvoiceEntry& e) {
@@ -182,6 +209,7 @@ void Ledger::Add(const ValidRow<contract::SkuRow>& row, uint32_t file) {
 }
 
 void Ledger::Add(const ValidRow<contract::InvoiceRow>& row, uint32_t file) {
+  EndLineItems();  // invoices come before line items; should one come after, the groups go back first
   Upsert(invoices_, TableId::kInvoices, row.row.invoice_id, row, file);
 }
 
@@ -205,7 +233,10 @@ void Ledger::Add(const ValidRow<contract::LineItemRow>& row, uint32_t file) {
   }
   InvoiceEntry* invoice = last_invoice_;
   const bool invoice_missing = invoice == nullptr;
-  LineGroup& g = invoice_missing ? orphan_groups_[r.invoice_id] : invoice->extra;
+  const bool in_key_groups = key_groups_active_ && !invoice_missing && static_cast<uint64_t>(r.invoice_id) < key_groups_.size();
+  LineGroup& g = invoice_missing  ? orphan_groups_[r.invoice_id]
+                 : in_key_groups ? key_groups_[static_cast<size_t>(r.invoice_id)]
+                                 : invoice->extra;
   if (g.file != file) {
     if (!invoice_missing) JournalInvoice(*invoice);
     g = LineGroup{};  // the first line of this invoice in this file takes the group over
@@ -331,6 +362,7 @@ void Ledger::Resolve() {
 
 Result<FinishedLedger> FinishedLedger::Finish(Ledger ledger, const FinishOptions& options) {
   ledger.LogLinesTo(nullptr);
+  ledger.EndLineItems();
   if (ledger.journaling_) {
     const Status repriced = ledger.Reprice(options.line_logs);
     if (!repriced.ok()) return Status::UnusableCache(repriced.message());

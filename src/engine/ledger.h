@@ -169,8 +169,12 @@ class Ledger {
   // Every accepted line item goes to `log` too, so a later run can reprice it (until Finish).
   void LogLinesTo(LineLogWriter* log) { line_log_ = log; }
 
-  // Called when a file of `table` starts; files arrive in landing order, tables in kAllTables order.
+  // Called when a file of `table` starts; files arrive in landing order, tables in kAllTables order. And when
+  // the last file of a table has been added (the loader calls both).
   void BeginFile(TableId table, uint32_t file);
+  void EndTable(TableId table) {
+    if (table == TableId::kLineItems) EndLineItems();
+  }
 
   void Add(const contract::ValidRow<contract::AccountRow>& row, uint32_t file);
   void Add(const contract::ValidRow<contract::SkuRow>& row, uint32_t file);
@@ -266,6 +270,15 @@ class Ledger {
   std::vector<uint8_t> decoded_;         // per base account
   std::vector<DecodedRun> decoded_runs_;
   std::vector<InvoiceEntry> decoding_;  // DecodeBase's scratch: one account's invoices
+  // While a complete Ledger (no base) takes line items: the line groups of the invoices of the key index's direct
+  // array, by invoice id (slot i: invoice i), moved out of their entries. Extracts list invoices in any order and
+  // line items by invoice, so reading each group from its entry was a cache miss per invoice; here the line items
+  // walk the groups in order. Moved back when the table ends (EndTable), before anything else reads them; Finish
+  // and an invoice row make sure of it too.
+  std::vector<LineGroup> key_groups_;
+  bool key_groups_active_ = false;
+  void BeginLineItems();
+  void EndLineItems();
   Status base_status_;
   bool journaling_ = false;
   std::array<uint32_t, contract::kTableCount> bookmarks_{};  // per table: its files up to this are the base

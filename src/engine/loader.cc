@@ -291,6 +291,7 @@ Status LoadTable(TableId table, const std::vector<SourceFile>& files, Ledger& le
     const uint64_t bytes = std::filesystem::file_size(f.path, ec);
     if (!ec) done += bytes;
   }
+  ledger.EndTable(table);
   return Status::OK();
 }
 
