@@ -196,7 +196,8 @@ class Ledger {
   uint64_t repeated_line_items() const { return repeated_lines_; }
   const KeyedTable<AccountEntry>& accounts() const { return accounts_; }
   const KeyedTable<SkuEntry>& skus() const { return skus_; }
-  // Each invoice's entry carries its line-item group in `extra`.
+  // Each invoice's entry carries its line-item group in `extra` (while the line-item table loads into a Ledger
+  // without a base, the groups of densely numbered invoices are kept apart: read them after EndTable or Finish).
   const KeyedTable<InvoiceEntry>& invoices() const { return invoices_; }
   // After Finish: every pending row (invoices in landing order of their key, then line items in reading order).
   const std::vector<PendingRow>& PendingRows() const { return pending_rows_; }
