@@ -240,6 +240,9 @@ class Catalog {
   Status ReplaceFiles(int64_t run_id, std::string_view dataset, const std::vector<PartitionFile>& files,
                       std::optional<uint64_t> rows);
   Status DropDaysInTransaction(const Operation& op);
+  // Marks aborted the starts without a record and not marked yet: run `run_id`'s, or all when none is given.
+  // Returns how many.
+  Result<int> MarkAborted(std::optional<int64_t> run_id, int64_t now_unix_ms);
 
   sqlite::Database db_;
   std::string root_;  // the lake root, for relative paths

@@ -373,24 +373,20 @@ Status Catalog::BeginRun(const RunStart& start) {
   return stmt->Run();
 }
 
-Status Catalog::AbortRun(int64_t run_id, int64_t now_unix_ms) {
-  auto stmt = db_.Prepare(
-      "UPDATE run_starts SET aborted_unix_ms = ? WHERE run_id = ? AND aborted_unix_ms IS NULL "
-      "AND run_id NOT IN (SELECT run_id FROM runs)");
-  if (!stmt.ok()) return stmt.status();
-  stmt->BindInt(1, now_unix_ms).BindInt(2, run_id);
-  return stmt->Run();
-}
-
-Result<int> Catalog::AbortAbandonedRuns(int64_t now_unix_ms) {
-  auto stmt = db_.Prepare(
-      "UPDATE run_starts SET aborted_unix_ms = ? WHERE aborted_unix_ms IS NULL "
-      "AND run_id NOT IN (SELECT run_id FROM runs)");
+Result<int> Catalog::MarkAborted(std::optional<int64_t> run_id, int64_t now_unix_ms) {
+  auto stmt = db_.Prepare(std::string("UPDATE run_starts SET aborted_unix_ms = ? WHERE aborted_unix_ms IS NULL "
+                                      "AND run_id NOT IN (SELECT run_id FROM runs)") +
+                          (run_id ? " AND run_id = ?" : ""));
   if (!stmt.ok()) return stmt.status();
   stmt->BindInt(1, now_unix_ms);
+  if (run_id) stmt->BindInt(2, *run_id);
   LL_RETURN_IF_ERROR(stmt->Run());
   return db_.changes();
 }
+
+Status Catalog::AbortRun(int64_t run_id, int64_t now_unix_ms) { return MarkAborted(run_id, now_unix_ms).status(); }
+
+Result<int> Catalog::AbortAbandonedRuns(int64_t now_unix_ms) { return MarkAborted(std::nullopt, now_unix_ms); }
 
 Result<std::vector<RunStart>> Catalog::RunStarts() {
   auto stmt = db_.Prepare(
