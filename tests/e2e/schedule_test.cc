@@ -232,7 +232,13 @@ TEST_F(ScheduleTest, QualityChecksOfEachRunAreKeptShownAndAlertedOnce) {
   ServiceProcess service(lake_, dir_ + "/serve.log");
   ASSERT_TRUE(service.ok()) << service.log();
   ApiClient api(service.port(), token);
-  // At start the newest run gets a profile (nothing before it to compare with), and no alert.
+  // At start the newest run gets a profile (nothing before it to compare with), and no alert. The service takes
+  // the runs it finds at start as history: the next run waits until it has looked (run 1 is counted).
+  httplib::Client metrics("127.0.0.1", service.port());
+  ASSERT_TRUE(WaitFor([&] {
+    auto got = metrics.Get("/metrics");
+    return got && got->body.find("ledgerlake_runs_total{status=\"succeeded\",trigger=\"cli\"} 1") != std::string::npos;
+  })) << service.log();
   LlOk({"run", "--as-of", "2025-01-02"});
   ASSERT_TRUE(WaitFor([&] { return !hook.alerts().empty(); })) << service.log();
   EXPECT_EQ(hook.alerts()[0]["alert"], "quality_check_failed");
@@ -247,7 +253,6 @@ TEST_F(ScheduleTest, QualityChecksOfEachRunAreKeptShownAndAlertedOnce) {
   EXPECT_NE(shown.find("run 2:"), std::string::npos) << shown;
   EXPECT_NE(shown.find("FAILED"), std::string::npos) << shown;
   EXPECT_NE(LlOk({"catalog", "checks", "--run", "2", "--json"}).find("\"row_drop:invoice_features\""), std::string::npos);
-  httplib::Client metrics("127.0.0.1", service.port());
   EXPECT_NE(metrics.Get("/metrics")->body.find("ledgerlake_checks_failed_total{check=\"mean_change:"), std::string::npos);
   // The same day again, nothing new: every metric the same, the checks pass, the incident is resolved.
   LlOk({"run", "--as-of", "2025-01-02", "--full-refresh"});
