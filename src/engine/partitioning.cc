@@ -72,7 +72,7 @@ InvoiceRouter Routing::Merged() const {
 
 namespace {
 
-constexpr char kRoutesMagic[8] = {'L', 'L', 'R', 'O', 'U', 'T', 'E', '1'};
+constexpr char kRoutesMagic[8] = {'L', 'L', 'R', 'O', 'U', 'T', 'E', '2'};  // 2: the four-lane StreamHash
 
 }  // namespace
 

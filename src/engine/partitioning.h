@@ -113,7 +113,7 @@ class Routing {
 };
 
 // The routes of a state in several buckets, saved beside its buckets' states: every known invoice's bucket and the
-// invoices whose line items wait (orphans). Format (docs/formats.md): magic LLROUTE1, then u32 buckets, u64 dense
+// invoices whose line items wait (orphans). Format (docs/formats.md): magic LLROUTE2, then u32 buckets, u64 dense
 // slots, u64 sparse records, u64 orphans; the dense slots (u8: bucket + 1, 0 none); the sparse records (i64 id, u8
 // bucket); the orphan ids (i64); a StreamHash checksum (u64) of everything before it.
 Status SaveRoutes(const InvoiceRouter& routes, const std::vector<int64_t>& orphans, const std::string& path);

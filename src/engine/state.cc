@@ -24,8 +24,10 @@ namespace {
 // directory of accounts and an index from invoice to account, so that a run decodes only the accounts it needs
 // (engine/base_invoices.h). Version 6 changed no byte of the layout but what it holds: line-item sums and line
 // logs count exact repeats of a line (version 5 dropped them), and digests count a payment dated after D as not
-// known yet. A state of an older version is not read: the run rebuilds from the raw zone, as for a damaged one.
-constexpr char kMagic[8] = {'L', 'L', 'S', 'T', 'A', 'T', 'E', '7'};
+// known yet. Version 7: the compact invoice index. Version 8: the same bytes under the four-lane StreamHash (its
+// checksums, and those of the line logs it names). A state of an older version is not read: the run rebuilds from
+// the raw zone, as for a damaged one.
+constexpr char kMagic[8] = {'L', 'L', 'S', 'T', 'A', 'T', 'E', '8'};
 
 // Records as stored: fixed-size, native little-endian (the state never leaves the machine's lake).
 struct AccountRecord {
