@@ -1,5 +1,8 @@
 #include "engine/invoice_index.h"
 
+#include <algorithm>
+#include <vector>
+
 namespace ledgerlake::engine {
 
 bool InvoiceIndexWriter::Add(int64_t invoice_id, uint32_t ordinal) {
@@ -27,7 +30,33 @@ InvoiceIndexView::Block InvoiceIndexView::BlockAt(uint64_t b) const {
                payload_ + begin, payload_ + end};
 }
 
-bool InvoiceIndexView::Open(const unsigned char* body, size_t bytes, uint64_t records, uint32_t accounts) {
+bool InvoiceIndexView::CheckBlocks(uint64_t begin, uint64_t end, uint32_t accounts, int64_t* first,
+                                   int64_t* last) const {
+  bool ok = true, any = false;
+  int64_t previous = 0;
+  for (uint64_t b = begin; b < end && ok; ++b) {
+    Block block = BlockAt(b);
+    uint32_t left = block.left;
+    auto check = [&](const Block& at) {
+      ok = ok && at.ordinal < accounts && (!any || at.id > previous);
+      if (!any) *first = at.id;
+      any = true;
+      previous = at.id;
+    };
+    check(block);
+    // A gap so large that the id wraps past INT64_MAX shows as an id that does not increase.
+    while (ok && Next(block)) {
+      check(block);
+      --left;
+    }
+    ok = ok && left == 0 && block.p == block.end;
+  }
+  *last = previous;
+  return ok;
+}
+
+bool InvoiceIndexView::Open(const unsigned char* body, size_t bytes, uint64_t records, uint32_t accounts,
+                            TaskPool* pool) {
   *this = InvoiceIndexView{};
   if (bytes < 8) return false;
   const uint64_t blocks = Load<uint64_t>(body);
@@ -38,30 +67,33 @@ bool InvoiceIndexView::Open(const unsigned char* body, size_t bytes, uint64_t re
   blocks_ = blocks;
   records_ = records;
   // Offsets must rise within the payload; then every record must decode, in increasing id order, to an ordinal
-  // below `accounts`, each block using up exactly its bytes.
+  // below `accounts`, each block using up exactly its bytes: in parts, whose ids must then rise from one to the
+  // next.
   uint32_t previous_offset = 0;
   for (uint64_t b = 0; b < blocks; ++b) {
     const uint32_t offset = Load<uint32_t>(table_ + kTableEntry * b + 12);
     if (offset < previous_offset || offset > payload_bytes_ || (b == 0 && offset != 0)) return false;
     previous_offset = offset;
   }
-  bool ok = true, first = true;
-  int64_t previous = 0;
-  for (uint64_t b = 0; b < blocks && ok; ++b) {
-    Block block = BlockAt(b);
-    uint32_t left = block.left;
-    auto check = [&](const Block& at) {
-      ok = ok && at.ordinal < accounts && (first || at.id > previous);
-      first = false;
-      previous = at.id;
-    };
-    check(block);
-    // A gap so large that the id wraps past INT64_MAX shows as an id that does not increase.
-    while (ok && Next(block)) {
-      check(block);
-      --left;
-    }
-    ok = ok && left == 0 && block.p == block.end;
+  constexpr uint64_t kBlocksPerPart = 8192;  // 256K records
+  const uint64_t parts = pool == nullptr ? 1 : std::max<uint64_t>(1, (blocks + kBlocksPerPart - 1) / kBlocksPerPart);
+  struct Part {
+    bool ok = false;
+    int64_t first = 0, last = 0;
+  };
+  std::vector<Part> checked(parts);
+  auto check = [&](size_t i) {
+    const uint64_t begin = blocks * i / parts, end = blocks * (i + 1) / parts;
+    checked[i].ok = CheckBlocks(begin, end, accounts, &checked[i].first, &checked[i].last);
+  };
+  if (parts == 1) {
+    check(0);
+  } else {
+    pool->ParallelFor(parts, check);
+  }
+  bool ok = true;
+  for (size_t i = 0; i < parts; ++i) {
+    ok = ok && checked[i].ok && (i == 0 || checked[i].first > checked[i - 1].last);  // parts <= blocks: none empty
   }
   if (!ok) *this = InvoiceIndexView{};
   return ok;

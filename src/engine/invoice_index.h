@@ -12,6 +12,7 @@
 #include <cstring>
 #include <vector>
 
+#include "util/task_pool.h"
 #include "util/varint.h"
 
 namespace ledgerlake::engine {
@@ -62,8 +63,9 @@ class InvoiceIndexView {
   static constexpr uint32_t kNone = UINT32_MAX;
 
   // Checks `body` completely: its table, and every record decoding in increasing id order to an ordinal below
-  // `accounts`, `records` in all. False when anything is off (a damaged state).
-  bool Open(const unsigned char* body, size_t bytes, uint64_t records, uint32_t accounts);
+  // `accounts`, `records` in all. False when anything is off (a damaged state). With a pool, the records are
+  // checked in parts on its threads (a loop nested in the caller's, if any).
+  bool Open(const unsigned char* body, size_t bytes, uint64_t records, uint32_t accounts, TaskPool* pool = nullptr);
 
   // The ordinal of an invoice's account, or kNone when the index lacks the id.
   uint32_t Find(int64_t invoice_id) const;
@@ -89,6 +91,9 @@ class InvoiceIndexView {
     const unsigned char* end;
   };
   Block BlockAt(uint64_t b) const;
+  // Whether the records of blocks [begin, end) decode in increasing id order to ordinals below `accounts`, each
+  // block using up exactly its bytes; sets the first and last id seen.
+  bool CheckBlocks(uint64_t begin, uint64_t end, uint32_t accounts, int64_t* first, int64_t* last) const;
   // Moves to the block's next record; false at its end (or on bytes that do not decode, which Open excludes).
   static bool Next(Block& block) {
     if (block.left == 0) return false;

@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 #include <optional>
 #include <span>
 #include <type_traits>
@@ -234,6 +235,16 @@ class Reader {
   template <typename T, typename F>
   Status Array(F&& f) {
     return Array<T>([](uint64_t) {}, f);
+  }
+  // The same array left in place: its count, and where its records are (read them with memcpy), hashed at once.
+  template <typename T>
+  Status ArrayInPlace(uint64_t* count, const unsigned char** at) {
+    LL_RETURN_IF_ERROR(Get(count));
+    if (*count > static_cast<size_t>(end_ - p_) / sizeof(T)) return Status::Corruption(path_ + ": truncated state");
+    const size_t n = static_cast<size_t>(*count) * sizeof(T);
+    LL_RETURN_IF_ERROR(Unhashed(n, at));
+    hash_.Update(*at, n);
+    return Status::OK();
   }
 
  private:
@@ -483,7 +494,9 @@ class StateCodec {
 
   // The invoice blocks and index: their headers read in turn, their bodies checked and their directories parsed
   // side by side; the invoices stay encoded (BaseInvoices).
-  static Status ReadInvoices(Reader& r, BaseInvoices& b) {
+  // `side` are tasks of the caller's that run beside the checks (they may use the base's counts and id range,
+  // set before they start).
+  static Status ReadInvoices(Reader& r, BaseInvoices& b, const std::vector<std::function<void()>>& side) {
     uint64_t total_invoices = 0;
     LL_RETURN_IF_ERROR(r.Get(&total_invoices));
     if (total_invoices >= UINT32_MAX) return Damaged("the invoice blocks do not add up");
@@ -535,13 +548,19 @@ class StateCodec {
     b.accounts_.resize(total_accounts);
     TaskPool pool;
     bool index_ok = false;
-    pool.ParallelFor(blocks.size() + 1, [&](size_t i) {
-      if (i == blocks.size()) {
+    // The index first (its check is a loop of its own on the same threads), then the caller's tasks, then the
+    // blocks.
+    pool.ParallelFor(1 + side.size() + blocks.size(), [&](size_t i) {
+      if (i == 0) {
         index_ok = HashOf(index, index_bytes) == index_checksum &&
-                   b.index_.Open(index, index_bytes, records, static_cast<uint32_t>(total_accounts));
+                   b.index_.Open(index, index_bytes, records, static_cast<uint32_t>(total_accounts), &pool);
         return;
       }
-      Block& block = blocks[i];
+      if (i <= side.size()) {
+        side[i - 1]();
+        return;
+      }
+      Block& block = blocks[i - 1 - side.size()];
       if (HashOf(block.body, size_t{block.directory} + block.payload) != block.checksum) return;
       const unsigned char* p = block.body;
       const unsigned char* end = p + block.directory;
@@ -551,6 +570,7 @@ class StateCodec {
       for (uint32_t a = 0; a < block.accounts; ++a) {
         BaseAccount& account = b.accounts_[block.first + a];
         if (!GetDirectoryEntry(p, end, previous, b.as_of_, account)) return;
+        if (a > 0 && account.account_id <= previous) return;  // accounts rise
         account.bytes = bytes + payload;
         payload += account.size;
         invoices += account.count;
@@ -562,18 +582,21 @@ class StateCodec {
     for (const Block& block : blocks) {
       if (!block.ok) return Damaged("an invoice block fails its checksum or does not parse");
     }
-    for (size_t a = 1; a < b.accounts_.size(); ++a) {
-      if (b.accounts_[a - 1].account_id >= b.accounts_[a].account_id) {
+    // Accounts rise within each block (checked there) and from one block to the next.
+    for (size_t k = 1; k < blocks.size(); ++k) {
+      if (b.accounts_[blocks[k].first - 1].account_id >= b.accounts_[blocks[k].first].account_id) {
         return Damaged("the invoice blocks do not add up");
       }
     }
-    // A direct array of account ordinals when the ids allow (as for the index).
+    // A direct array of account ordinals when the ids allow (as for the index), filled block by block.
     if (!b.accounts_.empty() && b.accounts_.front().account_id >= 0 &&
         static_cast<uint64_t>(b.accounts_.back().account_id) < kDenseSlotsPerAccount * b.accounts_.size() + 1024) {
       b.account_slots_.assign(static_cast<size_t>(b.accounts_.back().account_id) + 1, 0);
-      for (uint32_t a = 0; a < b.accounts_.size(); ++a) {
-        b.account_slots_[static_cast<size_t>(b.accounts_[a].account_id)] = a + 1;
-      }
+      pool.ParallelFor(blocks.size(), [&](size_t k) {
+        for (uint32_t a = blocks[k].first; a < blocks[k].first + blocks[k].accounts; ++a) {
+          b.account_slots_[static_cast<size_t>(b.accounts_[a].account_id)] = a + 1;
+        }
+      });
     }
     return Status::OK();
   }
@@ -609,17 +632,30 @@ class StateCodec {
     auto reserve = [&](auto& table) {
       return [&](uint64_t count) { table.Reserve(static_cast<size_t>(count), max_key); };
     };
-    LL_RETURN_IF_ERROR(r.Get(&max_key));
-    LL_RETURN_IF_ERROR(r.Array<AccountRecord>(reserve(l.accounts_), [&](const AccountRecord& a) {
-      l.accounts_.TryInsert(a.account_id, AccountEntry{{a.account_id, a.joining_date}, 0, 0, 0, a.file, {}});
-    }));
+    // The accounts are indexed beside the invoice blocks' checks, as is the invoices' key index sized.
+    int64_t max_account = 0;
+    uint64_t account_count = 0;
+    const unsigned char* account_records = nullptr;
+    LL_RETURN_IF_ERROR(r.Get(&max_account));
+    LL_RETURN_IF_ERROR(r.ArrayInPlace<AccountRecord>(&account_count, &account_records));
     LL_RETURN_IF_ERROR(r.Get(&max_key));
     LL_RETURN_IF_ERROR(r.Array<SkuRecord>(reserve(l.skus_), [&](const SkuRecord& s) {
       l.skus_.TryInsert(s.item_id, SkuEntry{{s.item_id, s.retail_cents}, 0, 0, 0, s.file, {}});
     }));
-    LL_RETURN_IF_ERROR(ReadInvoices(r, *base));
-    // The invoices decoded will have ids across the base's range: index them directly from the start.
-    if (base->invoices() > 0) l.invoices_.Reserve(static_cast<size_t>(base->invoices()), base->max_invoice_id());
+    const std::vector<std::function<void()>> side = {
+        [&] {
+          l.accounts_.Reserve(static_cast<size_t>(account_count), max_account);
+          AccountRecord a;
+          for (uint64_t i = 0; i < account_count; ++i) {
+            std::memcpy(&a, account_records + i * sizeof a, sizeof a);
+            l.accounts_.TryInsert(a.account_id, AccountEntry{{a.account_id, a.joining_date}, 0, 0, 0, a.file, {}});
+          }
+        },
+        // The invoices decoded will have ids across the base's range: index them directly from the start.
+        [&] {
+          if (base->invoices() > 0) l.invoices_.Reserve(static_cast<size_t>(base->invoices()), base->max_invoice_id());
+        }};
+    LL_RETURN_IF_ERROR(ReadInvoices(r, *base, side));
     LL_RETURN_IF_ERROR(r.Array<OrphanRecord>([&](const OrphanRecord& o) {
       LineGroup g;
       g.file = o.file;
