@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <mutex>
 #include <thread>
 #include <filesystem>
 #include <fstream>
@@ -299,20 +300,37 @@ std::vector<engine::SourceFile> PassFiles(const std::vector<engine::SourceFile>&
 }
 
 // One pass of a run: loads bucket `bucket` (from its base state when incremental), applies the pass's rows,
-// computes its features, saves its state and writes its files. Accumulates into `report`.
+// computes its features, saves its state and writes its files. Accumulates into `report`. In two steps: Prepare
+// (load, apply, resolve) touches nothing shared, so that the next incremental pass can prepare on a thread of its
+// own while this one completes (computes, saves and writes); Complete adds what a prepared pass counted to the
+// report, in bucket order.
 class Pass {
  public:
   Pass(const Lake& lake, const RunOptions& options, const std::string& state_dir, duck::Database& db,
        RunReport& report)
       : lake_(lake), options_(options), state_dir_(state_dir), db_(db), report_(report) {}
 
-  // Runs bucket `bucket` of `buckets`, continuing `base_state` (a bucket state file) when given; returns the file
-  // name of its new state, and adds its orphan invoices to `orphans`.
-  Result<std::string> Execute(uint32_t bucket, uint32_t buckets, const std::optional<std::string>& base_state,
-                              const std::vector<engine::SourceFile>& files, const std::vector<LandedFile>& landed,
-                              const engine::RowFilter& filter, engine::Spill* spill, std::vector<int64_t>& orphans) {
+  // A bucket with its rows applied and resolved, and what preparing it counted and took.
+  struct Prepared {
+    uint32_t bucket = 0;
+    std::string suffix;  // of its files' names: "-b<k>" with several buckets
+    bool continued = false;  // from a base state
+    std::optional<engine::FinishedLedger> finished;
+    engine::StateInfo info;
+    std::vector<contract::Reject> rejects;
+    std::vector<StageTime> stages;
+  };
+
+  // Loads bucket `bucket` of `buckets`, continuing `base_state` (a bucket state file) when given, and applies its
+  // rows. Reads the report's bookmarks only (set before the passes).
+  Result<Prepared> Prepare(uint32_t bucket, uint32_t buckets, const std::optional<std::string>& base_state,
+                           const std::vector<engine::SourceFile>& files, const engine::RowFilter& filter,
+                           engine::Spill* spill) const {
+    Prepared p;
+    p.bucket = bucket;
+    p.continued = base_state.has_value();
     const std::string label = buckets > 1 ? " (" + std::to_string(bucket + 1) + "/" + std::to_string(buckets) + ")" : "";
-    const std::string suffix = buckets > 1 ? "-b" + std::to_string(bucket) : "";
+    p.suffix = buckets > 1 ? "-b" + std::to_string(bucket) : "";
     engine::Ledger ledger;
     std::vector<std::string> base_logs;
     if (base_state) {
@@ -321,48 +339,52 @@ class Pass {
       if (!loaded.ok()) return loaded.status();
       ledger = std::move(loaded->ledger);
       base_logs = std::move(loaded->info.line_logs);
-      AddStage(report_.stages, "load state", Seconds(start));
+      AddStage(p.stages, "load state", Seconds(start));
     }
     // Applies this pass's rows, logging its line items for later repricing.
-    std::vector<contract::Reject> rejects;
-    const std::string log_name = options_.token + suffix + ".lines";
+    const std::string log_name = options_.token + p.suffix + ".lines";
     auto line_log = engine::LineLogWriter::Create(state_dir_ + "/" + log_name);
     if (!line_log.ok()) return line_log.status();
     ledger.LogLinesTo(line_log->get());
-    LL_RETURN_IF_ERROR(LoadTables(PassFiles(files, bucket, spill), ledger, rejects, filter, options_, label,
-                                  report_.stages, bucket == 0 ? spill : nullptr));
+    LL_RETURN_IF_ERROR(LoadTables(PassFiles(files, bucket, spill), ledger, p.rejects, filter, options_, label,
+                                  p.stages, bucket == 0 ? spill : nullptr));
     if (spill != nullptr) spill->RemoveBucket(bucket);
     LL_RETURN_IF_ERROR((*line_log)->Close());
-    engine::StateInfo info{options_.as_of, report_.bookmarks, base_logs};
+    p.info = engine::StateInfo{options_.as_of, report_.bookmarks, base_logs};
     std::error_code ec;
     if ((*line_log)->lines() > 0) {
-      info.line_logs.push_back(log_name);
+      p.info.line_logs.push_back(log_name);
     } else {
       fs::remove(state_dir_ + "/" + log_name, ec);
     }
     line_log->reset();
 
-    auto paths = [&](const std::vector<std::string>& names) {
-      std::vector<std::string> out;
-      for (const std::string& name : names) out.push_back(state_dir_ + "/" + name);
-      return out;
-    };
     const auto finish_start = Clock::now();
-    auto finishing = engine::FinishedLedger::Finish(std::move(ledger), engine::FinishOptions{options_.as_of, paths(base_logs)});
+    auto finishing = engine::FinishedLedger::Finish(std::move(ledger), engine::FinishOptions{options_.as_of, Paths(base_logs)});
     if (!finishing.ok()) return finishing.status();
-    std::optional<engine::FinishedLedger> finished(std::move(*finishing));
-    if (base_state) AddStage(report_.stages, "reprice", Seconds(finish_start));
+    p.finished.emplace(std::move(*finishing));
+    if (base_state) AddStage(p.stages, "reprice", Seconds(finish_start));
     // Each run adds a line log; past kMaxLineLogs, the live lines of all of them go into one.
-    if (info.line_logs.size() > kMaxLineLogs) {
+    if (p.info.line_logs.size() > kMaxLineLogs) {
       const auto start = Clock::now();
-      const std::string compact_name = options_.token + suffix + "-compact.lines";
+      const std::string compact_name = options_.token + p.suffix + "-compact.lines";
       auto compact = engine::LineLogWriter::Create(state_dir_ + "/" + compact_name);
       if (!compact.ok()) return compact.status();
-      LL_RETURN_IF_ERROR(finished->CompactLines(paths(info.line_logs), **compact));
+      LL_RETURN_IF_ERROR(p.finished->CompactLines(Paths(p.info.line_logs), **compact));
       LL_RETURN_IF_ERROR((*compact)->Close());
-      info.line_logs = {compact_name};
-      AddStage(report_.stages, "compact line logs", Seconds(start));
+      p.info.line_logs = {compact_name};
+      AddStage(p.stages, "compact line logs", Seconds(start));
     }
+    return p;
+  }
+
+  // Computes, saves and writes a prepared bucket; returns the file name of its new state, and adds its orphan
+  // invoices to `orphans`.
+  Result<std::string> Complete(Prepared prepared, const std::vector<engine::SourceFile>& files,
+                               const std::vector<LandedFile>& landed, std::vector<int64_t>& orphans) {
+    const uint32_t bucket = prepared.bucket;
+    for (const StageTime& st : prepared.stages) AddStage(report_.stages, st.name, st.seconds);
+    std::optional<engine::FinishedLedger>& finished = prepared.finished;
     const engine::Ledger& l = finished->ledger();
     for (TableId t : contract::kAllTables) {
       // Every pass loads every sku; their fates count once, in pass 0 (engine/partitioning.h).
@@ -380,16 +402,16 @@ class Pass {
     // drops the Ledger before writing, so that its memory is not held twice. An incremental pass, whose Ledger
     // holds only what it decoded, lets it go on while it writes and while the next pass loads and applies its
     // rows: at most one save is left running, joined before the next one starts (and by Finish).
-    const std::string state_name = options_.token + suffix + ".state";
+    const std::string state_name = options_.token + prepared.suffix + ".state";
     const auto start = Clock::now();
     std::vector<uint32_t> order = engine::InvoiceOrder(*finished);
     auto save = std::make_unique<BackgroundSave>(std::move(*finished), std::move(order));
     finished.reset();
     const double order_seconds = Seconds(start);
-    if (base_state) LL_RETURN_IF_ERROR(Finish());  // the previous pass's save
-    save->Start(info, state_dir_ + "/" + state_name);
+    if (prepared.continued) LL_RETURN_IF_ERROR(Finish());  // the previous pass's save
+    save->Start(prepared.info, state_dir_ + "/" + state_name);
     engine::FeatureSet features;
-    if (base_state) {
+    if (prepared.continued) {
       auto delta = engine::ComputeDelta(save->finished, save->order);
       if (!delta.ok()) return delta.status();
       features = std::move(*delta);
@@ -399,8 +421,8 @@ class Pass {
     AddStage(report_.stages, "features", Seconds(start));
     AddStage(report_.stages, std::string(kInvoiceOrderStage), order_seconds);
     saving_ = std::move(save);
-    if (!base_state) LL_RETURN_IF_ERROR(Finish());  // frees the Ledger before the write
-    LL_RETURN_IF_ERROR(WritePass(bucket, features, rejects, pending, files, landed));
+    if (!prepared.continued) LL_RETURN_IF_ERROR(Finish());  // frees the Ledger before the write
+    LL_RETURN_IF_ERROR(WritePass(bucket, features, prepared.rejects, pending, files, landed));
     return state_name;
   }
 
@@ -453,6 +475,12 @@ class Pass {
     LL_RETURN_IF_ERROR(WriteOutputs(lake_, options_, db_, out, files, landed, token, bucket != 0, report_.datasets));
     AddStage(report_.stages, "write", Seconds(start));
     return Status::OK();
+  }
+
+  std::vector<std::string> Paths(const std::vector<std::string>& names) const {
+    std::vector<std::string> out;
+    for (const std::string& name : names) out.push_back(state_dir_ + "/" + name);
+    return out;
   }
 
   const Lake& lake_;
@@ -647,14 +675,39 @@ Result<RunReport> Run(const Lake& lake, const RunOptions& options) {
   manifest.buckets = buckets;
   manifest.bookmarks = report.bookmarks;
   std::vector<int64_t> orphans;
-  Pass pass(lake, options, state_dir, *db, report);
+  // Incremental passes overlap: bucket k+1 is prepared (loaded and applied, on a thread of its own) while bucket k
+  // is completed (computed, saved, written) on this one. Their Ledgers hold only what they decoded; complete
+  // passes, whose Ledgers hold their whole bucket, go one at a time. Progress may then come from two threads.
+  const bool overlap = base.has_value() && buckets > 1;
+  RunOptions pass_options = options;
+  std::mutex progress_mu;
+  if (overlap && options.progress) {
+    pass_options.progress = [&](std::string_view stage, uint64_t done, uint64_t total) {
+      std::lock_guard lock(progress_mu);
+      options.progress(stage, done, total);
+    };
+  }
+  Pass pass(lake, pass_options, state_dir, *db, report);
+  std::vector<engine::RowFilter> filters;
   for (uint32_t bucket = 0; bucket < buckets; ++bucket) {
+    filters.push_back(buckets > 1 ? engine::RowFilter::Bucket(routing, bucket) : engine::RowFilter());
+  }
+  auto prepare = [&](uint32_t bucket) {
     std::optional<std::string> base_state;
     if (base) base_state = base_dir + "/" + base->bucket_states[bucket];
-    const engine::RowFilter filter = buckets > 1 ? engine::RowFilter::Bucket(routing, bucket) : engine::RowFilter();
-    auto state = pass.Execute(bucket, buckets, base_state, files, *landed, filter, spill.get(), orphans);
+    return pass.Prepare(bucket, buckets, base_state, files, filters[bucket], spill.get());
+  };
+  Result<Pass::Prepared> prepared = prepare(0);
+  for (uint32_t bucket = 0; bucket < buckets; ++bucket) {
+    if (!prepared.ok()) return prepared.status();
+    std::optional<Result<Pass::Prepared>> next;
+    std::thread preparing;
+    if (bucket + 1 < buckets && overlap) preparing = std::thread([&] { next.emplace(prepare(bucket + 1)); });
+    auto state = pass.Complete(std::move(*prepared), files, *landed, orphans);
+    if (preparing.joinable()) preparing.join();
     if (!state.ok()) return state.status();
     manifest.bucket_states.push_back(*state);
+    if (bucket + 1 < buckets) prepared = overlap ? std::move(*next) : prepare(bucket + 1);
   }
   LL_RETURN_IF_ERROR(pass.Finish());
   if (buckets > 1) {
