@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstring>
 #include <map>
 #include <random>
 #include <set>
@@ -118,6 +119,35 @@ TEST(InvoiceIndexTest, DamageIsRefused) {
   }
   EXPECT_GT(refused, body.size() / 2);
   EXPECT_EQ(refused + changed, body.size());
+}
+
+// Checked in parts on a pool (as a state load does), an index of many parts opens exactly as it does in one, and
+// ids that stop rising where one part meets the next are refused: each part alone is well formed there, only the
+// seam tells.
+TEST(InvoiceIndexTest, CheckedInPartsAsInOne) {
+  std::map<int64_t, uint32_t> records;
+  for (int64_t id = 0; id < 1'000'000; ++id) records[2 * id + 5] = static_cast<uint32_t>((id * 7919) % 1000);
+  const std::vector<char> body = Build(records);
+  TaskPool pool(2);
+  InvoiceIndexView view;
+  ASSERT_TRUE(view.Open(Bytes(body), body.size(), records.size(), 1000, &pool));
+  for (int64_t id : {int64_t{5}, int64_t{2 * 262'144 + 5}, int64_t{2 * 999'999 + 5}}) EXPECT_EQ(view.Find(id), records.at(id));
+  EXPECT_FALSE(view.Open(Bytes(body), body.size(), records.size(), 999, &pool));  // an ordinal beyond, anywhere
+
+  // The table entry of each block is {first id i64, first ordinal u32, offset u32} after the block count. The
+  // parts are blocks [k * blocks / parts, (k + 1) * blocks / parts): move a part's first block's ids back to
+  // just before those of the block before it.
+  uint64_t blocks = 0;
+  std::memcpy(&blocks, body.data(), sizeof blocks);
+  const uint64_t parts = (blocks + 8191) / 8192;
+  ASSERT_GE(parts, 2u);
+  const uint64_t seam = blocks / parts;  // the first block of part 1
+  std::vector<char> damaged = body;
+  int64_t before = 0;
+  std::memcpy(&before, damaged.data() + 8 + 16 * (seam - 1), sizeof before);
+  std::memcpy(damaged.data() + 8 + 16 * seam, &before, sizeof before);  // its ids now repeat the block before's
+  EXPECT_FALSE(view.Open(Bytes(damaged), damaged.size(), records.size(), 1000, &pool));
+  EXPECT_FALSE(view.Open(Bytes(damaged), damaged.size(), records.size(), 1000));
 }
 
 }  // namespace
