@@ -266,7 +266,9 @@ uint64_t HashOf(const unsigned char* p, size_t n) {
 // from the base state with its digest. Copied bytes are written from where the base is mapped, not copied twice.
 class BlockWriter {
  public:
-  BlockWriter(Writer& w, DayNumber as_of) : w_(w), as_of_(as_of) {}
+  // `base`: the mapped base state that copied accounts come from (null: none); what is copied from it leaves the
+  // process's memory once written.
+  BlockWriter(Writer& w, DayNumber as_of, const MappedFile* base) : w_(w), as_of_(as_of), base_(base) {}
   // Writes the last block and the end mark (a header of zeros); false if an account took more bytes than a block
   // can hold.
   bool Close() {
@@ -335,6 +337,11 @@ class BlockWriter {
     w_.Put(hash.Final());
     w_.Unhashed(directory_.data(), directory_.size());
     for (const Piece& p : pieces_) w_.Unhashed(Data(p), p.size);
+    if (base_ != nullptr) {
+      for (const Piece& p : pieces_) {
+        if (p.mapped != nullptr) base_->Release(p.mapped, p.size);
+      }
+    }
     directory_.clear();
     encoded_.clear();
     pieces_.clear();
@@ -345,6 +352,7 @@ class BlockWriter {
   }
   Writer& w_;
   const DayNumber as_of_;
+  const MappedFile* base_;
   std::vector<char> directory_, encoded_;
   std::vector<Piece> pieces_;  // the payload, in order
   uint32_t accounts_ = 0, invoices_ = 0;
@@ -405,7 +413,7 @@ class StateCodec {
     std::vector<uint32_t> ordinal_of(invoices.size(), BaseInvoices::kNone);
     std::vector<uint32_t> remap(base != nullptr ? base->size() : 0, BaseInvoices::kNone);
     {
-      BlockWriter blocks(w, info.as_of);
+      BlockWriter blocks(w, info.as_of, base != nullptr ? base->file_.get() : nullptr);
       uint32_t next_ordinal = 0, o = 0;
       // Copies the base accounts before `account_id` (all that are left without one).
       auto copy_until = [&](std::optional<int64_t> account_id) {
@@ -496,7 +504,9 @@ class StateCodec {
   // side by side; the invoices stay encoded (BaseInvoices).
   // `side` are tasks of the caller's that run beside the checks (they may use the base's counts and id range,
   // set before they start).
-  static Status ReadInvoices(Reader& r, BaseInvoices& b, const std::vector<std::function<void()>>& side) {
+  // Each block's bytes leave the process's memory once checked (`file` maps them): a run decodes few accounts.
+  static Status ReadInvoices(Reader& r, BaseInvoices& b, const std::vector<std::function<void()>>& side,
+                             const MappedFile& file) {
     uint64_t total_invoices = 0;
     LL_RETURN_IF_ERROR(r.Get(&total_invoices));
     if (total_invoices >= UINT32_MAX) return Damaged("the invoice blocks do not add up");
@@ -577,6 +587,7 @@ class StateCodec {
         previous = account.account_id;
       }
       block.ok = p == end && payload == block.payload && invoices == block.invoices;
+      file.Release(block.body, size_t{block.directory} + block.payload);
     });
     if (!index_ok) return Damaged("the invoice index fails its checksum or does not parse");
     for (const Block& block : blocks) {
@@ -650,12 +661,13 @@ class StateCodec {
             std::memcpy(&a, account_records + i * sizeof a, sizeof a);
             l.accounts_.TryInsert(a.account_id, AccountEntry{{a.account_id, a.joining_date}, 0, 0, 0, a.file, {}});
           }
+          file->Release(account_records, static_cast<size_t>(account_count) * sizeof(AccountRecord));
         },
         // The invoices decoded will have ids across the base's range: index them directly from the start.
         [&] {
           if (base->invoices() > 0) l.invoices_.Reserve(static_cast<size_t>(base->invoices()), base->max_invoice_id());
         }};
-    LL_RETURN_IF_ERROR(ReadInvoices(r, *base, side));
+    LL_RETURN_IF_ERROR(ReadInvoices(r, *base, side, *file));
     LL_RETURN_IF_ERROR(r.Array<OrphanRecord>([&](const OrphanRecord& o) {
       LineGroup g;
       g.file = o.file;

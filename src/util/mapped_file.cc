@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 
 namespace ledgerlake {
@@ -31,6 +32,14 @@ Result<std::unique_ptr<MappedFile>> MappedFile::Open(const std::string& path) {
   }
   ::close(fd);  // the mapping keeps the file
   return std::unique_ptr<MappedFile>(new MappedFile(static_cast<const unsigned char*>(p), size));
+}
+
+void MappedFile::Release(const unsigned char* from, size_t n) const {
+  static const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const auto begin = reinterpret_cast<uintptr_t>(from), end = begin + n;
+  const uintptr_t first = (begin + page - 1) / page * page, last = end / page * page;
+  if (from < data_ || end > reinterpret_cast<uintptr_t>(data_ + size_) || first >= last) return;
+  ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);  // advice: a failure changes nothing
 }
 
 MappedFile::~MappedFile() {

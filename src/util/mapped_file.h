@@ -19,6 +19,10 @@ class MappedFile {
 
   const unsigned char* data() const { return data_; }
   size_t size() const { return size_; }
+  // Drops the pages wholly inside [from, from + n) (a range of this mapping) from the process's memory: they are
+  // read again from the page cache, unchanged, when next touched. For a large file read once in parts, so that
+  // it does not stay in the process's resident memory (and count against its memory limit) after each part.
+  void Release(const unsigned char* from, size_t n) const;
 
  private:
   MappedFile(const unsigned char* data, size_t size) : data_(data), size_(size) {}
