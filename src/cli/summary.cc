@@ -84,6 +84,7 @@ std::string RunSummaryJson(const lake::RunReport& r) {
   j["pending_total"] = r.pending_total;
   j["deleted_invoices"] = r.deleted;
   j["partitions"] = r.partitions;
+  j["overlapped_passes"] = r.overlapped_passes;
   j["files_read"] = r.files_read;
   j["bytes_read"] = r.bytes_read;
   nlohmann::ordered_json tables = nlohmann::ordered_json::object();

@@ -25,6 +25,7 @@
 #include "lake/datasets.h"
 #include "lake/landing.h"
 #include "lake/partition.h"
+#include "util/process.h"
 #include "util/sha256.h"
 
 namespace ledgerlake::lake {
@@ -675,13 +676,17 @@ Result<RunReport> Run(const Lake& lake, const RunOptions& options) {
   manifest.buckets = buckets;
   manifest.bookmarks = report.bookmarks;
   std::vector<int64_t> orphans;
-  // Incremental passes overlap: bucket k+1 is prepared (loaded and applied, on a thread of its own) while bucket k
-  // is completed (computed, saved, written) on this one. Their Ledgers hold only what they decoded; complete
-  // passes, whose Ledgers hold their whole bucket, go one at a time. Progress may then come from two threads.
-  const bool overlap = base.has_value() && buckets > 1;
+  // Incremental passes may overlap: bucket k+1 is prepared (loaded and applied, on a thread of its own) while
+  // bucket k is completed (computed, saved, written) on this one. Complete passes, whose Ledgers hold their whole
+  // bucket, go one at a time. Two prepared buckets then live at once, so under --memory-limit the passes overlap
+  // only where the memory measured so far leaves room: the first pass runs alone, and so does the preparing of
+  // the second. Then bucket k+1 is prepared beside bucket k when the peak so far, plus a quarter more than the
+  // most a prepare run alone added (a quarter of it once passes have overlapped, their peak holding it already),
+  // fits the limit. Progress may then come from two threads.
+  const bool may_overlap = base.has_value() && buckets > 1;
   RunOptions pass_options = options;
   std::mutex progress_mu;
-  if (overlap && options.progress) {
+  if (may_overlap && options.progress) {
     pass_options.progress = [&](std::string_view stage, uint64_t done, uint64_t total) {
       std::lock_guard lock(progress_mu);
       options.progress(stage, done, total);
@@ -697,17 +702,35 @@ Result<RunReport> Run(const Lake& lake, const RunOptions& options) {
     if (base) base_state = base_dir + "/" + base->bucket_states[bucket];
     return pass.Prepare(bucket, buckets, base_state, files, filters[bucket], spill.get());
   };
-  Result<Pass::Prepared> prepared = prepare(0);
+  uint64_t prepare_growth = 0;  // the most resident memory a prepare run alone added
+  auto prepare_alone = [&](uint32_t bucket) {
+    const auto before = OwnResidentMemory();
+    auto prepared = prepare(bucket);
+    const auto after = OwnResidentMemory();
+    if (before && after && after->now > before->now) prepare_growth = std::max(prepare_growth, after->now - before->now);
+    return prepared;
+  };
+  auto overlaps = [&](uint32_t bucket) {  // whether bucket + 1 is prepared while `bucket` completes
+    if (!may_overlap || bucket + 1 >= buckets) return false;
+    if (options.memory_limit == 0) return true;
+    if (bucket == 0 || prepare_growth == 0) return false;
+    const auto memory = OwnResidentMemory();
+    const uint64_t room = report.overlapped_passes > 0 ? prepare_growth / 4 : prepare_growth + prepare_growth / 4;
+    return memory && memory->peak + room <= options.memory_limit;
+  };
+  Result<Pass::Prepared> prepared = prepare_alone(0);
   for (uint32_t bucket = 0; bucket < buckets; ++bucket) {
     if (!prepared.ok()) return prepared.status();
+    const bool overlap = overlaps(bucket);
     std::optional<Result<Pass::Prepared>> next;
     std::thread preparing;
-    if (bucket + 1 < buckets && overlap) preparing = std::thread([&] { next.emplace(prepare(bucket + 1)); });
+    if (overlap) preparing = std::thread([&] { next.emplace(prepare(bucket + 1)); });
     auto state = pass.Complete(std::move(*prepared), files, *landed, orphans);
     if (preparing.joinable()) preparing.join();
     if (!state.ok()) return state.status();
     manifest.bucket_states.push_back(*state);
-    if (bucket + 1 < buckets) prepared = overlap ? std::move(*next) : prepare(bucket + 1);
+    if (overlap) ++report.overlapped_passes;
+    if (bucket + 1 < buckets) prepared = overlap ? std::move(*next) : prepare_alone(bucket + 1);
   }
   LL_RETURN_IF_ERROR(pass.Finish());
   if (buckets > 1) {

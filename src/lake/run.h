@@ -62,6 +62,7 @@ struct RunOptions {
   bool full_refresh = false;               // recorded
   int threads = 0;                         // DuckDB writer threads; 0 = all cores
   std::string duck_memory_limit;           // DuckDB's memory_limit while writing; empty: DuckDB's default
+  uint64_t memory_limit = 0;               // bytes the whole process is to stay within (--memory-limit); 0: none
   // Called as work advances: stage name, done and total (bytes or rows). Only for display.
   std::function<void(std::string_view stage, uint64_t done, uint64_t total)> progress;
 };
@@ -111,6 +112,7 @@ struct RunReport {
   std::vector<StageTime> stages;
   engine::FeatureWarnings warnings;
   double total_seconds = 0;
+  uint32_t overlapped_passes = 0;  // passes whose completing overlapped the preparing of the next (Run)
 };
 
 // A state refers to at most this many line logs per bucket; a run that would make more compacts them into one.

@@ -34,4 +34,24 @@ bool ProcessMayBeRunning(pid_t pid, uint64_t start_ticks) {
   return !now || *now == start_ticks;  // without /proc, the pid alone says
 }
 
+std::optional<ResidentMemory> OwnResidentMemory() {
+  std::ifstream in("/proc/self/status");
+  if (!in) return std::nullopt;
+  ResidentMemory m;
+  bool rss = false, hwm = false;
+  std::string line;
+  while (std::getline(in, line)) {
+    uint64_t kib = 0;
+    if (line.rfind("VmRSS:", 0) == 0 && std::istringstream(line.substr(6)) >> kib) {
+      m.now = kib * 1024;
+      rss = true;
+    } else if (line.rfind("VmHWM:", 0) == 0 && std::istringstream(line.substr(6)) >> kib) {
+      m.peak = kib * 1024;
+      hwm = true;
+    }
+  }
+  if (!rss || !hwm) return std::nullopt;
+  return m;
+}
+
 }  // namespace ledgerlake

@@ -18,4 +18,12 @@ std::optional<uint64_t> ProcessStartTicks(pid_t pid);
 // later process took. Without /proc, whether any process has the pid.
 bool ProcessMayBeRunning(pid_t pid, uint64_t start_ticks);
 
+// This process's resident memory now and its peak so far (VmRSS and VmHWM of /proc/self/status), in bytes;
+// nullopt without /proc.
+struct ResidentMemory {
+  uint64_t now = 0;
+  uint64_t peak = 0;
+};
+std::optional<ResidentMemory> OwnResidentMemory();
+
 }  // namespace ledgerlake

@@ -44,7 +44,8 @@ class RunJobTest : public ScratchTest {
     job::RunPlan plan;
     job::RunOutcome outcome;
   };
-  Done Run(const std::string& day, std::optional<uint32_t> passes, bool full_refresh = false) {
+  Done Run(const std::string& day, std::optional<uint32_t> passes, bool full_refresh = false,
+           uint64_t memory_limit = 0) {
     auto lake = lake::Lake::Open(lake_);
     EXPECT_TRUE(lake.ok()) << lake.status().ToString();
     auto lock = lake::LakeLock::Acquire(*lake);
@@ -55,6 +56,7 @@ class RunJobTest : public ScratchTest {
     request.as_of = *ParseIsoDate(day);
     request.passes = passes;
     request.full_refresh = full_refresh;
+    request.memory_limit = memory_limit;
     auto plan = job::PlanRun(*lock, *lake, *cat, request);
     EXPECT_TRUE(plan.ok()) << plan.status().ToString();
     auto outcome = job::ExecuteRun(*lock, *lake, *cat, *plan, request);
@@ -141,6 +143,32 @@ TEST_F(RunJobTest, ThePlanSaysWhatTheRunDoes) {
   EXPECT_EQ(again.plan.kind, job::RunPlan::Kind::kNothingToApply);
   EXPECT_FALSE(again.outcome.report.has_value());
   EXPECT_EQ(Committed().size(), 3u);
+}
+
+// Passes that continue a state overlap (bucket k+1 loads while bucket k is computed and written); under a
+// memory limit only where the memory measured so far leaves room, the first pass and the second's loading alone;
+// complete passes never. Whichever way they ran, the views are those of a full recompute.
+TEST_F(RunJobTest, IncrementalPassesOverlapWhereTheMemoryLimitLeavesRoom) {
+  Done first = Run("2024-11-24", 3);
+  ASSERT_TRUE(first.outcome.report.has_value());
+  EXPECT_EQ(first.outcome.report->overlapped_passes, 0u);  // complete
+
+  struct Case {
+    uint64_t memory_limit;
+    uint32_t overlapped;
+  };
+  int day = 25;
+  for (const Case c : {Case{0, 2}, Case{uint64_t{64} << 30, 1}, Case{uint64_t{1} << 20, 0}}) {
+    SCOPED_TRACE("memory limit " + std::to_string(c.memory_limit));
+    LandPrice("o" + std::to_string(day), std::to_string(day - 15) + ".25");
+    const std::string as_of = "2024-11-" + std::to_string(day++);
+    Done done = Run(as_of, 3, false, c.memory_limit);
+    EXPECT_EQ(done.plan.kind, job::RunPlan::Kind::kIncremental);
+    ASSERT_TRUE(done.outcome.report.has_value());
+    EXPECT_TRUE(done.outcome.rebuilt_because.empty()) << done.outcome.rebuilt_because;
+    EXPECT_EQ(done.outcome.report->overlapped_passes, c.overlapped);
+    EXPECT_EQ(Dump(), FullRecompute(as_of));
+  }
 }
 
 // The state is a cache: a bucket's state or the routes missing or damaged after the plan was made are found by
