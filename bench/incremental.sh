@@ -48,8 +48,8 @@ digest="SELECT d, count(*) AS n, sum(hash(r)) AS h FROM (
   UNION ALL SELECT 'account_invoice_features', x::VARCHAR FROM account_invoice_features x
   UNION ALL SELECT 'invoice_features', x::VARCHAR FROM invoice_features x) GROUP BY d ORDER BY d"
 
-timed() {  # prints "wall_seconds max_rss_kib" of the command
-  /usr/bin/time -f "%e %M" -o "$work/time" "$@" >/dev/null
+timed() {  # prints "wall_seconds max_rss_kib" of the command; its stdout goes to $work/stdout
+  /usr/bin/time -f "%e %M" -o "$work/time" "$@" >"$work/stdout"
   cat "$work/time"
 }
 passes() {  # the passes of the lake's newest run
@@ -66,7 +66,8 @@ for r in $(seq 1 "$runs"); do
   "$bin" --lake "$lake" ingest "$work/delta" >/dev/null
   [[ -d "$work/resent" ]] && "$bin" --lake "$lake" ingest "$work/resent" >/dev/null
   sync
-  incr=$(timed "$bin" --lake "$lake" run --as-of 2025-01-01 "${limit_args[@]}")
+  incr=$(timed "$bin" --lake "$lake" run --as-of 2025-01-01 --json "${limit_args[@]}")
+  overlapped=$(awk -F': ' '/"overlapped_passes"/ { gsub(/,/, "", $2); print $2 }' "$work/stdout")
   p_incr=$(passes "$lake")
   kind=$("$bin" --lake "$lake" catalog runs --json | awk -F'"' '/"kind"/ { k = $4 } END { print k }')
   [[ "$kind" == delta ]] || { echo "run $r: the second run was not incremental ($kind)" >&2; exit 1; }
@@ -77,5 +78,5 @@ for r in $(seq 1 "$runs"); do
   d_full=$("$bin" --lake "$lake" query "$digest" --format csv)
   [[ "$d_incr" == "$d_full" ]] || { echo "run $r: incremental and full refresh differ" >&2; echo "$d_incr" >&2; echo "$d_full" >&2; exit 1; }
   ratio=$(awk -v a="${incr% *}" -v b="${full% *}" 'BEGIN { printf "%.1f", 100 * a / b }')
-  echo "run $r: first run (complete, $p_base passes) ${full_base% *} s ${full_base#* } KiB | incremental ($p_incr passes) ${incr% *} s ${incr#* } KiB ($delta_rows invoice_features rows in the delta) | full refresh ${full% *} s ${full#* } KiB | incremental/full ${ratio}% | same views"
+  echo "run $r: first run (complete, $p_base passes) ${full_base% *} s ${full_base#* } KiB | incremental ($p_incr passes, $overlapped overlapped) ${incr% *} s ${incr#* } KiB ($delta_rows invoice_features rows in the delta) | full refresh ${full% *} s ${full#* } KiB | incremental/full ${ratio}% | same views"
 done
