@@ -1,6 +1,7 @@
 #include "serve/config.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -8,12 +9,21 @@
 namespace ledgerlake::serve {
 namespace {
 
+// A file of this test's own: ctest runs the cases of this file side by side, each in its own process, and with one
+// shared name a case could load what another had just written.
+std::string OwnFile(const std::string& what) {
+  const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
+  return ::testing::TempDir() + "/ledgerlake-" + what + "-" + test->name() + "-" + std::to_string(::getpid()) + ".yaml";
+}
+
 class ConfigTest : public ::testing::Test {
  protected:
   Result<ServeConfig> Load(const std::string& yaml) {
-    const std::string path = ::testing::TempDir() + "/ledgerlake-config-test.yaml";
+    const std::string path = OwnFile("config");
     std::ofstream(path) << yaml;
-    return LoadConfig(path);
+    auto loaded = LoadConfig(path);
+    std::filesystem::remove(path);
+    return loaded;
   }
 };
 
@@ -112,9 +122,10 @@ TEST(ConfigDocsTest, EveryConfigExampleInTheDocsLoads) {
         block.clear();
       } else if (inside && line == "```") {
         inside = false;
-        const std::string path = ::testing::TempDir() + "/ledgerlake-docs-example.yaml";
+        const std::string path = OwnFile("docs-example");
         std::ofstream(path) << block;
         auto loaded = LoadConfig(path);
+        std::filesystem::remove(path);
         EXPECT_TRUE(loaded.ok()) << doc << ":\n" << block << "\n-> " << loaded.status().message();
         ++checked;
       } else if (inside) {
