@@ -491,6 +491,47 @@ class Pass {
   RunReport& report_;
 };
 
+// Whether a run's next bucket is prepared while the current one completes (Run). Passes that continue a state may
+// overlap; complete passes, whose Ledgers hold their whole bucket, never do. Two prepared buckets then live at
+// once, so under a memory limit the passes overlap only where the memory measured so far leaves room: bucket 0 and
+// the preparing of bucket 1 run alone and are measured (VmHWM, and what a prepare alone added to VmRSS); then
+// bucket k+1 is prepared beside bucket k when the peak so far, plus 1.25x that growth (0.25x once passes have
+// overlapped, their peak holding one already), fits the limit. Without a limit, they always overlap.
+class OverlapGate {
+ public:
+  OverlapGate(bool continues_state, uint32_t buckets, uint64_t memory_limit)
+      : may_(continues_state && buckets > 1), buckets_(buckets), limit_(memory_limit) {}
+
+  // Runs prepare() with nothing beside it, measuring what it adds to the resident memory.
+  template <typename F>
+  auto Alone(F&& prepare) {
+    const auto before = OwnResidentMemory();
+    auto prepared = prepare();
+    const auto after = OwnResidentMemory();
+    if (before && after && after->now > before->now) growth_ = std::max(growth_, after->now - before->now);
+    return prepared;
+  }
+
+  // Whether bucket + 1 is to be prepared while `bucket` completes, `overlapped` passes having overlapped so far.
+  bool Overlaps(uint32_t bucket, uint32_t overlapped) const {
+    if (!may_ || bucket + 1 >= buckets_) return false;
+    if (limit_ == 0) return true;
+    if (bucket == 0 || growth_ == 0) return false;
+    const auto memory = OwnResidentMemory();
+    const uint64_t room = overlapped > 0 ? growth_ / 4 : growth_ + growth_ / 4;
+    return memory && memory->peak + room <= limit_;
+  }
+
+  // Whether any two passes may run at once (progress callbacks must then be serialized).
+  bool may_overlap() const { return may_; }
+
+ private:
+  const bool may_;
+  const uint32_t buckets_;
+  const uint64_t limit_;
+  uint64_t growth_ = 0;  // the most resident memory a prepare run alone added
+};
+
 }  // namespace
 
 Status WriteManifest(const StateManifest& manifest, const std::string& path) {
@@ -676,17 +717,12 @@ Result<RunReport> Run(const Lake& lake, const RunOptions& options) {
   manifest.buckets = buckets;
   manifest.bookmarks = report.bookmarks;
   std::vector<int64_t> orphans;
-  // Incremental passes may overlap: bucket k+1 is prepared (loaded and applied, on a thread of its own) while
-  // bucket k is completed (computed, saved, written) on this one. Complete passes, whose Ledgers hold their whole
-  // bucket, go one at a time. Two prepared buckets then live at once, so under --memory-limit the passes overlap
-  // only where the memory measured so far leaves room: the first pass runs alone, and so does the preparing of
-  // the second. Then bucket k+1 is prepared beside bucket k when the peak so far, plus a quarter more than the
-  // most a prepare run alone added (a quarter of it once passes have overlapped, their peak holding it already),
-  // fits the limit. Progress may then come from two threads.
-  const bool may_overlap = base.has_value() && buckets > 1;
+  // Bucket k+1 may be prepared (loaded and applied, on a thread of its own) while bucket k is completed (computed,
+  // saved, written) on this one: OverlapGate says when. Progress may then come from two threads.
+  OverlapGate gate(base.has_value(), buckets, options.memory_limit);
   RunOptions pass_options = options;
   std::mutex progress_mu;
-  if (may_overlap && options.progress) {
+  if (gate.may_overlap() && options.progress) {
     pass_options.progress = [&](std::string_view stage, uint64_t done, uint64_t total) {
       std::lock_guard lock(progress_mu);
       options.progress(stage, done, total);
@@ -702,26 +738,10 @@ Result<RunReport> Run(const Lake& lake, const RunOptions& options) {
     if (base) base_state = base_dir + "/" + base->bucket_states[bucket];
     return pass.Prepare(bucket, buckets, base_state, files, filters[bucket], spill.get());
   };
-  uint64_t prepare_growth = 0;  // the most resident memory a prepare run alone added
-  auto prepare_alone = [&](uint32_t bucket) {
-    const auto before = OwnResidentMemory();
-    auto prepared = prepare(bucket);
-    const auto after = OwnResidentMemory();
-    if (before && after && after->now > before->now) prepare_growth = std::max(prepare_growth, after->now - before->now);
-    return prepared;
-  };
-  auto overlaps = [&](uint32_t bucket) {  // whether bucket + 1 is prepared while `bucket` completes
-    if (!may_overlap || bucket + 1 >= buckets) return false;
-    if (options.memory_limit == 0) return true;
-    if (bucket == 0 || prepare_growth == 0) return false;
-    const auto memory = OwnResidentMemory();
-    const uint64_t room = report.overlapped_passes > 0 ? prepare_growth / 4 : prepare_growth + prepare_growth / 4;
-    return memory && memory->peak + room <= options.memory_limit;
-  };
-  Result<Pass::Prepared> prepared = prepare_alone(0);
+  Result<Pass::Prepared> prepared = gate.Alone([&] { return prepare(0); });
   for (uint32_t bucket = 0; bucket < buckets; ++bucket) {
     if (!prepared.ok()) return prepared.status();
-    const bool overlap = overlaps(bucket);
+    const bool overlap = gate.Overlaps(bucket, report.overlapped_passes);
     std::optional<Result<Pass::Prepared>> next;
     std::thread preparing;
     if (overlap) preparing = std::thread([&] { next.emplace(prepare(bucket + 1)); });
@@ -730,7 +750,7 @@ Result<RunReport> Run(const Lake& lake, const RunOptions& options) {
     if (!state.ok()) return state.status();
     manifest.bucket_states.push_back(*state);
     if (overlap) ++report.overlapped_passes;
-    if (bucket + 1 < buckets) prepared = overlap ? std::move(*next) : prepare_alone(bucket + 1);
+    if (bucket + 1 < buckets) prepared = overlap ? std::move(*next) : gate.Alone([&] { return prepare(bucket + 1); });
   }
   LL_RETURN_IF_ERROR(pass.Finish());
   if (buckets > 1) {
