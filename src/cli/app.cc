@@ -1,5 +1,6 @@
 #include "cli/app.h"
 
+#include <malloc.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -363,6 +364,11 @@ int CmdRun(const std::string& lake_dir, const RunCommand& c) {
   }
   auto cat = OpenCatalog(*lake);
   if (!cat.ok()) return Fail(cat.status());
+  // Under a memory limit, one malloc arena for every thread of this process: memory one thread frees is then
+  // reused by the next that allocates. With glibc's arena per thread, each pass's Ledger (built on one thread,
+  // freed on another) left its memory in its own arena: at 50M invoices in 14 overlapping passes the peak was
+  // 1.16 GB against 0.94 GB. Set here, where the process is the run's, not in the job the service shares.
+  if (c.memory_limit > 0) mallopt(M_ARENA_MAX, 1);
   if (!backfill) return RunDay(*lock, *lake, *cat, as_of->value_or(TodayUtc()), c);
 
   auto days = job::BackfillDays(*cat, *from, *to, c.missing);

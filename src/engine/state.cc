@@ -222,12 +222,12 @@ class Reader {
   template <typename T, typename C, typename F>
   Status Array(C&& on_count, F&& f) {
     uint64_t count = 0;
-    LL_RETURN_IF_ERROR(Get(&count));
-    if (count > static_cast<size_t>(end_ - p_) / sizeof(T)) return Status::Corruption(path_ + ": truncated state");
+    const unsigned char* at = nullptr;
+    LL_RETURN_IF_ERROR(ArrayInPlace<T>(&count, &at));
     on_count(count);
     T v;
     for (uint64_t i = 0; i < count; ++i) {
-      LL_RETURN_IF_ERROR(Get(&v));
+      std::memcpy(&v, at + i * sizeof v, sizeof v);
       f(v);
     }
     return Status::OK();
@@ -236,7 +236,8 @@ class Reader {
   Status Array(F&& f) {
     return Array<T>([](uint64_t) {}, f);
   }
-  // The same array left in place: its count, and where its records are (read them with memcpy), hashed at once.
+  // An array written by Writer::Array left in place: its count, and where its records are (read them with memcpy),
+  // hashed at once.
   template <typename T>
   Status ArrayInPlace(uint64_t* count, const unsigned char** at) {
     LL_RETURN_IF_ERROR(Get(count));

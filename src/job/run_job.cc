@@ -1,6 +1,5 @@
 #include "job/run_job.h"
 
-#include <malloc.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -285,10 +284,6 @@ Result<RunOutcome> ExecuteRun(const lake::LakeLock& lock, const lake::Lake& lake
   options.duck_memory_limit = DuckMemoryLimit(plan.memory_limit);
   options.memory_limit = plan.memory_limit;
   options.progress = request.progress;
-  // Under a memory limit, one malloc arena for every thread: memory one thread frees is then reused by the next
-  // that allocates. With glibc's arena per thread, each pass's Ledger (built on one thread, freed on another) left
-  // its memory in its own arena: at 50M invoices in 14 overlapping passes the peak was 1.16 GB against 0.94 GB.
-  if (plan.memory_limit > 0) mallopt(M_ARENA_MAX, 1);
   auto report = lake::Run(lake, options);
   if (!report.ok() && options.base && report.status().code() == Status::Code::kUnusableCache) {
     // The state is a cache of the raw zone: rebuild it, and write complete partitions.

@@ -314,8 +314,6 @@ class Pass {
   // A bucket with its rows applied and resolved, and what preparing it counted and took.
   struct Prepared {
     uint32_t bucket = 0;
-    std::string suffix;  // of its files' names: "-b<k>" with several buckets
-    bool continued = false;  // from a base state
     std::optional<engine::FinishedLedger> finished;
     engine::StateInfo info;
     std::vector<contract::Reject> rejects;
@@ -329,9 +327,8 @@ class Pass {
                            engine::Spill* spill) const {
     Prepared p;
     p.bucket = bucket;
-    p.continued = base_state.has_value();
     const std::string label = buckets > 1 ? " (" + std::to_string(bucket + 1) + "/" + std::to_string(buckets) + ")" : "";
-    p.suffix = buckets > 1 ? "-b" + std::to_string(bucket) : "";
+    const std::string suffix = Suffix(bucket, buckets);
     engine::Ledger ledger;
     std::vector<std::string> base_logs;
     if (base_state) {
@@ -343,7 +340,7 @@ class Pass {
       AddStage(p.stages, "load state", Seconds(start));
     }
     // Applies this pass's rows, logging its line items for later repricing.
-    const std::string log_name = options_.token + p.suffix + ".lines";
+    const std::string log_name = options_.token + suffix + ".lines";
     auto line_log = engine::LineLogWriter::Create(state_dir_ + "/" + log_name);
     if (!line_log.ok()) return line_log.status();
     ledger.LogLinesTo(line_log->get());
@@ -368,7 +365,7 @@ class Pass {
     // Each run adds a line log; past kMaxLineLogs, the live lines of all of them go into one.
     if (p.info.line_logs.size() > kMaxLineLogs) {
       const auto start = Clock::now();
-      const std::string compact_name = options_.token + p.suffix + "-compact.lines";
+      const std::string compact_name = options_.token + suffix + "-compact.lines";
       auto compact = engine::LineLogWriter::Create(state_dir_ + "/" + compact_name);
       if (!compact.ok()) return compact.status();
       LL_RETURN_IF_ERROR(p.finished->CompactLines(Paths(p.info.line_logs), **compact));
@@ -386,6 +383,7 @@ class Pass {
     const uint32_t bucket = prepared.bucket;
     for (const StageTime& st : prepared.stages) AddStage(report_.stages, st.name, st.seconds);
     std::optional<engine::FinishedLedger>& finished = prepared.finished;
+    const bool continued = finished->base_as_of().has_value();  // from a base state
     const engine::Ledger& l = finished->ledger();
     for (TableId t : contract::kAllTables) {
       // Every pass loads every sku; their fates count once, in pass 0 (engine/partitioning.h).
@@ -403,16 +401,16 @@ class Pass {
     // drops the Ledger before writing, so that its memory is not held twice. An incremental pass, whose Ledger
     // holds only what it decoded, lets it go on while it writes and while the next pass loads and applies its
     // rows: at most one save is left running, joined before the next one starts (and by Finish).
-    const std::string state_name = options_.token + prepared.suffix + ".state";
+    const std::string state_name = options_.token + Suffix(bucket, report_.partitions) + ".state";
     const auto start = Clock::now();
     std::vector<uint32_t> order = engine::InvoiceOrder(*finished);
     auto save = std::make_unique<BackgroundSave>(std::move(*finished), std::move(order));
     finished.reset();
     const double order_seconds = Seconds(start);
-    if (prepared.continued) LL_RETURN_IF_ERROR(Finish());  // the previous pass's save
+    if (continued) LL_RETURN_IF_ERROR(Finish());  // the previous pass's save
     save->Start(prepared.info, state_dir_ + "/" + state_name);
     engine::FeatureSet features;
-    if (prepared.continued) {
+    if (continued) {
       auto delta = engine::ComputeDelta(save->finished, save->order);
       if (!delta.ok()) return delta.status();
       features = std::move(*delta);
@@ -422,7 +420,7 @@ class Pass {
     AddStage(report_.stages, "features", Seconds(start));
     AddStage(report_.stages, std::string(kInvoiceOrderStage), order_seconds);
     saving_ = std::move(save);
-    if (!prepared.continued) LL_RETURN_IF_ERROR(Finish());  // frees the Ledger before the write
+    if (!continued) LL_RETURN_IF_ERROR(Finish());  // frees the Ledger before the write
     LL_RETURN_IF_ERROR(WritePass(bucket, features, prepared.rejects, pending, files, landed));
     return state_name;
   }
@@ -478,6 +476,8 @@ class Pass {
     return Status::OK();
   }
 
+  // Of a bucket's state files' names: "-b<k>" with several buckets.
+  static std::string Suffix(uint32_t bucket, uint32_t buckets) { return buckets > 1 ? "-b" + std::to_string(bucket) : ""; }
   std::vector<std::string> Paths(const std::vector<std::string>& names) const {
     std::vector<std::string> out;
     for (const std::string& name : names) out.push_back(state_dir_ + "/" + name);
