@@ -52,6 +52,18 @@ void InvoiceRouter::GrowDense(int64_t invoice_id) {
   }
 }
 
+bool InvoiceRouter::AdoptDense(std::vector<uint8_t> slots) {
+  size_t recorded = 0;
+  for (const uint8_t s : slots) {
+    if (s > buckets_) return false;
+    recorded += s != 0;
+  }
+  dense_ = std::move(slots);
+  sparse_.clear();
+  recorded_ = recorded;
+  return true;
+}
+
 std::vector<int64_t> Routing::Moves(const std::vector<int64_t>& orphans) const {
   std::vector<int64_t> moves;
   run_.ForEach([&](int64_t id, uint32_t bucket) {
@@ -64,8 +76,7 @@ std::vector<int64_t> Routing::Moves(const std::vector<int64_t>& orphans) const {
 }
 
 InvoiceRouter Routing::Merged() const {
-  InvoiceRouter merged(buckets());
-  if (base_ != nullptr) base_->ForEach([&](int64_t id, uint32_t bucket) { merged.Set(id, bucket); });
+  InvoiceRouter merged = base_ != nullptr ? *base_ : InvoiceRouter(buckets());
   run_.ForEach([&](int64_t id, uint32_t bucket) { merged.Set(id, bucket); });
   return merged;
 }
@@ -77,19 +88,35 @@ constexpr char kRoutesMagic[8] = {'L', 'L', 'R', 'O', 'U', 'T', 'E', '2'};  // 2
 }  // namespace
 
 Status SaveRoutes(const InvoiceRouter& routes, const std::vector<int64_t>& orphans, const std::string& path) {
-  std::vector<uint8_t> dense;
+  // An id goes in the file's direct array when it is below both bounds; the array ends at the last such id.
+  const uint64_t bound = std::min<uint64_t>(uint64_t{1} << 34, 16 * (routes.size() + 1) + (size_t{1} << 16));
+  auto in_dense = [&](int64_t id) { return id >= 0 && static_cast<uint64_t>(id) < bound; };
+  const std::vector<uint8_t>& slots = routes.dense_slots();
+  size_t dense_size = static_cast<size_t>(std::min<uint64_t>(slots.size(), bound));
+  while (dense_size > 0 && slots[dense_size - 1] == 0) --dense_size;
+  for (const auto& [id, slot] : routes.sparse_slots()) {
+    if (in_dense(id)) dense_size = std::max(dense_size, static_cast<size_t>(id) + 1);
+  }
+  std::vector<uint8_t> dense(slots.begin(), slots.begin() + static_cast<std::ptrdiff_t>(std::min(dense_size, slots.size())));
+  dense.resize(dense_size, 0);
+  std::vector<std::pair<int64_t, uint8_t>> others;  // in id order, so that equal routes are equal files
+  for (size_t id = dense_size; id < slots.size(); ++id) {  // past the bound
+    if (slots[id] != 0) others.emplace_back(static_cast<int64_t>(id), static_cast<uint8_t>(slots[id] - 1));
+  }
+  for (const auto& [id, slot] : routes.sparse_slots()) {
+    if (in_dense(id)) {
+      dense[static_cast<size_t>(id)] = slot;
+    } else {
+      others.emplace_back(id, static_cast<uint8_t>(slot - 1));
+    }
+  }
+  std::sort(others.begin(), others.end());
   std::vector<int64_t> sparse_ids;
   std::vector<uint8_t> sparse_buckets;
-  routes.ForEach([&](int64_t id, uint32_t bucket) {
-    if (id >= 0 && static_cast<uint64_t>(id) < (uint64_t{1} << 34) &&
-        static_cast<uint64_t>(id) < 16 * (routes.size() + 1) + (size_t{1} << 16)) {
-      if (dense.size() <= static_cast<size_t>(id)) dense.resize(static_cast<size_t>(id) + 1, 0);
-      dense[static_cast<size_t>(id)] = static_cast<uint8_t>(bucket + 1);
-    } else {
-      sparse_ids.push_back(id);
-      sparse_buckets.push_back(static_cast<uint8_t>(bucket));
-    }
-  });
+  for (const auto& [id, bucket] : others) {
+    sparse_ids.push_back(id);
+    sparse_buckets.push_back(bucket);
+  }
   std::string out(kRoutesMagic, sizeof kRoutesMagic);
   auto put = [&](const void* p, size_t n) { out.append(static_cast<const char*>(p), n); };
   const uint32_t buckets = routes.buckets();
@@ -146,14 +173,13 @@ Result<SavedRoutes> LoadRoutes(const std::string& path) {
   SavedRoutes out;
   out.routes = InvoiceRouter(buckets);
   const unsigned char* at = p + kHead;
-  for (uint64_t id = 0; id < counts[0]; ++id) {
-    if (at[id] != 0) out.routes.Set(static_cast<int64_t>(id), at[id] - 1u);
-  }
+  if (!out.routes.AdoptDense(std::vector<uint8_t>(at, at + counts[0]))) return damaged("a bucket out of range");
   at += counts[0];
   const unsigned char* sparse_buckets = at + counts[1] * sizeof(int64_t);
   for (uint64_t i = 0; i < counts[1]; ++i) {
     int64_t id = 0;
     std::memcpy(&id, at + i * sizeof(int64_t), sizeof id);
+    if (sparse_buckets[i] >= buckets) return damaged("a bucket out of range");
     out.routes.Set(id, sparse_buckets[i]);
   }
   at = sparse_buckets + counts[1];

@@ -67,7 +67,7 @@ class InvoiceRouter {
     return b ? *b : BucketOf(invoice_id, buckets_);
   }
   size_t size() const { return recorded_; }
-  // Calls f(invoice_id, bucket) for every recorded invoice.
+  // Calls f(invoice_id, bucket) for every recorded invoice: the dense ids in order, then the others.
   template <typename F>
   void ForEach(F&& f) const {
     for (size_t id = 0; id < dense_.size(); ++id) {
@@ -75,6 +75,13 @@ class InvoiceRouter {
     }
     for (const auto& [id, slot] : sparse_) f(id, slot - 1u);
   }
+  // The direct array (slot = bucket + 1, 0: not recorded, by invoice id) and the other ids, as kept: the routes
+  // of a whole lake are copied and saved as arrays, not id by id.
+  const std::vector<uint8_t>& dense_slots() const { return dense_; }
+  const absl::flat_hash_map<int64_t, uint8_t>& sparse_slots() const { return sparse_; }
+  // An empty router takes `slots` (as dense_slots()) as its direct array. False, leaving it empty, if one is not
+  // a bucket of this router's (slot > buckets).
+  bool AdoptDense(std::vector<uint8_t> slots);
 
  private:
   void Put(int64_t invoice_id, uint8_t slot);

@@ -3,10 +3,14 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <optional>
 #include <random>
+
+#include "util/stream_hash.h"
 
 namespace ledgerlake::engine {
 namespace {
@@ -143,6 +147,44 @@ TEST_F(RoutesFileTest, RoundTripsDenseSparseAndOrphans) {
   EXPECT_EQ(loaded->routes.size(), expected.size());
   EXPECT_EQ(loaded->orphans, orphans);
   for (const auto& [id, bucket] : expected) ASSERT_EQ(loaded->routes.Find(id), bucket) << id;
+}
+
+TEST_F(RoutesFileTest, SavingWhatWasLoadedWritesTheSameBytes) {
+  InvoiceRouter routes(5);
+  for (int64_t id = 0; id < 200000; id += 3) routes.Set(id, static_cast<uint32_t>(id % 5));
+  for (int64_t id : {-4LL, 1LL << 36, 5000000LL}) routes.Set(id, 2);
+  auto read = [&] {
+    std::ifstream in(Path(), std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  ASSERT_TRUE(SaveRoutes(routes, {7}, Path()).ok());
+  const std::string first = read();
+  auto loaded = LoadRoutes(Path());
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  ASSERT_TRUE(SaveRoutes(loaded->routes, loaded->orphans, Path()).ok());
+  EXPECT_TRUE(read() == first);  // not printed: 200 KB
+  EXPECT_EQ(loaded->routes.Find(5000000), 2u);
+  EXPECT_EQ(loaded->routes.Find(1LL << 36), 2u);
+  EXPECT_EQ(loaded->routes.Find(1), std::nullopt);
+}
+
+TEST_F(RoutesFileTest, ABucketOutOfRangeIsAnUnusableCache) {
+  InvoiceRouter routes(3);
+  for (int64_t id = 0; id < 100; ++id) routes.Set(id, 1);
+  ASSERT_TRUE(SaveRoutes(routes, {}, Path()).ok());
+  std::string bytes;
+  {
+    std::ifstream in(Path(), std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  const size_t head = 8 + 4 + 3 * 8;
+  bytes[head + 50] = 9;  // bucket 8 of 3, with the checksum made to match
+  StreamHash hash;
+  hash.Update(bytes.data(), bytes.size() - 8);
+  const uint64_t sum = hash.Final();
+  std::memcpy(bytes.data() + bytes.size() - 8, &sum, sizeof sum);
+  std::ofstream(Path(), std::ios::binary | std::ios::trunc) << bytes;
+  EXPECT_EQ(LoadRoutes(Path()).status().code(), Status::Code::kUnusableCache);
 }
 
 TEST_F(RoutesFileTest, DamageIsAnUnusableCache) {
