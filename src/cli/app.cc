@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <charconv>
+#include <cstdlib>
 #include <chrono>
 #include <filesystem>
 #include <cstdio>
@@ -291,6 +292,20 @@ struct RunCommand {
   bool dry_run = false;
 };
 
+// LEDGERLAKE_OVERLAY_SHARE=N (docs/cli.md): a run's state is saved as an overlay while it holds at most 1/N of a
+// bucket's invoices; 0 saves every state complete. Unset: engine::kOverlayShare.
+Result<uint32_t> OverlayShare() {
+  const char* value = std::getenv("LEDGERLAKE_OVERLAY_SHARE");
+  if (value == nullptr || *value == '\0') return engine::kOverlayShare;
+  const std::string_view text(value);
+  uint32_t n = 0;
+  const auto r = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (r.ec != std::errc() || r.ptr != text.data() + text.size() || n > 1000) {
+    return Status::Usage("LEDGERLAKE_OVERLAY_SHARE wants a whole number from 0 to 1000, not '" + std::string(text) + "'");
+  }
+  return n;
+}
+
 // One run as of `day`: planned, carried out, its summary printed. The exit status.
 int RunDay(const lake::LakeLock& lock, const lake::Lake& lake, catalog::Catalog& cat, DayNumber day,
            const RunCommand& c) {
@@ -300,6 +315,9 @@ int RunDay(const lake::LakeLock& lock, const lake::Lake& lake, catalog::Catalog&
   request.full_refresh = c.full_refresh;
   if (c.partitions > 0) request.passes = c.partitions;
   request.memory_limit = c.memory_limit;
+  auto overlay_share = OverlayShare();
+  if (!overlay_share.ok()) return Fail(overlay_share.status());
+  request.overlay_share = *overlay_share;
   request.progress = [&](std::string_view stage, uint64_t done, uint64_t total) { progress.Update(stage, done, total); };
   auto plan = job::PlanRun(lock, lake, cat, request);
   if (!plan.ok()) return Fail(plan.status());

@@ -16,8 +16,30 @@ uint32_t BaseInvoices::OrdinalOfAccount(int64_t account_id) const {
 }
 
 uint32_t BaseInvoices::OrdinalOfInvoice(int64_t invoice_id) const {
-  if (invoice_id < min_invoice_ || invoice_id > max_invoice_) return kNone;
-  return index_.Find(invoice_id);
+  if (invoice_id >= index_min_ && invoice_id <= index_max_) {
+    const uint32_t ordinal = index_.Find(invoice_id);
+    if (ordinal != kNone) return overlay() ? overlay_remap_[ordinal] : ordinal;
+  }
+  if (overlay() && invoice_id >= under_min_ && invoice_id <= under_max_) {
+    const uint32_t ordinal = under_index_.Find(invoice_id);
+    if (ordinal != kNone) return under_remap_[ordinal];  // kNone when replaced: the overlay would have it
+  }
+  return kNone;
+}
+
+void BaseInvoices::Release(const unsigned char* from, size_t n) const {
+  for (const MappedFile* f : {file_.get(), under_file_.get()}) {
+    if (f != nullptr && from >= f->data() && from < f->data() + f->size()) f->Release(from, n);
+  }
+}
+
+void BaseInvoices::IndexAccounts() {
+  account_slots_.clear();
+  if (!accounts_.empty() && accounts_.front().account_id >= 0 &&
+      static_cast<uint64_t>(accounts_.back().account_id) < kDenseSlotsPerAccount * accounts_.size() + 1024) {
+    account_slots_.assign(static_cast<size_t>(accounts_.back().account_id) + 1, 0);
+    for (uint32_t a = 0; a < accounts_.size(); ++a) account_slots_[static_cast<size_t>(accounts_[a].account_id)] = a + 1;
+  }
 }
 
 }  // namespace ledgerlake::engine

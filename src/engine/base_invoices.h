@@ -10,6 +10,8 @@
 #include <cstring>
 #include <limits>
 #include <memory>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/invoice_index.h"
@@ -128,8 +130,39 @@ class BaseInvoices {
   // Calls f(invoice_id, ordinal) for every invoice of the state, by invoice_id.
   template <typename F>
   void ForEachInvoice(F&& f) const {
-    index_.ForEach(f);
+    if (!overlay()) {
+      index_.ForEach(f);
+      return;
+    }
+    std::vector<std::pair<int64_t, uint32_t>> top;
+    ForEachOverlayInvoice([&](int64_t id, uint32_t ordinal) { top.emplace_back(id, ordinal); });
+    size_t next = 0;
+    under_index_.ForEach([&](int64_t id, uint32_t under_ordinal) {
+      const uint32_t ordinal = under_remap_[under_ordinal];
+      if (ordinal == kNone) return;  // an account the overlay replaces
+      for (; next < top.size() && top[next].first <= id; ++next) f(top[next].first, top[next].second);
+      if (next > 0 && top[next - 1].first == id) return;  // cannot happen: its account would be replaced
+      f(id, ordinal);
+    });
+    for (; next < top.size(); ++next) f(top[next].first, top[next].second);
   }
+
+  // A state saved as an overlay (docs/formats.md) lies over a complete state of the same bucket: the accounts it
+  // holds replace that state's, the others are read from it, and the two read as one.
+  bool overlay() const { return under_file_ != nullptr; }
+  // Whether account `ordinal`'s bytes are in the overlay (never, in a complete state).
+  bool in_overlay(uint32_t ordinal) const { return !in_overlay_.empty() && in_overlay_[ordinal] != 0; }
+  // Calls f(invoice_id, ordinal) for every invoice in the overlay, by invoice_id (none in a complete state).
+  template <typename F>
+  void ForEachOverlayInvoice(F&& f) const {
+    if (overlay()) index_.ForEach([&](int64_t id, uint32_t ordinal) { f(id, overlay_remap_[ordinal]); });
+  }
+  // The complete state the accounts outside an overlay are read from (the loaded file itself when it is complete),
+  // and its seal: the checksum that ends it.
+  const std::string& complete_path() const { return complete_path_; }
+  uint64_t complete_seal() const { return complete_seal_; }
+  // Drops mapped bytes of either file from the process's memory (they are read again if touched).
+  void Release(const unsigned char* from, size_t n) const;
 
   // Decodes the invoices of `ordinal` in (date_issued, invoice_id) order, calling f(entry) for each. False when
   // they do not decode or are out of order: a damaged state.
@@ -152,14 +185,29 @@ class BaseInvoices {
  private:
   friend class StateCodec;  // engine/state.cc builds it from a state file
 
+  // Account ordinals are looked up in a direct array by account_id when the ids are at most this many per account.
+  static constexpr uint64_t kDenseSlotsPerAccount = 4;
+  // Fills account_slots_ for accounts_ when their ids allow a direct array.
+  void IndexAccounts();
+
   std::unique_ptr<MappedFile> file_;
   DayNumber as_of_ = 0;
   std::vector<BaseAccount> accounts_;
   uint64_t invoices_ = 0;
-  int64_t min_invoice_ = 0, max_invoice_ = -1;
+  int64_t min_invoice_ = 0, max_invoice_ = -1;  // of every invoice, overlay and under it
   // Account ordinals by account_id: a direct array when the ids are small enough, else a binary search.
   std::vector<uint32_t> account_slots_;  // account_id -> ordinal + 1 (0: none)
-  InvoiceIndexView index_;  // in the file
+  InvoiceIndexView index_;  // in file_
+  int64_t index_min_ = 0, index_max_ = -1;  // the ids index_ spans
+  std::string complete_path_;
+  uint64_t complete_seal_ = 0;
+  // An overlay: the complete state under it, its index, and where their ordinals went in accounts_.
+  std::unique_ptr<MappedFile> under_file_;
+  InvoiceIndexView under_index_;
+  int64_t under_min_ = 0, under_max_ = -1;
+  std::vector<uint32_t> under_remap_;    // ordinal in the complete state -> ordinal here (kNone: replaced)
+  std::vector<uint32_t> overlay_remap_;  // ordinal in the overlay -> ordinal here
+  std::vector<uint8_t> in_overlay_;      // per ordinal here
 };
 
 }  // namespace ledgerlake::engine

@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <functional>
 #include <optional>
 #include <span>
@@ -19,6 +20,8 @@
 
 namespace ledgerlake::engine {
 
+namespace fs = std::filesystem;
+
 namespace {
 
 // Version 6: invoices are grouped by account, each account's bytes decodable (and copyable) on their own, with a
@@ -28,7 +31,7 @@ namespace {
 // known yet. Version 7: the compact invoice index. Version 8: the same bytes under the four-lane StreamHash (its
 // checksums, and those of the line logs it names). A state of an older version is not read: the run rebuilds from
 // the raw zone, as for a damaged one.
-constexpr char kMagic[8] = {'L', 'L', 'S', 'T', 'A', 'T', 'E', '8'};
+constexpr char kMagic[8] = {'L', 'L', 'S', 'T', 'A', 'T', 'E', '9'};
 
 // Records as stored: fixed-size, native little-endian (the state never leaves the machine's lake).
 struct AccountRecord {
@@ -53,8 +56,6 @@ struct SkuRecord {
 constexpr uint32_t kInvoiceBlock = 1 << 14;
 // The invoice index, after the blocks: [min id i64][max id i64][records u64][body bytes u64][checksum of the
 // body u64][body (engine/invoice_index.h)].
-// Account ordinals are looked up in a direct array by account_id when the ids are at most this many per account.
-constexpr uint64_t kDenseSlotsPerAccount = 4;
 
 // The directory entry of an account: the most bytes it takes.
 constexpr size_t kMaxDirectoryEntry = 9 * kMaxVarintBytes;
@@ -267,9 +268,9 @@ uint64_t HashOf(const unsigned char* p, size_t n) {
 // from the base state with its digest. Copied bytes are written from where the base is mapped, not copied twice.
 class BlockWriter {
  public:
-  // `base`: the mapped base state that copied accounts come from (null: none); what is copied from it leaves the
+  // `base`: the loaded state that copied accounts come from (null: none); what is copied from it leaves the
   // process's memory once written.
-  BlockWriter(Writer& w, DayNumber as_of, const MappedFile* base) : w_(w), as_of_(as_of), base_(base) {}
+  BlockWriter(Writer& w, DayNumber as_of, const BaseInvoices* base) : w_(w), as_of_(as_of), base_(base) {}
   // Writes the last block and the end mark (a header of zeros); false if an account took more bytes than a block
   // can hold.
   bool Close() {
@@ -353,7 +354,7 @@ class BlockWriter {
   }
   Writer& w_;
   const DayNumber as_of_;
-  const MappedFile* base_;
+  const BaseInvoices* base_;
   std::vector<char> directory_, encoded_;
   std::vector<Piece> pieces_;  // the payload, in order
   uint32_t accounts_ = 0, invoices_ = 0;
@@ -367,14 +368,18 @@ class BlockWriter {
 // Friend of Ledger and BaseInvoices: reads and writes their private state.
 class StateCodec {
  public:
-  static Status Write(const Ledger& l, const std::vector<uint32_t>& order, const StateInfo& info, Writer& w) {
+  // Writes the state complete, or as an overlay over the complete state the base reads its other accounts from
+  // when `overlay_share` > 0 (the new file goes beside that one: SaveState) and the overlay would hold at most
+  // 1/overlay_share of the invoices.
+  static Status Write(const Ledger& l, const std::vector<uint32_t>& order, StateInfo& info, uint32_t overlay_share,
+                      Writer& w) {
     const BaseInvoices* base = l.base_.get();
     if (base != nullptr && base->as_of() > info.as_of) {
       return Status::InvalidArgument("SaveState: the state would go back before its base's D");
     }
     const auto& invoices = l.invoices_;
     // Base accounts not decoded are copied; their digest must still hold as of the new D.
-    uint64_t total_invoices = order.size();
+    uint64_t total_invoices = order.size(), overlay_invoices = order.size();
     if (base != nullptr) {
       for (uint32_t o = 0; o < base->size(); ++o) {
         if (l.decoded(o)) continue;
@@ -382,14 +387,21 @@ class StateCodec {
           return Status::InvalidArgument("SaveState: a base account whose rows change by D was not decoded");
         }
         total_invoices += base->account(o).count;
+        if (base->in_overlay(o)) overlay_invoices += base->account(o).count;
       }
     }
+    const bool overlay = overlay_share > 0 && base != nullptr && overlay_invoices * overlay_share <= total_invoices &&
+                         !DecodedAccountEmptied(l, order);
+    info.base = overlay ? fs::path(base->complete_path()).filename().string() : std::string();
+    info.base_seal = overlay ? base->complete_seal() : 0;
 
     w.Raw(kMagic, sizeof kMagic);
     w.Put(static_cast<int32_t>(info.as_of));
     w.Put(info.bookmarks);
     w.Put(static_cast<uint32_t>(info.line_logs.size()));
     for (const std::string& s : info.line_logs) w.Text(s);
+    w.Text(info.base);
+    w.Put(info.base_seal);
     {
       w.Put(l.accounts_.max_key());
       Writer::Array<AccountRecord> a(w, l.accounts_.size());
@@ -404,7 +416,7 @@ class StateCodec {
     // The accounts in order: the base's not decoded, merged with the runs of `order`. Each gets its new ordinal;
     // the index is filled from the entries as they are written, and from the base's (renumbered) for copied
     // accounts.
-    w.Put(total_invoices);
+    w.Put(overlay ? overlay_invoices : total_invoices);
     int64_t min_id = invoices.min_key(), max_id = invoices.max_key();
     if (base != nullptr && base->invoices() > 0) {
       min_id = std::min(min_id, base->min_invoice_id());
@@ -414,12 +426,13 @@ class StateCodec {
     std::vector<uint32_t> ordinal_of(invoices.size(), BaseInvoices::kNone);
     std::vector<uint32_t> remap(base != nullptr ? base->size() : 0, BaseInvoices::kNone);
     {
-      BlockWriter blocks(w, info.as_of, base != nullptr ? base->file_.get() : nullptr);
+      BlockWriter blocks(w, info.as_of, base);
       uint32_t next_ordinal = 0, o = 0;
-      // Copies the base accounts before `account_id` (all that are left without one).
+      // Copies the base accounts before `account_id` (all that are left without one); an overlay copies only
+      // those of the overlay it continues.
       auto copy_until = [&](std::optional<int64_t> account_id) {
         for (; base != nullptr && o < base->size() && (!account_id || base->account(o).account_id < *account_id); ++o) {
-          if (l.decoded(o)) continue;
+          if (l.decoded(o) || (overlay && !base->in_overlay(o))) continue;
           blocks.Copy(base->account(o));
           remap[o] = next_ordinal++;
         }
@@ -457,7 +470,8 @@ class StateCodec {
     }
     // The index, by invoice id: this run's invoices (in key order) merged with the copied accounts' (the base's
     // index is in id order already). Decoded accounts are not copied, so no invoice comes from both.
-    InvoiceIndexWriter index(total_invoices);
+    const uint64_t records = overlay ? overlay_invoices : total_invoices;
+    InvoiceIndexWriter index(records);
     bool in_order = true;
     if (base == nullptr) {
       invoices.ForEachInKeyOrder([&](int64_t id, uint32_t position) { in_order &= index.Add(id, ordinal_of[position]); });
@@ -466,16 +480,21 @@ class StateCodec {
       run_records.reserve(invoices.size());
       invoices.ForEachInKeyOrder([&](int64_t id, uint32_t position) { run_records.emplace_back(id, ordinal_of[position]); });
       size_t next = 0;
-      base->ForEachInvoice([&](int64_t id, uint32_t ordinal) {
+      auto add_copied = [&](int64_t id, uint32_t ordinal) {
         if (ordinal >= remap.size() || remap[ordinal] == BaseInvoices::kNone) return;
         for (; next < run_records.size() && run_records[next].first < id; ++next) {
           in_order &= index.Add(run_records[next].first, run_records[next].second);
         }
         in_order &= index.Add(id, remap[ordinal]);
-      });
+      };
+      if (overlay) {
+        base->ForEachOverlayInvoice(add_copied);
+      } else {
+        base->ForEachInvoice(add_copied);
+      }
       for (; next < run_records.size(); ++next) in_order &= index.Add(run_records[next].first, run_records[next].second);
     }
-    if (!in_order || index.records() != total_invoices || !index.ok()) {
+    if (!in_order || index.records() != records || !index.ok()) {
       return Status::InvalidArgument("SaveState: the invoice index does not add up");
     }
     StreamHash index_hash;
@@ -499,6 +518,24 @@ class StateCodec {
       for (const PendingLine& p : l.pending_lines_) a.Add({p.invoice_id, p.item_id, p.quantity, p.file, 0});
     }
     return Status::OK();
+  }
+
+  // Whether an account decoded from the base has no invoice left (they all went to other accounts): only a
+  // complete state can leave it out, an overlay would let the one under it show through.
+  static bool DecodedAccountEmptied(const Ledger& l, const std::vector<uint32_t>& order) {
+    const BaseInvoices& base = *l.base_;
+    std::vector<uint8_t> kept(base.size(), 0);
+    std::optional<int64_t> previous;
+    for (const uint32_t position : order) {
+      const int64_t account_id = l.invoices_.AtPosition(position).row.account_id;
+      if (previous == account_id) continue;
+      previous = account_id;
+      if (const uint32_t o = base.OrdinalOfAccount(account_id); o != BaseInvoices::kNone) kept[o] = 1;
+    }
+    for (uint32_t o = 0; o < base.size(); ++o) {
+      if (l.decoded(o) && kept[o] == 0) return true;
+    }
+    return false;
   }
 
   // The invoice blocks and index: their headers read in turn, their bodies checked and their directories parsed
@@ -547,6 +584,8 @@ class StateCodec {
     uint64_t records = 0, index_bytes = 0, index_checksum = 0;
     LL_RETURN_IF_ERROR(r.Get(&b.min_invoice_));
     LL_RETURN_IF_ERROR(r.Get(&b.max_invoice_));
+    b.index_min_ = b.min_invoice_;
+    b.index_max_ = b.max_invoice_;
     LL_RETURN_IF_ERROR(r.Get(&records));
     LL_RETURN_IF_ERROR(r.Get(&index_bytes));
     LL_RETURN_IF_ERROR(r.Get(&index_checksum));
@@ -602,7 +641,7 @@ class StateCodec {
     }
     // A direct array of account ordinals when the ids allow (as for the index), filled block by block.
     if (!b.accounts_.empty() && b.accounts_.front().account_id >= 0 &&
-        static_cast<uint64_t>(b.accounts_.back().account_id) < kDenseSlotsPerAccount * b.accounts_.size() + 1024) {
+        static_cast<uint64_t>(b.accounts_.back().account_id) < BaseInvoices::kDenseSlotsPerAccount * b.accounts_.size() + 1024) {
       b.account_slots_.assign(static_cast<size_t>(b.accounts_.back().account_id) + 1, 0);
       pool.ParallelFor(blocks.size(), [&](size_t k) {
         for (uint32_t a = blocks[k].first; a < blocks[k].first + blocks[k].accounts; ++a) {
@@ -629,7 +668,83 @@ class StateCodec {
     LL_RETURN_IF_ERROR(r.Get(&logs));
     info.line_logs.resize(logs);
     for (std::string& s : info.line_logs) LL_RETURN_IF_ERROR(r.Text(&s));
+    LL_RETURN_IF_ERROR(r.Text(&info.base));
+    LL_RETURN_IF_ERROR(r.Get(&info.base_seal));
+    if (info.base.find('/') != std::string::npos) return Status::Corruption("a state over a file elsewhere");
     return Status::OK();
+  }
+
+  // The seal of a whole state file: the checksum that ends it.
+  static uint64_t SealOf(const MappedFile& file) {
+    uint64_t seal = 0;
+    if (file.size() >= sizeof seal) std::memcpy(&seal, file.data() + file.size() - sizeof seal, sizeof seal);
+    return seal;
+  }
+
+  // The complete state `info.base` that an overlay lies over (beside it, as it was when the overlay was saved):
+  // checked like any state, but only its invoices are kept: the overlay holds everything else.
+  static Status ReadUnder(const std::string& overlay_path, const StateInfo& info, BaseInvoices& under,
+                          std::unique_ptr<MappedFile>& under_file) {
+    const std::string path = (fs::path(overlay_path).parent_path() / info.base).string();
+    auto file = MappedFile::Open(path);
+    if (!file.ok()) return Status::Corruption("cannot open the state it lies over, " + path);
+    if (SealOf(**file) != info.base_seal) return Status::Corruption(path + " is not the state it lies over");
+    Reader r((*file)->data(), (*file)->size(), path);
+    StateInfo under_info;
+    LL_RETURN_IF_ERROR(ReadHeader(r, under_info));
+    if (!under_info.base.empty() || under_info.as_of > info.as_of) {
+      return Status::Corruption(path + " is not a complete state before it");
+    }
+    under.as_of_ = under_info.as_of;
+    int64_t max_key = 0;
+    uint64_t count = 0;
+    const unsigned char* at = nullptr;
+    LL_RETURN_IF_ERROR(r.Get(&max_key));
+    LL_RETURN_IF_ERROR(r.ArrayInPlace<AccountRecord>(&count, &at));
+    LL_RETURN_IF_ERROR(r.Get(&max_key));
+    LL_RETURN_IF_ERROR(r.ArrayInPlace<SkuRecord>(&count, &at));
+    LL_RETURN_IF_ERROR(ReadInvoices(r, under, {}, **file));
+    LL_RETURN_IF_ERROR(r.ArrayInPlace<OrphanRecord>(&count, &at));
+    LL_RETURN_IF_ERROR(r.ArrayInPlace<PendingRecord>(&count, &at));
+    LL_RETURN_IF_ERROR(r.CheckSeal());
+    under_file = std::move(*file);
+    return Status::OK();
+  }
+
+  // Makes `top` (an overlay's invoices) read as one with the complete state `under` it: the accounts of both by
+  // account_id, the overlay's replacing those of the same id.
+  static void Lay(BaseInvoices& top, BaseInvoices& under, std::unique_ptr<MappedFile> under_file) {
+    constexpr uint32_t kNone = BaseInvoices::kNone;
+    std::vector<BaseAccount> merged;
+    merged.reserve(top.accounts_.size() + under.accounts_.size());
+    top.overlay_remap_.assign(top.accounts_.size(), kNone);
+    top.under_remap_.assign(under.accounts_.size(), kNone);
+    top.in_overlay_.clear();
+    top.in_overlay_.reserve(merged.capacity());
+    top.invoices_ = 0;
+    for (size_t i = 0, j = 0; i < top.accounts_.size() || j < under.accounts_.size();) {
+      const bool from_top = j == under.accounts_.size() ||
+                            (i < top.accounts_.size() && top.accounts_[i].account_id <= under.accounts_[j].account_id);
+      if (from_top) {
+        if (j < under.accounts_.size() && under.accounts_[j].account_id == top.accounts_[i].account_id) ++j;
+        top.overlay_remap_[i] = static_cast<uint32_t>(merged.size());
+        merged.push_back(top.accounts_[i++]);
+      } else {
+        top.under_remap_[j] = static_cast<uint32_t>(merged.size());
+        merged.push_back(under.accounts_[j++]);
+      }
+      top.in_overlay_.push_back(from_top ? 1 : 0);
+      top.invoices_ += merged.back().count;
+    }
+    top.accounts_ = std::move(merged);
+    top.IndexAccounts();
+    top.under_index_ = under.index_;
+    top.under_min_ = under.index_min_;
+    top.under_max_ = under.index_max_;
+    const bool top_empty = top.index_max_ < top.index_min_, under_empty = under.index_max_ < under.index_min_;
+    top.min_invoice_ = top_empty ? under.index_min_ : under_empty ? top.index_min_ : std::min(top.index_min_, under.index_min_);
+    top.max_invoice_ = top_empty ? under.index_max_ : under_empty ? top.index_max_ : std::max(top.index_max_, under.index_max_);
+    top.under_file_ = std::move(under_file);
   }
 
   // From here on the loaded Ledger journals its changes; its files up to the bookmarks are the base.
@@ -640,6 +755,16 @@ class StateCodec {
     Reader r(file->data(), file->size(), path);
     LL_RETURN_IF_ERROR(ReadHeader(r, info));
     base->as_of_ = info.as_of;
+    BaseInvoices under;
+    std::unique_ptr<MappedFile> under_file;
+    if (!info.base.empty()) {
+      LL_RETURN_IF_ERROR(ReadUnder(path, info, under, under_file));
+      base->complete_path_ = (fs::path(path).parent_path() / info.base).string();
+      base->complete_seal_ = info.base_seal;
+    } else {
+      base->complete_path_ = path;
+      base->complete_seal_ = SealOf(*file);
+    }
     int64_t max_key = 0;
     auto reserve = [&](auto& table) {
       return [&](uint64_t count) { table.Reserve(static_cast<size_t>(count), max_key); };
@@ -666,7 +791,12 @@ class StateCodec {
         },
         // The invoices decoded will have ids across the base's range: index them directly from the start.
         [&] {
-          if (base->invoices() > 0) l.invoices_.Reserve(static_cast<size_t>(base->invoices()), base->max_invoice_id());
+          // Under an overlay: about as many as the complete state holds (the overlay's replace its accounts').
+          const uint64_t count = std::max(base->invoices(), under.invoices());
+          const int64_t max_id = under.invoices() == 0   ? base->max_invoice_id()
+                                 : base->invoices() == 0 ? under.max_invoice_id()
+                                                         : std::max(base->max_invoice_id(), under.max_invoice_id());
+          if (count > 0) l.invoices_.Reserve(static_cast<size_t>(count), max_id);
         }};
     LL_RETURN_IF_ERROR(ReadInvoices(r, *base, side, *file));
     LL_RETURN_IF_ERROR(r.Array<OrphanRecord>([&](const OrphanRecord& o) {
@@ -679,6 +809,7 @@ class StateCodec {
     }));
     LL_RETURN_IF_ERROR(r.CheckSeal());
     base->file_ = std::move(file);
+    if (under_file != nullptr) Lay(*base, under, std::move(under_file));
     l.decoded_.assign(base->size(), 0);
     l.base_ = std::move(base);
     // Invoices of accounts not known yet are pending: listed every run, so decoded now.
@@ -690,7 +821,7 @@ class StateCodec {
 };
 
 Status SaveState(const FinishedLedger& finished, const std::vector<uint32_t>& invoice_order, const StateInfo& given,
-                 const std::string& path) {
+                 const std::string& path, const SaveOptions& options) {
   const Ledger& ledger = finished.ledger();
   StateInfo info = given;
   info.as_of = finished.as_of();
@@ -703,7 +834,11 @@ Status SaveState(const FinishedLedger& finished, const std::vector<uint32_t>& in
   std::vector<char> buffer(1 << 20);
   std::setvbuf(f, buffer.data(), _IOFBF, buffer.size());
   Writer w(f);
-  const Status written = StateCodec::Write(ledger, invoice_order, info, w);
+  // An overlay names the complete state it lies over by file name: only beside it.
+  const BaseInvoices* base = ledger.base();
+  const bool may_overlay = base != nullptr && fs::path(base->complete_path()).parent_path().lexically_normal() ==
+                                                  fs::path(path).parent_path().lexically_normal();
+  const Status written = StateCodec::Write(ledger, invoice_order, info, may_overlay ? options.overlay_share : 0, w);
   w.Seal();
   const bool ok = written.ok() && w.ok() && std::fflush(f) == 0;
   const int err = errno;

@@ -22,14 +22,26 @@ struct StateInfo {
   // by a breaking change keeps its later files for a later run).
   std::array<uint32_t, contract::kTableCount> bookmarks{};
   std::vector<std::string> line_logs;  // file names (relative to the state's directory), oldest first
+  // Set by SaveState: an overlay names the complete state it lies over (a file beside it) and that file's seal;
+  // empty and 0 for a complete state.
+  std::string base;
+  uint64_t base_seal = 0;
+};
+
+// A state that continues one is saved as an overlay over the complete state its other accounts stay in
+// (docs/formats.md) while the overlay would hold at most 1/overlay_share of the invoices; 0: always complete.
+inline constexpr uint32_t kOverlayShare = 2;
+struct SaveOptions {
+  uint32_t overlay_share = kOverlayShare;
 };
 
 // Writes `ledger` and `info` to `path` (through a temporary name; without fsync: the caller makes the file durable
 // before relying on it), as of ledger.as_of() (info.as_of is ignored). `invoice_order` is InvoiceOrder(ledger)
 // (engine/invoice_order.h): the invoices are saved in that order. Base accounts the ledger did not decode are
-// copied with their digest, which still holds as of its D (Finish decoded those it changes).
+// copied with their digest, which still holds as of its D (Finish decoded those it changes), or left where they
+// are, under an overlay.
 Status SaveState(const FinishedLedger& ledger, const std::vector<uint32_t>& invoice_order, const StateInfo& info,
-                 const std::string& path);
+                 const std::string& path, const SaveOptions& options = {});
 
 // Reads only the header of the state at `path`. kUnusableCache when it is not a state this ledgerlake reads.
 Result<StateInfo> ReadStateInfo(const std::string& path);

@@ -99,6 +99,7 @@ Result<RunPlan> PlanRun(const lake::LakeLock& /*lock*/, const lake::Lake& lake, 
   plan.as_of = request.as_of.value_or(TodayUtc());
   plan.full_refresh = request.full_refresh;
   plan.memory_limit = request.memory_limit;
+  plan.overlay_share = request.overlay_share;
   auto landed = lake::ListLanded(lake);
   if (!landed.ok()) return landed.status();
   if (landed->empty()) {  // an empty complete partition would only block every earlier day
@@ -283,6 +284,7 @@ Result<RunOutcome> ExecuteRun(const lake::LakeLock& lock, const lake::Lake& lake
   options.full_refresh = plan.full_refresh;
   options.duck_memory_limit = DuckMemoryLimit(plan.memory_limit);
   options.memory_limit = plan.memory_limit;
+  options.overlay_share = plan.overlay_share;
   options.progress = request.progress;
   auto report = lake::Run(lake, options);
   if (!report.ok() && options.base && report.status().code() == Status::Code::kUnusableCache) {

@@ -34,6 +34,7 @@ struct RunRequest {
   bool full_refresh = false;        // rebuild from the raw zone and write complete partitions
   std::optional<uint32_t> passes;   // a fixed number of passes (--partitions)
   uint64_t memory_limit = 0;        // bytes the whole process should stay within; 0: no limit
+  uint32_t overlay_share = engine::kOverlayShare;  // states saved as overlays up to 1/N of the invoices (state.h)
   Progress progress;                // for display only
   std::string trigger = "cli";      // what started the run, kept in its record: cli, api, schedule, file, retry
   int64_t run_id = 0;               // the id its record gets (Catalog::ReserveRunId); 0: the next free one
@@ -62,6 +63,7 @@ struct RunPlan {
   uint32_t passes = 1;
   std::string passes_reason;                   // "--partitions", "the memory model under the limit", "one pass"
   uint64_t memory_limit = 0;
+  uint32_t overlay_share = engine::kOverlayShare;
   uint64_t expected_peak_bytes = 0;            // lake/run.h's model
   bool full_refresh = false;
   std::vector<catalog::Damage> damaged;        // partitions whose files fail the quick check: repaired first

@@ -348,7 +348,9 @@ class Pass {
                                   p.stages, bucket == 0 ? spill : nullptr));
     if (spill != nullptr) spill->RemoveBucket(bucket);
     LL_RETURN_IF_ERROR((*line_log)->Close());
-    p.info = engine::StateInfo{options_.as_of, report_.bookmarks, base_logs};
+    p.info.as_of = options_.as_of;
+    p.info.bookmarks = report_.bookmarks;
+    p.info.line_logs = base_logs;
     std::error_code ec;
     if ((*line_log)->lines() > 0) {
       p.info.line_logs.push_back(log_name);
@@ -408,7 +410,7 @@ class Pass {
     finished.reset();
     const double order_seconds = Seconds(start);
     if (continued) LL_RETURN_IF_ERROR(Finish());  // the previous pass's save
-    save->Start(prepared.info, state_dir_ + "/" + state_name);
+    save->Start(prepared.info, state_dir_ + "/" + state_name, engine::SaveOptions{options_.overlay_share});
     engine::FeatureSet features;
     if (continued) {
       auto delta = engine::ComputeDelta(save->finished, save->order);
@@ -439,10 +441,10 @@ class Pass {
   // A finished bucket being saved on a thread of its own; the thread is joined before the rest goes.
   struct BackgroundSave {
     BackgroundSave(engine::FinishedLedger f, std::vector<uint32_t> o) : finished(std::move(f)), order(std::move(o)) {}
-    void Start(const engine::StateInfo& info, const std::string& path) {
-      thread = std::jthread([this, info, path] {
+    void Start(const engine::StateInfo& info, const std::string& path, const engine::SaveOptions& options) {
+      thread = std::jthread([this, info, path, options] {
         const auto save_start = Clock::now();
-        status = engine::SaveState(finished, order, info, path);
+        status = engine::SaveState(finished, order, info, path, options);
         seconds = Seconds(save_start);
       });
     }
@@ -588,6 +590,7 @@ std::vector<std::string> StateFiles(const std::string& manifest_path) {
     files.push_back(dir + "/" + state);
     auto info = engine::ReadStateInfo(dir + "/" + state);
     if (!info.ok()) continue;
+    if (!info->base.empty()) files.push_back(dir + "/" + info->base);  // the complete state an overlay lies over
     for (const std::string& log : info->line_logs) files.push_back(dir + "/" + log);
   }
   return files;

@@ -24,6 +24,7 @@
 
 #include "engine/features.h"
 #include "engine/ledger.h"
+#include "engine/state.h"
 #include "lake/lake.h"
 #include "lake/landing.h"
 
@@ -63,6 +64,7 @@ struct RunOptions {
   int threads = 0;                         // DuckDB writer threads; 0 = all cores
   std::string duck_memory_limit;           // DuckDB's memory_limit while writing; empty: DuckDB's default
   uint64_t memory_limit = 0;               // bytes the whole process is to stay within (--memory-limit); 0: none
+  uint32_t overlay_share = engine::kOverlayShare;  // states saved as overlays up to 1/N of the invoices (state.h)
   // Called as work advances: stage name, done and total (bytes or rows). Only for display.
   std::function<void(std::string_view stage, uint64_t done, uint64_t total)> progress;
 };

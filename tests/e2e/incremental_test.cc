@@ -6,15 +6,20 @@
 // Lake A only ever runs incrementally; lake B lands the same files in the same order and runs --full-refresh.
 // After every run A's current views must equal B's, and at the end A's views as of every earlier run day must
 // equal what B showed after its run of that day.
+#include <fstream>
+#include <iostream>
 #include <map>
 #include <optional>
 #include <random>
 #include <set>
 
+#include <stdlib.h>
+
 #include <nlohmann/json.hpp>
 
 #include "e2e/harness.h"
 #include "e2e/reference.h"
+#include "engine/state.h"
 #include "util/date.h"
 
 namespace ledgerlake::e2e {
@@ -249,6 +254,24 @@ std::string NewestRun(const std::string& lake) {
   return runs.back().dump();
 }
 
+// How many of the newest run's bucket states are overlays over a complete state of an earlier run (their header
+// names it: docs/formats.md).
+int OverlaidStates(const std::string& lake) {
+  const CommandResult r = RunLedgerlake(lake, {"catalog", "runs", "--json"});
+  const auto runs = nlohmann::json::parse(r.out);
+  if (runs.empty() || !runs.back().contains("state")) return 0;
+  const fs::path manifest = fs::path(lake) / runs.back().at("state").get<std::string>();
+  std::ifstream in(manifest);
+  const auto m = nlohmann::json::parse(in, nullptr, false);
+  if (m.is_discarded()) return 0;
+  int overlays = 0;
+  for (const auto& name : m.at("bucket_states")) {
+    auto info = engine::ReadStateInfo((manifest.parent_path() / name.get<std::string>()).string());
+    overlays += info.ok() && !info->base.empty() ? 1 : 0;
+  }
+  return overlays;
+}
+
 // Every table's rows read are the sum of their fates (docs/data-contract.md).
 void ExpectFatesAddUp(const std::string& fates) {
   const nlohmann::json tables = nlohmann::json::parse(fates);
@@ -275,7 +298,7 @@ TEST_F(IncrementalTest, EveryRunEqualsAFullRecomputeAndEveryEarlierDayStaysAsItW
   const std::string parted = dir_ + "/parted";
   ASSERT_EQ(RunLedgerlake(full, {"init"}).exit_code, 0);
   LlOk({"init"});
-  int runs = 0, deltas_with_rows = 0, runs_holding_back = 0, parted_incremental = 0;
+  int runs = 0, deltas_with_rows = 0, runs_holding_back = 0, parted_incremental = 0, overlays = 0, parted_overlays = 0;
   for (uint64_t seed = 1; seed <= 5; ++seed) {
     SCOPED_TRACE("seed " + std::to_string(seed));
     // Each sequence starts from empty lakes.
@@ -307,6 +330,9 @@ TEST_F(IncrementalTest, EveryRunEqualsAFullRecomputeAndEveryEarlierDayStaysAsItW
       for (const std::string& f : files) extracts.push_back(Extract{f, TableOf(f)});
       if (std::bernoulli_distribution(0.25)(rng)) continue;  // no run today: deliveries pile up
       const std::string day = FormatIsoDate(today);
+      // States saved as overlays up to all, half or a quarter of the invoices, or always complete.
+      const char* shares[] = {"1", "2", "4", "0"};
+      ::setenv("LEDGERLAKE_OVERLAY_SHARE", shares[rng() % 4], 1);
       const std::string said = Run(lake_, day, false);
       EXPECT_EQ(Run(full, day, true).find("held back") == std::string::npos,
                 said.find("held back") == std::string::npos);
@@ -323,6 +349,8 @@ TEST_F(IncrementalTest, EveryRunEqualsAFullRecomputeAndEveryEarlierDayStaysAsItW
       // fates are then A's (the rows of the files after the bookmarks) or B's (every row).
       const bool parted_continued = nlohmann::json::parse(NewestRun(parted)).at("kind") == "delta";
       parted_incremental += parted_continued ? 1 : 0;
+      overlays += OverlaidStates(lake_);
+      parted_overlays += OverlaidStates(parted);
       EXPECT_EQ(NewestRunFates(parted), NewestRunFates(parted_continued ? lake_ : full))
           << "as of " << day << "; " << NewestRun(parted);
       for (const std::string& lake : {lake_, full, parted}) ExpectFatesAddUp(NewestRunFates(lake));
@@ -345,6 +373,68 @@ TEST_F(IncrementalTest, EveryRunEqualsAFullRecomputeAndEveryEarlierDayStaysAsItW
   // world moves invoices far more often than billing systems do); it continues its state otherwise.
   EXPECT_GT(parted_incremental, 4);
   EXPECT_LT(parted_incremental, runs);
+  ::unsetenv("LEDGERLAKE_OVERLAY_SHARE");
+  // Some of the states A and C continued were overlays, and some were complete.
+  std::cout << "overlaid states: " << overlays << " in one pass, " << parted_overlays << " in passes\n";
+  EXPECT_GT(overlays, 0);
+  EXPECT_GT(parted_overlays, 0);
+}
+
+// A lake whose daily deliveries touch a few of its accounts keeps its state as overlays over one complete state
+// (docs/formats.md), in one pass and in passes, and every run still equals a full recompute: new invoices with
+// line items for a few accounts, and re-sent invoices now paid.
+TEST_F(IncrementalTest, SmallDeliveriesAreSavedAsOverlaysAndStillEqualAFullRecompute) {
+  const std::string gen = dir_ + "/gen", full = dir_ + "/full", parted = dir_ + "/parted";
+  ASSERT_EQ(RunLedgerlake(lake_, {"generate", "--out", gen, "--invoices", "20000", "--accounts", "1000", "--seed", "5"})
+                .exit_code,
+            0);
+  for (const std::string& lake : {lake_, full, parted}) ASSERT_EQ(RunLedgerlake(lake, {"init"}).exit_code, 0);
+  std::vector<std::string> invoices;  // the generated invoice rows
+  {
+    std::ifstream in(gen + "/invoices.csv");
+    std::string line;
+    std::getline(in, line);
+    while (std::getline(in, line)) invoices.push_back(line);
+  }
+  std::vector<std::string> base;
+  for (const char* t : {"accounts", "skus", "invoices", "invoice_line_items"}) base.push_back(gen + "/" + t + ".csv");
+  for (const std::string& lake : {lake_, full, parted}) Ingest(lake, base);
+  Run(lake_, "2024-12-31", false);
+  Run(parted, "2024-12-31", false, 3);
+  int overlays = 0, parted_overlays = 0;
+  for (int step = 1; step <= 5; ++step) {
+    SCOPED_TRACE("step " + std::to_string(step));
+    const std::string out = dir_ + "/small/" + std::to_string(step);
+    fs::create_directories(out);
+    std::string inv = "invoice_id,account_id,date_issued,payment_dates\n";
+    std::string lines = "invoice_id,item_id,quantity\n";
+    for (int k = 0; k < 30; ++k) {
+      const int64_t id = 1000000 + step * 100 + k;
+      inv += std::to_string(id) + "," + std::to_string(1 + (step * 37 + k * 13) % 1000) + ",2024-12-" +
+             (k % 28 < 9 ? "0" : "") + std::to_string(1 + k % 28) + "," + (k % 2 == 0 ? "2025-01-0" + std::to_string(step) : "") + "\n";
+      lines += std::to_string(id) + "," + std::to_string(1 + k * 7 % 400) + "," + std::to_string(1 + k % 5) + "\n";
+    }
+    for (int k = 0; k < 20; ++k) {  // re-sent: the same account and date, now paid on 2024-12-30
+      const std::string& row = invoices[(step * 997 + k * 131) % invoices.size()];
+      inv += row.substr(0, row.rfind(',')) + ",2024-12-30\n";
+    }
+    WriteFile(out + "/invoices.csv", inv);
+    WriteFile(out + "/invoice_line_items.csv", lines);
+    for (const std::string& lake : {lake_, full, parted}) Ingest(lake, {out + "/invoices.csv", out + "/invoice_line_items.csv"});
+    const std::string day = "2025-01-0" + std::to_string(step);
+    Run(lake_, day, false);
+    Run(parted, day, false, 3);
+    Run(full, day, true);
+    const std::string b = Dump(full);
+    EXPECT_EQ(Dump(lake_), b) << "as of " << day;
+    EXPECT_EQ(Dump(parted), b) << "as of " << day << " in 3 passes";
+    EXPECT_EQ(nlohmann::json::parse(NewestRun(lake_)).at("kind"), "delta");
+    EXPECT_EQ(nlohmann::json::parse(NewestRun(parted)).at("kind"), "delta");
+    overlays += OverlaidStates(lake_);
+    parted_overlays += OverlaidStates(parted);
+  }
+  EXPECT_GE(overlays, 3);         // of 5 states
+  EXPECT_GE(parted_overlays, 9);  // of 15
 }
 
 // Delta partitions hold only what changed: a day with nothing new but D moving on writes only the rows whose

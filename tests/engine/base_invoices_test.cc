@@ -100,7 +100,9 @@ class BaseInvoicesTest : public ::testing::Test {
     auto finished = FinishedLedger::Finish(std::move(l), FinishOptions{19500, {}});
     ASSERT_TRUE(finished.ok());
     const std::string path = dir_ + "/s.state";
-    ASSERT_TRUE(SaveState(*finished, InvoiceOrder(*finished), StateInfo{0, {1, 0, 2, 0}, {}}, path).ok());
+    StateInfo info;
+    info.bookmarks = {1, 0, 2, 0};
+    ASSERT_TRUE(SaveState(*finished, InvoiceOrder(*finished), info, path).ok());
     auto state = LoadState(path);
     ASSERT_TRUE(state.ok()) << state.status().message();
     EXPECT_EQ(state->info.as_of, 19500);

@@ -84,7 +84,13 @@ class StateTest : public ::testing::Test {
     return std::string(std::istreambuf_iterator<char>(in), {});
   }
   std::string dir_;
-  StateInfo info_{19500, {1, 2, 5, 9}, {"a.lines"}};
+  StateInfo info_ = [] {
+    StateInfo info;
+    info.as_of = 19500;
+    info.bookmarks = {1, 2, 5, 9};
+    info.line_logs = {"a.lines"};
+    return info;
+  }();
   std::optional<FinishedLedger> ledger_;
 };
 
@@ -140,15 +146,28 @@ TEST_F(StateTest, WhatIsSavedLoadsBackExactlyAndInOrder) {
 
 // A run that decodes a few accounts saves the others as they were: a state saved without decoding anything is
 // the same file, and one saved after changes loads back as the changed ledger.
+// A run that continues a state decodes few accounts; its state is an overlay over the complete state the others
+// stay in. What loads back is what a save from scratch loads, and decoded whole and saved, it is that file.
 TEST_F(StateTest, AccountsNotDecodedAreCarriedAsTheyAre) {
-  const std::string path = dir_ + "/s.state", copy = dir_ + "/copy.state", changed = dir_ + "/changed.state";
+  const std::string path = dir_ + "/s.state", copy = dir_ + "/copy.state", changed = dir_ + "/changed.state",
+                    whole = dir_ + "/whole.state", scratch_path = dir_ + "/scratch.state";
   ASSERT_TRUE(SaveState(*ledger_, InvoiceOrder(*ledger_), info_, path).ok());
+  EXPECT_EQ(ReadStateInfo(path)->base, "");
   {
     auto loaded = LoadState(path);
     ASSERT_TRUE(loaded.ok());
     const FinishedLedger same = Finished(std::move(loaded->ledger), info_.as_of);
     ASSERT_TRUE(SaveState(same, InvoiceOrder(same), info_, copy).ok());
-    EXPECT_EQ(Bytes(copy), Bytes(path));
+    EXPECT_EQ(ReadStateInfo(copy)->base, "s.state");  // nothing decoded: an overlay of no invoice
+    EXPECT_LT(fs::file_size(copy) * 4, fs::file_size(path));
+    auto again = LoadState(copy);
+    ASSERT_TRUE(again.ok()) << again.status().message();
+    FinishedLedger decoded = Finished(std::move(again->ledger), info_.as_of);
+    decoded.DecodeAll();
+    EXPECT_EQ(Invoices(decoded.ledger()), Invoices(ledger_->ledger()));
+    ASSERT_TRUE(SaveState(decoded, InvoiceOrder(decoded), info_, whole).ok());
+    EXPECT_EQ(ReadStateInfo(whole)->base, "");  // every account decoded: complete again
+    EXPECT_TRUE(Bytes(whole) == Bytes(path));
   }
   // The same changes, to the loaded state and to a ledger built like the one it was saved from: a new invoice,
   // an invoice moved to another account, a new line-item group, a new joining date.
@@ -167,17 +186,124 @@ TEST_F(StateTest, AccountsNotDecodedAreCarriedAsTheyAre) {
   EXPECT_LT(continued.ledger().decoded_runs().size(), 10u);
   EXPECT_LT(continued.ledger().invoices().size(), 200u);
   ASSERT_TRUE(SaveState(continued, InvoiceOrder(continued), info_, changed).ok());
+  EXPECT_EQ(ReadStateInfo(changed)->base, "s.state");
   Ledger scratch;
   Fill(scratch);
   change(scratch);
   const FinishedLedger from_scratch = Finished(std::move(scratch), info_.as_of);
   auto reloaded = LoadState(changed);
-  ASSERT_TRUE(reloaded.ok());
+  ASSERT_TRUE(reloaded.ok()) << reloaded.status().message();
   FinishedLedger decoded = Finished(std::move(reloaded->ledger), info_.as_of);
   decoded.DecodeAll();
   EXPECT_EQ(Invoices(decoded.ledger()), Invoices(from_scratch.ledger()));
-  ASSERT_TRUE(SaveState(from_scratch, InvoiceOrder(from_scratch), info_, copy).ok());
-  EXPECT_EQ(Bytes(changed), Bytes(copy));  // as if saved from scratch
+  ASSERT_TRUE(SaveState(from_scratch, InvoiceOrder(from_scratch), info_, scratch_path).ok());
+  ASSERT_TRUE(SaveState(decoded, InvoiceOrder(decoded), info_, whole).ok());
+  EXPECT_TRUE(Bytes(whole) == Bytes(scratch_path));  // as if saved from scratch
+}
+
+// Run after run, each overlay lies over the same complete state and holds every account changed since; once it
+// would hold more than half of the invoices, the state is saved complete again. Each loads as the ledger
+// that took the same rows from scratch.
+TEST_F(StateTest, OverlaysLieOverOneCompleteStateUntilHalfIsOverlaid) {
+  ASSERT_TRUE(SaveState(*ledger_, InvoiceOrder(*ledger_), info_, dir_ + "/s0.state").ok());
+  Ledger scratch;
+  Fill(scratch);
+  const contract::RowLocation loc{1, 0, 0};
+  std::vector<std::string> bases;
+  uint32_t file = 20;
+  int64_t next_id = 5000000;
+  const int64_t touched[] = {40, 160, 360, 2000, 40, 160};  // accounts each run adds an invoice to
+  for (int run = 1; run <= 6; ++run) {
+    const int64_t n = touched[run - 1];
+    auto change = [&](Ledger& l, uint32_t f) {
+      for (int64_t k = 0; k < n; ++k) {
+        const int64_t account = 1 + (k * 7 + run) % 3000;
+        l.Add(contract::ValidRow<contract::InvoiceRow>{{next_id + k, account, static_cast<DayNumber>(19200 + k % 200),
+                                                        contract::kNoDate, Payment::kUnpaid},
+                                                       static_cast<uint64_t>(k), loc},
+              f);
+      }
+    };
+    auto loaded = LoadState(dir_ + "/s" + std::to_string(run - 1) + ".state");
+    ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+    change(loaded->ledger, file);
+    change(scratch, file);
+    ++file;
+    next_id += n;
+    const FinishedLedger continued = Finished(std::move(loaded->ledger), info_.as_of);
+    const std::string path = dir_ + "/s" + std::to_string(run) + ".state";
+    ASSERT_TRUE(SaveState(continued, InvoiceOrder(continued), info_, path).ok());
+    bases.push_back(ReadStateInfo(path)->base);
+    auto reloaded = LoadState(path);
+    ASSERT_TRUE(reloaded.ok()) << reloaded.status().message();
+    FinishedLedger decoded = Finished(std::move(reloaded->ledger), info_.as_of);
+    decoded.DecodeAll();
+    ASSERT_EQ(Invoices(decoded.ledger()).size(), 40000u + static_cast<size_t>(next_id - 5000000)) << "run " << run;
+  }
+  // The overlays grow with the accounts touched since s0 (40, then 200, then 560 of 3,000); the fourth run's would
+  // hold past half of the invoices.
+  EXPECT_EQ(bases, (std::vector<std::string>{"s0.state", "s0.state", "s0.state", "", "s4.state", "s4.state"}));
+  const FinishedLedger expected = Finished(std::move(scratch), info_.as_of);
+  auto last = LoadState(dir_ + "/s6.state");
+  ASSERT_TRUE(last.ok());
+  FinishedLedger decoded = Finished(std::move(last->ledger), info_.as_of);
+  decoded.DecodeAll();
+  EXPECT_EQ(Invoices(decoded.ledger()), Invoices(expected.ledger()));
+}
+
+// An overlay is read only over the very file it was saved over: missing, replaced or damaged, the state is an
+// unusable cache (the run rebuilds it).
+TEST_F(StateTest, AnOverlayWithoutItsCompleteStateIsAnUnusableCache) {
+  const std::string path = dir_ + "/s.state", overlay = dir_ + "/o.state";
+  ASSERT_TRUE(SaveState(*ledger_, InvoiceOrder(*ledger_), info_, path).ok());
+  auto loaded = LoadState(path);
+  ASSERT_TRUE(loaded.ok());
+  const contract::RowLocation loc{1, 0, 0};
+  loaded->ledger.Add(contract::ValidRow<contract::InvoiceRow>{{999999, 40, 19400, contract::kNoDate, Payment::kUnpaid}, 2, loc}, 21);
+  const FinishedLedger continued = Finished(std::move(loaded->ledger), info_.as_of);
+  ASSERT_TRUE(SaveState(continued, InvoiceOrder(continued), info_, overlay).ok());
+  ASSERT_EQ(ReadStateInfo(overlay)->base, "s.state");
+  ASSERT_TRUE(LoadState(overlay).ok());
+  const std::string bytes = Bytes(path);
+  std::string damaged = bytes;
+  damaged[bytes.size() / 2] = static_cast<char>(damaged[bytes.size() / 2] ^ 0x10);
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << damaged;
+  EXPECT_EQ(LoadState(overlay).status().code(), Status::Code::kUnusableCache);
+  // Another complete state under the same name (its seal differs).
+  StateInfo other = info_;
+  other.bookmarks[0] = 2;
+  ASSERT_TRUE(SaveState(*ledger_, InvoiceOrder(*ledger_), other, path).ok());
+  EXPECT_EQ(LoadState(overlay).status().code(), Status::Code::kUnusableCache);
+  fs::remove(path);
+  const auto missing = LoadState(overlay);
+  EXPECT_EQ(missing.status().code(), Status::Code::kUnusableCache);
+  EXPECT_NE(missing.status().message().find("s.state"), std::string::npos) << missing.status().message();
+}
+
+// An account whose only invoice moves to another account is left without invoices: an overlay cannot say so (the
+// complete state under it would show through), so that state is saved complete.
+TEST_F(StateTest, AnAccountLeftWithoutInvoicesIsSavedComplete) {
+  const std::string path = dir_ + "/s.state", next = dir_ + "/n.state";
+  const contract::RowLocation loc{1, 0, 0};
+  Ledger l;
+  Fill(l);
+  l.Add(contract::ValidRow<contract::AccountRow>{{5000, 19000}, 1, loc}, 10);
+  l.Add(contract::ValidRow<contract::InvoiceRow>{{777777, 5000, 19300, contract::kNoDate, Payment::kUnpaid}, 1, loc}, 11);
+  const FinishedLedger first = Finished(std::move(l), info_.as_of);
+  ASSERT_TRUE(SaveState(first, InvoiceOrder(first), info_, path).ok());
+  auto loaded = LoadState(path);
+  ASSERT_TRUE(loaded.ok());
+  loaded->ledger.Add(contract::ValidRow<contract::InvoiceRow>{{777777, 17, 19300, contract::kNoDate, Payment::kUnpaid}, 1, loc}, 21);
+  const FinishedLedger moved = Finished(std::move(loaded->ledger), info_.as_of);
+  ASSERT_TRUE(SaveState(moved, InvoiceOrder(moved), info_, next).ok());
+  EXPECT_EQ(ReadStateInfo(next)->base, "");
+  auto reloaded = LoadState(next);
+  ASSERT_TRUE(reloaded.ok());
+  FinishedLedger decoded = Finished(std::move(reloaded->ledger), info_.as_of);
+  decoded.DecodeAll();
+  const auto invoices = Invoices(decoded.ledger());
+  EXPECT_EQ(std::get<0>(invoices.at(777777)), 17);
+  EXPECT_EQ(std::count_if(invoices.begin(), invoices.end(), [](const auto& kv) { return std::get<0>(kv.second) == 5000; }), 0);
 }
 
 TEST_F(StateTest, OnlyTheInvoiceOrderIsSaved) {
