@@ -136,17 +136,28 @@ bool RowValidator::DecodeCommon(const csv::RecordBatch& batch, size_t i, Reject*
       }
     }
   }
-  // Content hash: typed columns by value (so "7" and "007" are the same row), every other field by its text.
-  uint64_t h = absl::HashOf(static_cast<int>(table_));
+  // Content hash: typed columns by value (so "7" and "007" are the same row), every other field by its text. The
+  // typed values are mixed in directly (a multiply and a shift each, finished by splitmix64's finalizer): a
+  // chain of absl::HashOf calls cost a fifth of the line-item parser's time.
+  uint64_t h = 0x9e3779b97f4a7c15ULL * (static_cast<uint64_t>(table_) + 1);
+  auto mix = [&h](uint64_t v) {
+    h = (h ^ v) * 0xbf58476d1ce4e5b9ULL;
+    h ^= h >> 31;
+  };
   for (size_t c = 0; c < columns_->size(); ++c) {
-    if ((*columns_)[c].type != ValueType::kText) h = absl::HashOf(h, nulls_[c] != 0, nulls_[c] ? 0 : values_[c]);
+    if ((*columns_)[c].type == ValueType::kText) continue;
+    mix(nulls_[c] != 0);
+    mix(nulls_[c] != 0 ? 0 : static_cast<uint64_t>(values_[c]));
   }
   for (size_t f = 0; f < is_contract_field_.size(); ++f) {
     if (is_contract_field_[f]) continue;
     const csv::FieldSpan& span = batch.field(i, f);
-    h = absl::HashOf(h, csv::RecordBatch::IsNull(span), batch.Value(span, scratch_));
+    mix(csv::RecordBatch::IsNull(span));
+    mix(absl::HashOf(batch.Value(span, scratch_)));
   }
-  *hash = h;
+  h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  h = (h ^ (h >> 27)) * 0x94d049bb133111ebULL;
+  *hash = h ^ (h >> 31);
   *loc = RowLocation{rec.line, rec.offset, rec.raw_end - rec.raw_begin};
   return true;
 }
