@@ -3,6 +3,7 @@
 #include <absl/container/flat_hash_set.h>
 
 #include <algorithm>
+#include <limits>
 #include <optional>
 #include <span>
 
@@ -180,12 +181,24 @@ AccountFeatures AccountRowsOf(const KeyedTable<AccountEntry>& accounts, const st
   if (!std::is_sorted(existing.begin(), existing.end())) std::sort(existing.begin(), existing.end());
   AccountFeatures acc;
   auto s = summaries.begin();
+  // Completed years by joining date, each computed once: accounts share a few thousand joining dates (a direct-
+  // mapped memo; the date conversions were 2% of an incremental run that writes 500,000 account rows).
+  constexpr size_t kMemo = 4096;
+  std::vector<std::pair<DayNumber, int32_t>> years_of(kMemo, {std::numeric_limits<DayNumber>::min(), 0});
+  auto completed_years = [&](DayNumber joining_date) {
+    auto& [day, years] = years_of[static_cast<uint32_t>(joining_date) % kMemo];
+    if (day != joining_date) {
+      day = joining_date;
+      years = CompletedYears(joining_date, as_of);
+    }
+    return years;
+  };
   for (const auto& [id, joining_date] : existing) {
     while (s != summaries.end() && s->account_id < id) ++s;
     const bool has = s != summaries.end() && s->account_id == id;
     acc.account_id.push_back(id);
     acc.age_day.push_back(as_of - joining_date);
-    const int32_t years = CompletedYears(joining_date, as_of);
+    const int32_t years = completed_years(joining_date);
     acc.age_year.push_back(years);
     acc.over_one_year.push_back(years >= 1 ? 1 : 0);
     const int32_t count = has ? s->count : 0;
