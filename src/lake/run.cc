@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <numeric>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -232,13 +233,19 @@ Status WriteOutputs(const Lake& lake, const RunOptions& options, duck::Database&
     }
   }
   // Each dataset is written by one DuckDB thread (so its rows keep our order and files are reproducible);
-  // the datasets themselves are written side by side, one connection per worker.
+  // the datasets themselves are written side by side, one connection per worker, the largest first (so that the
+  // last one written alone is a small one).
+  std::vector<size_t> largest_first(tables.size());
+  std::iota(largest_first.begin(), largest_first.end(), size_t{0});
+  auto cells = [&](size_t t) { return tables[t].second.rows * tables[t].second.columns.size(); };
+  std::stable_sort(largest_first.begin(), largest_first.end(), [&](size_t x, size_t y) { return cells(x) > cells(y); });
   std::atomic<size_t> next{0}, written{0};
   std::vector<Status> status(tables.size());
   std::vector<std::string> checksums(tables.size());
   auto worker = [&] {
     auto conn = duck::Connection::Open(db);
-    for (size_t i = next++; i < tables.size(); i = next++) {
+    for (size_t n = next++; n < tables.size(); n = next++) {
+      const size_t i = largest_first[n];
       if (skip_empty && tables[i].second.rows == 0) continue;
       const std::string file = PartitionFile(lake, tables[i].first, options.as_of, file_token);
       const std::string tmp = fs::path(file).parent_path().string() + "/.part-" + file_token + ".tmp";
