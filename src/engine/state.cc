@@ -29,8 +29,9 @@ namespace {
 // (engine/base_invoices.h). Version 6 changed no byte of the layout but what it holds: line-item sums and line
 // logs count exact repeats of a line (version 5 dropped them), and digests count a payment dated after D as not
 // known yet. Version 7: the compact invoice index. Version 8: the same bytes under the four-lane StreamHash (its
-// checksums, and those of the line logs it names). A state of an older version is not read: the run rebuilds from
-// the raw zone, as for a damaged one.
+// checksums, and those of the line logs it names). Version 9: a state may be an overlay over a complete state
+// beside it, which its header names (docs/formats.md). A state of an older version is not read: the run rebuilds
+// from the raw zone, as for a damaged one.
 constexpr char kMagic[8] = {'L', 'L', 'S', 'T', 'A', 'T', 'E', '9'};
 
 // Records as stored: fixed-size, native little-endian (the state never leaves the machine's lake).
@@ -416,7 +417,8 @@ class StateCodec {
     // The accounts in order: the base's not decoded, merged with the runs of `order`. Each gets its new ordinal;
     // the index is filled from the entries as they are written, and from the base's (renumbered) for copied
     // accounts.
-    w.Put(overlay ? overlay_invoices : total_invoices);
+    const uint64_t records = overlay ? overlay_invoices : total_invoices;  // the invoices this file holds
+    w.Put(records);
     int64_t min_id = invoices.min_key(), max_id = invoices.max_key();
     if (base != nullptr && base->invoices() > 0) {
       min_id = std::min(min_id, base->min_invoice_id());
@@ -470,7 +472,6 @@ class StateCodec {
     }
     // The index, by invoice id: this run's invoices (in key order) merged with the copied accounts' (the base's
     // index is in id order already). Decoded accounts are not copied, so no invoice comes from both.
-    const uint64_t records = overlay ? overlay_invoices : total_invoices;
     InvoiceIndexWriter index(records);
     bool in_order = true;
     if (base == nullptr) {
