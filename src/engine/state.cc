@@ -176,6 +176,19 @@ class Writer {
   bool ok_ = true;
 };
 
+// The records of an array as written by Writer::Array, where the file is mapped (they are read with memcpy).
+template <typename T>
+struct InPlace {
+  uint64_t count = 0;
+  const unsigned char* at = nullptr;
+  T operator[](uint64_t i) const {
+    T v;
+    std::memcpy(&v, at + i * sizeof v, sizeof v);
+    return v;
+  }
+  size_t bytes() const { return static_cast<size_t>(count) * sizeof(T); }
+};
+
 // Reads a state mapped in memory: fixed-size values and the file's checksum over them, and bodies (left in place)
 // that carry checksums of their own.
 class Reader {
@@ -220,33 +233,13 @@ class Reader {
     s->resize(n);
     return Raw(s->data(), n);
   }
-  // Reads an array written by Writer::Array: calls on_count(records) once, then f per record.
-  template <typename T, typename C, typename F>
-  Status Array(C&& on_count, F&& f) {
-    uint64_t count = 0;
-    const unsigned char* at = nullptr;
-    LL_RETURN_IF_ERROR(ArrayInPlace<T>(&count, &at));
-    on_count(count);
-    T v;
-    for (uint64_t i = 0; i < count; ++i) {
-      std::memcpy(&v, at + i * sizeof v, sizeof v);
-      f(v);
-    }
-    return Status::OK();
-  }
-  template <typename T, typename F>
-  Status Array(F&& f) {
-    return Array<T>([](uint64_t) {}, f);
-  }
-  // An array written by Writer::Array left in place: its count, and where its records are (read them with memcpy),
-  // hashed at once.
+  // An array written by Writer::Array, left where the file is mapped; hashed at once.
   template <typename T>
-  Status ArrayInPlace(uint64_t* count, const unsigned char** at) {
-    LL_RETURN_IF_ERROR(Get(count));
-    if (*count > static_cast<size_t>(end_ - p_) / sizeof(T)) return Status::Corruption(path_ + ": truncated state");
-    const size_t n = static_cast<size_t>(*count) * sizeof(T);
-    LL_RETURN_IF_ERROR(Unhashed(n, at));
-    hash_.Update(*at, n);
+  Status Array(InPlace<T>* a) {
+    LL_RETURN_IF_ERROR(Get(&a->count));
+    if (a->count > static_cast<size_t>(end_ - p_) / sizeof(T)) return Status::Corruption(path_ + ": truncated state");
+    LL_RETURN_IF_ERROR(Unhashed(a->bytes(), &a->at));
+    hash_.Update(a->at, a->bytes());
     return Status::OK();
   }
 
@@ -653,6 +646,28 @@ class StateCodec {
     return Status::OK();
   }
 
+  // The parts of a state before and after its invoices (docs/formats.md, items 2-3 and 6-7), left in place.
+  struct Head {
+    int64_t max_account = 0;
+    InPlace<AccountRecord> accounts;
+    int64_t max_sku = 0;
+    InPlace<SkuRecord> skus;
+  };
+  struct Tail {
+    InPlace<OrphanRecord> orphans;
+    InPlace<PendingRecord> pending;
+  };
+  static Status ReadHead(Reader& r, Head& h) {
+    LL_RETURN_IF_ERROR(r.Get(&h.max_account));
+    LL_RETURN_IF_ERROR(r.Array(&h.accounts));
+    LL_RETURN_IF_ERROR(r.Get(&h.max_sku));
+    return r.Array(&h.skus);
+  }
+  static Status ReadTail(Reader& r, Tail& t) {
+    LL_RETURN_IF_ERROR(r.Array(&t.orphans));
+    return r.Array(&t.pending);
+  }
+
   static Status ReadHeader(Reader& r, StateInfo& info) {
     char magic[sizeof kMagic];
     LL_RETURN_IF_ERROR(r.Raw(magic, sizeof magic));
@@ -697,16 +712,11 @@ class StateCodec {
       return Status::Corruption(path + " is not a complete state before it");
     }
     under.as_of_ = under_info.as_of;
-    int64_t max_key = 0;
-    uint64_t count = 0;
-    const unsigned char* at = nullptr;
-    LL_RETURN_IF_ERROR(r.Get(&max_key));
-    LL_RETURN_IF_ERROR(r.ArrayInPlace<AccountRecord>(&count, &at));
-    LL_RETURN_IF_ERROR(r.Get(&max_key));
-    LL_RETURN_IF_ERROR(r.ArrayInPlace<SkuRecord>(&count, &at));
+    Head head;
+    Tail tail;
+    LL_RETURN_IF_ERROR(ReadHead(r, head));
     LL_RETURN_IF_ERROR(ReadInvoices(r, under, {}, **file));
-    LL_RETURN_IF_ERROR(r.ArrayInPlace<OrphanRecord>(&count, &at));
-    LL_RETURN_IF_ERROR(r.ArrayInPlace<PendingRecord>(&count, &at));
+    LL_RETURN_IF_ERROR(ReadTail(r, tail));
     LL_RETURN_IF_ERROR(r.CheckSeal());
     under_file = std::move(*file);
     return Status::OK();
@@ -766,29 +776,22 @@ class StateCodec {
       base->complete_path_ = path;
       base->complete_seal_ = SealOf(*file);
     }
-    int64_t max_key = 0;
-    auto reserve = [&](auto& table) {
-      return [&](uint64_t count) { table.Reserve(static_cast<size_t>(count), max_key); };
-    };
+    Head head;
+    LL_RETURN_IF_ERROR(ReadHead(r, head));
+    l.skus_.Reserve(static_cast<size_t>(head.skus.count), head.max_sku);
+    for (uint64_t i = 0; i < head.skus.count; ++i) {
+      const SkuRecord sku = head.skus[i];
+      l.skus_.TryInsert(sku.item_id, SkuEntry{{sku.item_id, sku.retail_cents}, 0, 0, 0, sku.file, {}});
+    }
     // The accounts are indexed beside the invoice blocks' checks, as is the invoices' key index sized.
-    int64_t max_account = 0;
-    uint64_t account_count = 0;
-    const unsigned char* account_records = nullptr;
-    LL_RETURN_IF_ERROR(r.Get(&max_account));
-    LL_RETURN_IF_ERROR(r.ArrayInPlace<AccountRecord>(&account_count, &account_records));
-    LL_RETURN_IF_ERROR(r.Get(&max_key));
-    LL_RETURN_IF_ERROR(r.Array<SkuRecord>(reserve(l.skus_), [&](const SkuRecord& s) {
-      l.skus_.TryInsert(s.item_id, SkuEntry{{s.item_id, s.retail_cents}, 0, 0, 0, s.file, {}});
-    }));
     const std::vector<std::function<void()>> side = {
         [&] {
-          l.accounts_.Reserve(static_cast<size_t>(account_count), max_account);
-          AccountRecord a;
-          for (uint64_t i = 0; i < account_count; ++i) {
-            std::memcpy(&a, account_records + i * sizeof a, sizeof a);
+          l.accounts_.Reserve(static_cast<size_t>(head.accounts.count), head.max_account);
+          for (uint64_t i = 0; i < head.accounts.count; ++i) {
+            const AccountRecord a = head.accounts[i];
             l.accounts_.TryInsert(a.account_id, AccountEntry{{a.account_id, a.joining_date}, 0, 0, 0, a.file, {}});
           }
-          file->Release(account_records, static_cast<size_t>(account_count) * sizeof(AccountRecord));
+          file->Release(head.accounts.at, head.accounts.bytes());
         },
         // The invoices decoded will have ids across the base's range: index them directly from the start.
         [&] {
@@ -800,14 +803,18 @@ class StateCodec {
           if (count > 0) l.invoices_.Reserve(static_cast<size_t>(count), max_id);
         }};
     LL_RETURN_IF_ERROR(ReadInvoices(r, *base, side, *file));
-    LL_RETURN_IF_ERROR(r.Array<OrphanRecord>([&](const OrphanRecord& o) {
+    Tail tail;
+    LL_RETURN_IF_ERROR(ReadTail(r, tail));
+    for (uint64_t i = 0; i < tail.orphans.count; ++i) {
+      const OrphanRecord o = tail.orphans[i];
       LineGroup g;
       g.file = o.file;
       l.orphan_groups_.emplace(o.invoice_id, g);
-    }));
-    LL_RETURN_IF_ERROR(r.Array<PendingRecord>([&](const PendingRecord& p) {
+    }
+    for (uint64_t i = 0; i < tail.pending.count; ++i) {
+      const PendingRecord p = tail.pending[i];
       l.pending_lines_.push_back(PendingLine{p.invoice_id, p.item_id, p.quantity, p.file});
-    }));
+    }
     LL_RETURN_IF_ERROR(r.CheckSeal());
     base->file_ = std::move(file);
     if (under_file != nullptr) Lay(*base, under, std::move(under_file));
