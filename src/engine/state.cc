@@ -705,19 +705,23 @@ class StateCodec {
     auto file = MappedFile::Open(path);
     if (!file.ok()) return Status::Corruption("cannot open the state it lies over, " + path);
     if (SealOf(**file) != info.base_seal) return Status::Corruption(path + " is not the state it lies over");
-    Reader r((*file)->data(), (*file)->size(), path);
-    StateInfo under_info;
-    LL_RETURN_IF_ERROR(ReadHeader(r, under_info));
-    if (!under_info.base.empty() || under_info.as_of > info.as_of) {
-      return Status::Corruption(path + " is not a complete state before it");
-    }
-    under.as_of_ = under_info.as_of;
-    Head head;
-    Tail tail;
-    LL_RETURN_IF_ERROR(ReadHead(r, head));
-    LL_RETURN_IF_ERROR(ReadInvoices(r, under, {}, **file));
-    LL_RETURN_IF_ERROR(ReadTail(r, tail));
-    LL_RETURN_IF_ERROR(r.CheckSeal());
+    // Its damage is named as its own: the file to look at is that one.
+    const Status read = [&] {
+      Reader r((*file)->data(), (*file)->size(), path);
+      StateInfo under_info;
+      LL_RETURN_IF_ERROR(ReadHeader(r, under_info));
+      if (!under_info.base.empty() || under_info.as_of > info.as_of) {
+        return Status::Corruption("not a complete state before it");
+      }
+      under.as_of_ = under_info.as_of;
+      Head head;
+      Tail tail;
+      LL_RETURN_IF_ERROR(ReadHead(r, head));
+      LL_RETURN_IF_ERROR(ReadInvoices(r, under, {}, **file));
+      LL_RETURN_IF_ERROR(ReadTail(r, tail));
+      return r.CheckSeal();
+    }();
+    if (!read.ok()) return Status::Corruption("the complete state it lies over, " + path + ": " + read.message());
     under_file = std::move(*file);
     return Status::OK();
   }

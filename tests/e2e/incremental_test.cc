@@ -272,6 +272,22 @@ int OverlaidStates(const std::string& lake) {
   return overlays;
 }
 
+// The complete state under the newest run's first overlaid bucket state ("" when none is an overlay).
+std::string CompleteStateUnder(const std::string& lake) {
+  const CommandResult r = RunLedgerlake(lake, {"catalog", "runs", "--json"});
+  const auto runs = nlohmann::json::parse(r.out);
+  if (runs.empty() || !runs.back().contains("state")) return "";
+  const fs::path manifest = fs::path(lake) / runs.back().at("state").get<std::string>();
+  std::ifstream in(manifest);
+  const auto m = nlohmann::json::parse(in, nullptr, false);
+  if (m.is_discarded()) return "";
+  for (const auto& name : m.at("bucket_states")) {
+    auto info = engine::ReadStateInfo((manifest.parent_path() / name.get<std::string>()).string());
+    if (info.ok() && !info->base.empty()) return (manifest.parent_path() / info->base).string();
+  }
+  return "";
+}
+
 // Every table's rows read are the sum of their fates (docs/data-contract.md).
 void ExpectFatesAddUp(const std::string& fates) {
   const nlohmann::json tables = nlohmann::json::parse(fates);
@@ -435,6 +451,37 @@ TEST_F(IncrementalTest, SmallDeliveriesAreSavedAsOverlaysAndStillEqualAFullRecom
   }
   EXPECT_GE(overlays, 3);         // of 5 states
   EXPECT_GE(parted_overlays, 9);  // of 15
+  // The complete state under an overlay is damaged, then gone: the next run rebuilds from the raw zone, and says so.
+  for (const bool gone : {false, true}) {
+    SCOPED_TRACE(gone ? "gone" : "damaged");
+    auto deliver = [&](int step) {
+      const std::string out = dir_ + "/small/" + std::to_string(step);
+      fs::create_directories(out);
+      WriteFile(out + "/invoices.csv", "invoice_id,account_id,date_issued,payment_dates\n" +
+                                           std::to_string(2000000 + step) + ",7,2024-12-20,\n");
+      for (const std::string& lake : {lake_, full}) Ingest(lake, {out + "/invoices.csv"});
+      return "2025-01-0" + std::to_string(step);
+    };
+    const std::string day = deliver(gone ? 8 : 6);
+    Run(lake_, day, false);
+    const std::string under = CompleteStateUnder(lake_);
+    ASSERT_FALSE(under.empty());
+    if (gone) {
+      fs::remove(under);
+    } else {
+      std::string bytes = ReadFile(under);
+      bytes[bytes.size() / 2] ^= 0x5A;
+      WriteFile(under, bytes);
+    }
+    const std::string next = deliver(gone ? 9 : 7);
+    const CommandResult r = Ll({"run", "--as-of", next, "--json"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.err.find("rebuilding from the raw zone"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find(fs::path(under).filename().string()), std::string::npos) << r.err;
+    EXPECT_NE(r.out.find("\"kind\": \"complete\""), std::string::npos) << r.out;
+    Run(full, next, true);
+    EXPECT_EQ(Dump(lake_), Dump(full));
+  }
 }
 
 // Delta partitions hold only what changed: a day with nothing new but D moving on writes only the rows whose
