@@ -1,6 +1,7 @@
 #include "engine/state.h"
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -9,6 +10,7 @@
 #include <optional>
 #include <span>
 #include <type_traits>
+#include <utility>
 
 #include "engine/base_invoices.h"
 #include "engine/features.h"
@@ -258,6 +260,28 @@ uint64_t HashOf(const unsigned char* p, size_t n) {
   return h.Final();
 }
 
+// Sorts (invoice id, ordinal) pairs by id: an LSD radix sort on the id's offset from the smallest, 11 bits a digit,
+// for the digits the ids span. A continued state's save gathers its decoded invoices account by account.
+void SortById(std::vector<std::pair<int64_t, uint32_t>>& pairs) {
+  if (pairs.size() < 2) return;
+  const auto [lo, hi] = std::minmax_element(pairs.begin(), pairs.end());
+  const uint64_t min = static_cast<uint64_t>(lo->first), span = static_cast<uint64_t>(hi->first) - min;
+  constexpr int kDigit = 11;
+  constexpr size_t kBuckets = size_t{1} << kDigit;
+  std::vector<std::pair<int64_t, uint32_t>> spare(pairs.size());
+  for (int shift = 0; shift < 64 && (span >> shift) != 0; shift += kDigit) {
+    auto digit = [&](const std::pair<int64_t, uint32_t>& p) {
+      return ((static_cast<uint64_t>(p.first) - min) >> shift) & (kBuckets - 1);
+    };
+    std::array<size_t, kBuckets> place{};
+    for (const auto& p : pairs) ++place[digit(p)];
+    size_t sum = 0;
+    for (size_t& c : place) sum += std::exchange(c, sum);
+    for (const auto& p : pairs) spare[place[digit(p)]++] = p;
+    pairs.swap(spare);
+  }
+}
+
 // Writes the invoice blocks: accounts are added in account order, each either encoded from its entries or copied
 // from the base state with its digest. Copied bytes are written from where the base is mapped, not copied twice.
 class BlockWriter {
@@ -364,9 +388,11 @@ class StateCodec {
  public:
   // Writes the state complete, or as an overlay over the complete state the base reads its other accounts from
   // when `overlay_share` > 0 (the new file goes beside that one: SaveState) and the overlay would hold at most
-  // 1/overlay_share of the invoices.
+  // 1/overlay_share of the invoices. An account decoded and left without invoices cannot be said by an overlay
+  // (the complete state under it would show through): met while writing one, it sets *needs_complete and stops
+  // (the caller writes the state again, complete).
   static Status Write(const Ledger& l, const std::vector<uint32_t>& order, StateInfo& info, uint32_t overlay_share,
-                      Writer& w) {
+                      Writer& w, bool* needs_complete) {
     const BaseInvoices* base = l.base_.get();
     if (base != nullptr && base->as_of() > info.as_of) {
       return Status::InvalidArgument("SaveState: the state would go back before its base's D");
@@ -384,8 +410,7 @@ class StateCodec {
         if (base->in_overlay(o)) overlay_invoices += base->account(o).count;
       }
     }
-    const bool overlay = overlay_share > 0 && base != nullptr && overlay_invoices * overlay_share <= total_invoices &&
-                         !DecodedAccountEmptied(l, order);
+    const bool overlay = overlay_share > 0 && base != nullptr && overlay_invoices * overlay_share <= total_invoices;
     info.base = overlay ? fs::path(base->complete_path()).filename().string() : std::string();
     info.base_seal = overlay ? base->complete_seal() : 0;
 
@@ -417,17 +442,25 @@ class StateCodec {
       min_id = std::min(min_id, base->min_invoice_id());
       max_id = std::max(max_id, base->max_invoice_id());
     }
-    // The new ordinal of each of this run's invoices (by position), and of each base account copied.
-    std::vector<uint32_t> ordinal_of(invoices.size(), BaseInvoices::kNone);
+    // The new ordinal of each of this run's invoices (by position: a complete save; by id, gathered account by
+    // account and sorted: a save that continues a state, which decodes few), and of each base account copied.
+    std::vector<uint32_t> ordinal_of(base == nullptr ? invoices.size() : 0, BaseInvoices::kNone);
+    std::vector<std::pair<int64_t, uint32_t>> run_records;
+    if (base != nullptr) run_records.reserve(invoices.size());
     std::vector<uint32_t> remap(base != nullptr ? base->size() : 0, BaseInvoices::kNone);
     {
       BlockWriter blocks(w, info.as_of, base);
       uint32_t next_ordinal = 0, o = 0;
+      std::optional<int64_t> encoded;  // the account of the last run encoded
       // Copies the base accounts before `account_id` (all that are left without one); an overlay copies only
-      // those of the overlay it continues.
+      // those of the overlay it continues. A decoded account passed here without a run of its own was emptied.
       auto copy_until = [&](std::optional<int64_t> account_id) {
         for (; base != nullptr && o < base->size() && (!account_id || base->account(o).account_id < *account_id); ++o) {
-          if (l.decoded(o) || (overlay && !base->in_overlay(o))) continue;
+          if (l.decoded(o)) {
+            if (overlay && encoded != base->account(o).account_id) *needs_complete = true;
+            continue;
+          }
+          if (overlay && !base->in_overlay(o)) continue;
           blocks.Copy(base->account(o));
           remap[o] = next_ordinal++;
         }
@@ -453,14 +486,21 @@ class StateCodec {
           previous = &e;
         }
         copy_until(account_id);
+        if (*needs_complete) return Status::OK();
         if (base != nullptr && o < base->size() && base->account(o).account_id == account_id && !l.decoded(o)) {
           return Status::InvalidArgument("SaveState: an account has invoices both decoded and not");
         }
         blocks.Encode(account_id, run, DigestOf(run, l.accounts_.Find(account_id), info.as_of));
-        for (size_t k = i - run.size(); k < i; ++k) ordinal_of[order[k]] = next_ordinal;
+        if (base == nullptr) {
+          for (size_t k = i - run.size(); k < i; ++k) ordinal_of[order[k]] = next_ordinal;
+        } else {
+          for (const InvoiceEntry* e : run) run_records.emplace_back(e->row.invoice_id, next_ordinal);
+        }
+        encoded = account_id;
         ++next_ordinal;
       }
       copy_until(std::nullopt);
+      if (*needs_complete) return Status::OK();
       if (!blocks.Close()) return Status::InvalidArgument("SaveState: an account has too many invoices for a block");
     }
     // The index, by invoice id: this run's invoices (in key order) merged with the copied accounts' (the base's
@@ -470,9 +510,7 @@ class StateCodec {
     if (base == nullptr) {
       invoices.ForEachInKeyOrder([&](int64_t id, uint32_t position) { in_order &= index.Add(id, ordinal_of[position]); });
     } else {
-      std::vector<std::pair<int64_t, uint32_t>> run_records;
-      run_records.reserve(invoices.size());
-      invoices.ForEachInKeyOrder([&](int64_t id, uint32_t position) { run_records.emplace_back(id, ordinal_of[position]); });
+      SortById(run_records);
       size_t next = 0;
       auto add_copied = [&](int64_t id, uint32_t ordinal) {
         if (ordinal >= remap.size() || remap[ordinal] == BaseInvoices::kNone) return;
@@ -512,24 +550,6 @@ class StateCodec {
       for (const PendingLine& p : l.pending_lines_) a.Add({p.invoice_id, p.item_id, p.quantity, p.file, 0});
     }
     return Status::OK();
-  }
-
-  // Whether an account decoded from the base has no invoice left (they all went to other accounts): only a
-  // complete state can leave it out, an overlay would let the one under it show through.
-  static bool DecodedAccountEmptied(const Ledger& l, const std::vector<uint32_t>& order) {
-    const BaseInvoices& base = *l.base_;
-    std::vector<uint8_t> kept(base.size(), 0);
-    std::optional<int64_t> previous;
-    for (const uint32_t position : order) {
-      const int64_t account_id = l.invoices_.AtPosition(position).row.account_id;
-      if (previous == account_id) continue;
-      previous = account_id;
-      if (const uint32_t o = base.OrdinalOfAccount(account_id); o != BaseInvoices::kNone) kept[o] = 1;
-    }
-    for (uint32_t o = 0; o < base.size(); ++o) {
-      if (l.decoded(o) && kept[o] == 0) return true;
-    }
-    return false;
   }
 
   // The invoice blocks and index: their headers read in turn, their bodies checked and their directories parsed
@@ -841,24 +861,34 @@ Status SaveState(const FinishedLedger& finished, const std::vector<uint32_t>& in
     return Status::InvalidArgument("SaveState: the invoice order does not cover every invoice");
   }
   const std::string tmp = path + ".tmp";
-  std::FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (f == nullptr) return Status::IOError("cannot create " + tmp + ": " + std::strerror(errno));
-  std::vector<char> buffer(1 << 20);
-  std::setvbuf(f, buffer.data(), _IOFBF, buffer.size());
-  Writer w(f);
   // An overlay names the complete state it lies over by file name: only beside it.
   const BaseInvoices* base = ledger.base();
   const bool may_overlay = base != nullptr && fs::path(base->complete_path()).parent_path().lexically_normal() ==
                                                   fs::path(path).parent_path().lexically_normal();
-  const Status written = StateCodec::Write(ledger, invoice_order, info, may_overlay ? options.overlay_share : 0, w);
-  w.Seal();
-  const bool ok = written.ok() && w.ok() && std::fflush(f) == 0;
-  const int err = errno;
-  std::fclose(f);
-  if (!ok) {
-    std::remove(tmp.c_str());
-    if (!written.ok()) return written;
-    return Status::IOError("cannot write " + tmp + ": " + std::strerror(err));
+  std::vector<char> buffer(1 << 20);
+  // Writes the file with overlays up to 1/share (0: complete); *again when it must be written complete instead.
+  auto write = [&](uint32_t share, bool* again) -> Status {
+    std::FILE* f = std::fopen(tmp.c_str(), "wb");
+    if (f == nullptr) return Status::IOError("cannot create " + tmp + ": " + std::strerror(errno));
+    std::setvbuf(f, buffer.data(), _IOFBF, buffer.size());
+    Writer w(f);
+    const Status written = StateCodec::Write(ledger, invoice_order, info, share, w, again);
+    w.Seal();
+    const bool ok = written.ok() && w.ok() && std::fflush(f) == 0;
+    const int err = errno;
+    std::fclose(f);
+    if (!ok || *again) {
+      std::remove(tmp.c_str());
+      if (!written.ok()) return written;
+      if (!ok) return Status::IOError("cannot write " + tmp + ": " + std::strerror(err));
+    }
+    return Status::OK();
+  };
+  bool again = false;
+  LL_RETURN_IF_ERROR(write(may_overlay ? options.overlay_share : 0, &again));
+  if (again) {
+    bool never = false;
+    LL_RETURN_IF_ERROR(write(0, &never));
   }
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
     return Status::IOError("cannot rename " + tmp + ": " + std::strerror(errno));
