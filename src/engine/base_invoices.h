@@ -187,7 +187,8 @@ class BaseInvoices {
 
   // Account ordinals are looked up in a direct array by account_id when the ids are at most this many per account.
   static constexpr uint64_t kDenseSlotsPerAccount = 4;
-  // Fills account_slots_ for accounts_ when their ids allow a direct array.
+  // Fills account_slots_ for accounts_ when their ids allow a direct array (after a load, and after an overlay's
+  // accounts are merged with those under it).
   void IndexAccounts();
 
   std::unique_ptr<MappedFile> file_;

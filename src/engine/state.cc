@@ -653,16 +653,6 @@ class StateCodec {
         return Damaged("the invoice blocks do not add up");
       }
     }
-    // A direct array of account ordinals when the ids allow (as for the index), filled block by block.
-    if (!b.accounts_.empty() && b.accounts_.front().account_id >= 0 &&
-        static_cast<uint64_t>(b.accounts_.back().account_id) < BaseInvoices::kDenseSlotsPerAccount * b.accounts_.size() + 1024) {
-      b.account_slots_.assign(static_cast<size_t>(b.accounts_.back().account_id) + 1, 0);
-      pool.ParallelFor(blocks.size(), [&](size_t k) {
-        for (uint32_t a = blocks[k].first; a < blocks[k].first + blocks[k].accounts; ++a) {
-          b.account_slots_[static_cast<size_t>(b.accounts_[a].account_id)] = a + 1;
-        }
-      });
-    }
     return Status::OK();
   }
 
@@ -772,7 +762,6 @@ class StateCodec {
       top.invoices_ += merged.back().count;
     }
     top.accounts_ = std::move(merged);
-    top.IndexAccounts();
     top.under_index_ = under.index_;
     top.under_min_ = under.index_min_;
     top.under_max_ = under.index_max_;
@@ -842,6 +831,7 @@ class StateCodec {
     LL_RETURN_IF_ERROR(r.CheckSeal());
     base->file_ = std::move(file);
     if (under_file != nullptr) Lay(*base, under, std::move(under_file));
+    base->IndexAccounts();  // once, over the accounts of both files
     l.decoded_.assign(base->size(), 0);
     l.base_ = std::move(base);
     // Invoices of accounts not known yet are pending: listed every run, so decoded now.
