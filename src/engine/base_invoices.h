@@ -64,7 +64,7 @@ class InvoiceCoder {
     out = PutSignedVarint(out, e.extra.cents);
     out = PutSignedVarint(out, e.extra.quantity);
     out = PutVarint(out, e.file);
-    out = PutVarint(out, e.extra.file == UINT32_MAX ? 0 : uint64_t{e.extra.file} + 1);  // 0: no line items yet
+    out = PutVarint(out, e.extra.file == LineGroup::kNoFile ? 0 : uint64_t{e.extra.file} + 1);  // 0: no line items yet
     invoice_id_ = r.invoice_id;
     date_issued_ = r.date_issued;
     return out;
@@ -95,13 +95,13 @@ class InvoiceCoder {
       e.row.payment_date = static_cast<DayNumber>(date_issued_ + days);
     }
     if (!GetSignedVarint(p, end, &cents) || !GetSignedVarint(p, end, &quantity) || !GetVarint(p, end, &file) ||
-        !GetVarint(p, end, &group_file) || file > UINT32_MAX || group_file > uint64_t{UINT32_MAX}) {
+        !GetVarint(p, end, &group_file) || file > UINT32_MAX || group_file > uint64_t{LineGroup::kNoFile}) {
       return false;
     }
     e.extra.cents = cents;
     e.extra.quantity = quantity;
     e.extra.overflow = (flags >> 2) & 1;
-    e.extra.file = group_file == 0 ? UINT32_MAX : static_cast<uint32_t>(group_file - 1);
+    e.extra.file = group_file == 0 ? LineGroup::kNoFile : static_cast<uint32_t>(group_file - 1) & LineGroup::kNoFile;
     e.file = static_cast<uint32_t>(file);
     return true;
   }

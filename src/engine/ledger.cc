@@ -83,8 +83,16 @@ void Ledger::StartIncremental(const std::array<uint32_t, contract::kTableCount>&
 }
 
 void Ledger::BeginFile(TableId table, uint32_t /*file*/) {
+  switch (table) {
+    case TableId::kAccounts: file_rows_.Begin(static_cast<uint32_t>(accounts_.size())); break;
+    case TableId::kSkus: file_rows_.Begin(static_cast<uint32_t>(skus_.size())); break;
+    case TableId::kInvoices: file_rows_.Begin(static_cast<uint32_t>(invoices_.size())); break;
+    case TableId::kLineItems: file_rows_ = FileRows{}; break;  // keyed tables are done: give the memory back
+  }
   if (table == TableId::kLineItems) {
-    file_lines_.clear();
+    run_.open = false;
+    run_.file_repeats = 0;
+    run_.revisited = false;
     BeginLineItems();
   }
 }
@@ -113,6 +121,24 @@ void Ledger::EndLineItems() {
   last_invoice_ = nullptr;
 }
 
+void Ledger::LineRun::Start(int64_t invoice, uint64_t hash) {
+  open = true;
+  invoice_id = invoice;
+  hashes.clear();
+  hashes.push_back(hash);
+  if (!set.empty()) set.clear();
+}
+
+bool Ledger::LineRun::Repeats(uint64_t hash) {
+  if (hashes.size() <= kScanned) {
+    if (std::find(hashes.begin(), hashes.end(), hash) != hashes.end()) return true;
+    hashes.push_back(hash);
+    if (hashes.size() > kScanned) set.insert(hashes.begin(), hashes.end());
+    return false;
+  }
+  return !set.insert(hash).second;
+}
+
 void Ledger::JournalInvoice(InvoiceEntry& e) {
   if (!journaling_ || (any_journaled_ && last_journaled_ == e.row.invoice_id)) return;
   journal_.invoices.try_emplace(e.row.invoice_id, InvoiceBefore{true, e.row, e.extra});
@@ -136,9 +162,10 @@ void Ledger::Upsert(KeyedTable<Entry>& entries, TableId table, int64_t key, cons
     DecodeBaseInvoice(key);
     DecodeBaseAccount(row.row.account_id);
   }
-  auto [entry, inserted] =
-      entries.TryInsert(key, Entry{row.row, row.content_hash, row.location.offset, row.location.length, file, {}});
+  const FileRows::Origin origin{row.content_hash, row.location.offset, row.location.length};
+  auto [entry, inserted] = entries.TryInsert(key, Entry{row.row, file, {}});
   if (inserted) {
+    file_rows_.Set(static_cast<uint32_t>(entries.size() - 1), origin);
     ++c.accepted;
     if constexpr (std::is_same_v<Entry, InvoiceEntry>) {
       JournalNewInvoice(key);
@@ -158,13 +185,15 @@ void Ledger::Upsert(KeyedTable<Entry>& entries, TableId table, int64_t key, cons
     return;
   }
   Entry& e = *entry;
+  const uint32_t position = entries.PositionOf(key);
   if (e.file == file) {
-    if (e.content_hash == row.content_hash) {
+    const FileRows::Origin& earlier = file_rows_.Get(position);
+    if (earlier.content_hash == row.content_hash) {
       ++c.duplicate;  // exact repeat of the accepted row of this file: counted, kept once
       return;
     }
     // Same key, different values, same file: the earlier row is rejected and the later one wins.
-    demoted_.push_back(DemotedRow{table, file, key, e.location(), row.location.line});
+    demoted_.push_back(DemotedRow{table, file, key, StoredLocation{earlier.offset, earlier.length}, row.location.line});
     --c.accepted;
     ++c.rejected;
   }
@@ -180,11 +209,32 @@ void Ledger::Upsert(KeyedTable<Entry>& entries, TableId table, int64_t key, cons
   // An earlier file's row is superseded (it stays counted as accepted: it was valid and used until now).
   // `extra` (an invoice's line items) belongs to the key, not to the row, and is kept.
   e.row = row.row;
-  e.content_hash = row.content_hash;
-  e.offset = row.location.offset;
-  e.length = row.location.length;
   e.file = file;
+  file_rows_.Set(position, origin);
   ++c.accepted;
+}
+
+void Ledger::FileRows::Begin(uint32_t first_new) {
+  first_new_ = first_new;
+  fresh_.clear();
+  replaced_.clear();
+}
+
+void Ledger::FileRows::Set(uint32_t position, const Origin& origin) {
+  if (position < first_new_) {
+    replaced_.insert_or_assign(position, origin);
+    return;
+  }
+  // Positions between the file's new entries may belong to base invoices decoded meanwhile: never asked for.
+  const size_t i = position - first_new_;
+  if (i >= fresh_.size()) fresh_.resize(i + 1);
+  fresh_[i] = origin;
+}
+
+void Ledger::FileRows::Reserve(size_t rows) { fresh_.reserve(rows); }
+
+const Ledger::FileRows::Origin& Ledger::FileRows::Get(uint32_t position) const {
+  return position < first_new_ ? replaced_.at(position) : fresh_[position - first_new_];
 }
 
 void Ledger::ExpectRows(TableId table, size_t rows) {
@@ -192,8 +242,9 @@ void Ledger::ExpectRows(TableId table, size_t rows) {
     case TableId::kAccounts: accounts_.Reserve(accounts_.size() + rows); break;
     case TableId::kSkus: skus_.Reserve(skus_.size() + rows); break;
     case TableId::kInvoices: invoices_.Reserve(invoices_.size() + rows); break;
-    case TableId::kLineItems: break;  // line items have no key index
+    case TableId::kLineItems: return;  // line items have no key index
   }
+  file_rows_.Reserve(rows);
 }
 
 void Ledger::Add(const ValidRow<contract::AccountRow>& row, uint32_t file) {
@@ -241,19 +292,19 @@ void Ledger::Add(const ValidRow<contract::LineItemRow>& row, uint32_t file) {
     if (!invoice_missing) JournalInvoice(*invoice);
     g = LineGroup{};  // the first line of this invoice in this file takes the group over
     g.file = file;
-  } else {
+    run_.Start(r.invoice_id, row.content_hash);
+  } else if (run_.open && run_.invoice_id == r.invoice_id) {
     // A row that repeats an earlier line of its invoice in this file exactly is a second line of the same item
     // (line items have no key: docs/data-contract.md), accepted like any other; only counted, so that a double export
     // shows in the run's warnings.
-    for (uint32_t n = g.line_head; n != LineGroup::kNoLine; n = file_lines_[n].next) {
-      if (file_lines_[n].content_hash == row.content_hash) {
-        ++repeated_lines_;
-        break;
-      }
+    if (run_.Repeats(row.content_hash)) {
+      ++repeated_lines_;
+      ++run_.file_repeats;
     }
+  } else {
+    run_.revisited = true;  // its earlier lines in this file are not kept: the loader recounts the file
+    run_.Start(r.invoice_id, row.content_hash);
   }
-  file_lines_.push_back(LineNode{row.content_hash, g.line_head});
-  g.line_head = static_cast<uint32_t>(file_lines_.size() - 1) & LineGroup::kNoLine;
   ++c.accepted;
   if (line_log_ != nullptr) line_log_->Append(file, r.invoice_id, r.item_id, r.quantity);
 
@@ -317,7 +368,8 @@ std::vector<int64_t> Ledger::OrphanInvoices() const {
 }
 
 void Ledger::Resolve() {
-  file_lines_ = SegmentedVector<LineNode>();  // repeat detection is over: give the memory back
+  run_ = LineRun{};  // repeat detection is over: give the memory back
+  file_rows_ = FileRows{};
   // Fates are counted for the rows of this run's files; rows of the base are listed but counted by their run.
   FateCounts& inv = counts_[Index(TableId::kInvoices)];
   invoices_.ForEach([&](const InvoiceEntry& e) {

@@ -70,35 +70,33 @@ struct DemotedRow {
   uint64_t winner_line;  // the line of the row that replaced it
 };
 
-// The line items of one invoice from the extract that currently owns its group, priced and summed.
-struct LineGroup {
-  static constexpr uint32_t kNoLine = (1u << 31) - 1;
-  int64_t cents = 0;                 // sum of quantity x retail price over the group's known-sku lines
-  int64_t quantity = 0;              // sum of quantity over the same lines
-  uint32_t file = UINT32_MAX;        // no file yet
-  uint32_t line_head : 31 = kNoLine;  // this file's lines of the group: head of a chain in Ledger's line arena
-  uint32_t overflow : 1 = 0;          // the exact sum does not fit in 64-bit cents
+// The line items of one invoice from the extract that currently owns its group, priced and summed. Packed to
+// 4-byte alignment (20 bytes), so that an invoice's entry is 56 bytes: 5M invoices are held in memory at once.
+struct __attribute__((packed, aligned(4))) LineGroup {
+  int64_t cents = 0;              // sum of quantity x retail price over the group's known-sku lines
+  int64_t quantity = 0;           // sum of quantity over the same lines
+  uint32_t file : 31 = kNoFile;   // the landed file (its sequence) that owns the group
+  uint32_t overflow : 1 = 0;      // the exact sum does not fit in 64-bit cents
+  static constexpr uint32_t kNoFile = (1u << 31) - 1;  // no file yet
 };
-static_assert(sizeof(LineGroup) == 24);
+static_assert(sizeof(LineGroup) == 20);
 
 struct NoExtra {};
 
-// The current row of one key, where it came from, and (for invoices) the invoice's line-item group, so that
-// a line item costs one lookup.
+// The current row of one key, the file it came from, and (for invoices) the invoice's line-item group, so that
+// a line item costs one lookup. What only the loading of its file needs (the row's content hash and location) is
+// kept beside, for that file only (Ledger::FileRows).
 template <typename Row, typename Extra = NoExtra>
 struct KeyedEntry {
   Row row;
-  uint64_t content_hash;
-  uint64_t offset;  // the row's StoredLocation, flattened so that length and file share a word
-  uint32_t length;
   uint32_t file;
   [[no_unique_address]] Extra extra;
-  StoredLocation location() const { return StoredLocation{offset, length}; }
 };
 
 using AccountEntry = KeyedEntry<contract::AccountRow>;
 using SkuEntry = KeyedEntry<contract::SkuRow>;
 using InvoiceEntry = KeyedEntry<contract::InvoiceRow, LineGroup>;
+static_assert(sizeof(InvoiceEntry) == 56);
 
 // A line item whose invoice or sku is unknown: pending while its group still owns the invoice. Kept across runs
 // (engine/state.h) and priced the moment both parents are known.
@@ -113,7 +111,7 @@ struct PendingLine {
 struct InvoiceBefore {
   bool existed;
   contract::InvoiceRow row;
-  LineGroup group;  // its sums; line_head is meaningless here
+  LineGroup group;  // its sums
 };
 
 // Pre-images of everything an incremental run changed, by key; a key appears once, with its state at the base.
@@ -193,7 +191,19 @@ class Ledger {
 
   const FateCounts& counts(TableId table) const { return counts_[Index(table)]; }
   // Line items read so far that repeat an earlier line of their invoice in the same file exactly (all kept).
+  // Counted run by run: exports list an invoice's lines together, so a line is compared only with the lines
+  // before it in its run (the consecutive lines of its invoice), and the lines of a file are not kept. When a
+  // line's invoice already had lines earlier in the file, outside the current run, the count of that file is not
+  // known from the runs alone: LineRepeatsNeedRecount() says so until the loader, which re-reads the file, gives
+  // the file's exact count to SetFileLineRepeats (engine/loader.h).
   uint64_t repeated_line_items() const { return repeated_lines_; }
+  bool LineRepeatsNeedRecount() const { return run_.revisited; }
+  // The current line-item file's exact count of repeated lines, replacing what its runs counted.
+  void SetFileLineRepeats(uint64_t repeats) {
+    repeated_lines_ = repeated_lines_ - run_.file_repeats + repeats;
+    run_.file_repeats = repeats;
+    run_.revisited = false;
+  }
   const KeyedTable<AccountEntry>& accounts() const { return accounts_; }
   const KeyedTable<SkuEntry>& skus() const { return skus_; }
   // Each invoice's entry carries its line-item group in `extra` (while the line-item table loads into a Ledger
@@ -242,17 +252,42 @@ class Ledger {
   void Upsert(KeyedTable<Entry>& entries, TableId table, int64_t key, const contract::ValidRow<Row>& row,
               uint32_t file);
 
-  // One line item of the current file, chained to the previous line of the same invoice in this file. Exact
-  // repeats can only be lines of the same invoice, so counting them walks one short chain (usually adjacent
-  // in memory, as exports list an invoice's lines together) instead of probing a set of every line. The
-  // content hash covers item, quantity and extra columns by value; two different lines could only be confused
-  // (and a line miscounted as a repeat, never dropped) by a 64-bit collision between lines of one invoice in one
-  // file. Chains index at most 2^31-1 lines a file.
-  struct __attribute__((packed, aligned(4))) LineNode {  // 12 bytes: one per line item of the largest file
-    uint64_t content_hash;
-    uint32_t next;
+  // The rows the current file of a keyed table put in the Ledger, by entry position: their content hash (a later
+  // exact repeat is a duplicate) and where they are (a row a later one demotes is read back from the file). Only
+  // while that file loads: once it is done, a later file's row replaces a row whatever its content.
+  class FileRows {
+   public:
+    struct __attribute__((packed, aligned(4))) Origin {  // 20 bytes
+      uint64_t content_hash;
+      uint64_t offset;
+      uint32_t length;
+    };
+    // Starts a file whose new entries will have positions from `first_new` on.
+    void Begin(uint32_t first_new);
+    void Reserve(size_t rows);  // a hint: about this many rows are coming
+    void Set(uint32_t position, const Origin& origin);
+    const Origin& Get(uint32_t position) const;  // set for `position` in this file
+   private:
+    uint32_t first_new_ = 0;
+    std::vector<Origin> fresh_;                            // entries this file inserted, from first_new_ on
+    absl::flat_hash_map<uint32_t, Origin> replaced_;       // entries of earlier files that this file replaced
   };
-  static_assert(sizeof(LineNode) == 12);
+
+  // The current file's run of line items: the consecutive lines of one invoice, by content hash (item, quantity
+  // and extra columns by value). Two different lines could only be confused (and a line miscounted as a repeat,
+  // never dropped) by a 64-bit collision between lines of one run. Short runs are searched in `hashes`; long
+  // ones in a set, so that an invoice of thousands of lines costs no quadratic time.
+  struct LineRun {
+    static constexpr size_t kScanned = 16;
+    bool open = false;
+    int64_t invoice_id = 0;
+    std::vector<uint64_t> hashes;
+    absl::flat_hash_set<uint64_t> set;  // the run's hashes once it has more than kScanned lines
+    uint64_t file_repeats = 0;          // repeats counted in the current file
+    bool revisited = false;             // an invoice of the current file came back after another one's lines
+    void Start(int64_t invoice, uint64_t hash);
+    bool Repeats(uint64_t hash);  // whether `hash` is already in the run; adds it
+  };
 
   std::array<FateCounts, contract::kTableCount> counts_{};
   uint64_t repeated_lines_ = 0;
@@ -260,7 +295,8 @@ class Ledger {
   KeyedTable<SkuEntry> skus_;
   KeyedTable<InvoiceEntry> invoices_;
   absl::flat_hash_map<int64_t, LineGroup> orphan_groups_;  // groups of line items whose invoice is unknown
-  SegmentedVector<LineNode> file_lines_;                      // line items of the current file (exact-repeat chains)
+  LineRun run_;
+  FileRows file_rows_;
   InvoiceEntry* last_invoice_ = nullptr;  // the entry of last_invoice_id_, if it is a known invoice
   int64_t last_invoice_id_ = 0;
   std::vector<PendingLine> pending_lines_;  // line items whose parent was unknown when read (until Finish)

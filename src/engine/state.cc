@@ -794,7 +794,7 @@ class StateCodec {
     l.skus_.Reserve(static_cast<size_t>(head.skus.count), head.max_sku);
     for (uint64_t i = 0; i < head.skus.count; ++i) {
       const SkuRecord sku = head.skus[i];
-      l.skus_.TryInsert(sku.item_id, SkuEntry{{sku.item_id, sku.retail_cents}, 0, 0, 0, sku.file, {}});
+      l.skus_.TryInsert(sku.item_id, SkuEntry{{sku.item_id, sku.retail_cents}, sku.file, {}});
     }
     // The accounts are indexed beside the invoice blocks' checks, as is the invoices' key index sized.
     const std::vector<std::function<void()>> side = {
@@ -802,7 +802,7 @@ class StateCodec {
           l.accounts_.Reserve(static_cast<size_t>(head.accounts.count), head.max_account);
           for (uint64_t i = 0; i < head.accounts.count; ++i) {
             const AccountRecord a = head.accounts[i];
-            l.accounts_.TryInsert(a.account_id, AccountEntry{{a.account_id, a.joining_date}, 0, 0, 0, a.file, {}});
+            l.accounts_.TryInsert(a.account_id, AccountEntry{{a.account_id, a.joining_date}, a.file, {}});
           }
           file->Release(head.accounts.at, head.accounts.bytes());
         },
