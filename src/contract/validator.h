@@ -43,6 +43,13 @@ class RowValidator {
   // Checks the record as a whole and decodes the contract's typed columns into values_/nulls_ and the content
   // hash; false with `reject` filled on the first problem.
   bool DecodeCommon(const csv::RecordBatch& batch, size_t i, Reject* reject, uint64_t* hash, RowLocation* loc);
+  // The path nearly every row takes: decodes a record that has no problem at all into values_/nulls_, or returns
+  // false at the first thing out of the ordinary (anything a reject could come from, a blank to trim, an escaped
+  // field) without saying what; DecodeChecked then decodes the record again, checking everything.
+  bool DecodeFast(const csv::RecordBatch& batch, size_t i);
+  bool DecodeChecked(const csv::RecordBatch& batch, size_t i, Reject* reject);
+  // Over the decoded values: typed columns by value (so "7" and "007" are the same row), other fields by text.
+  uint64_t ContentHash(const csv::RecordBatch& batch, size_t i);
   void FillReject(const csv::RecordBatch& batch, size_t i, RejectReason reason, std::string detail,
                   Reject* reject) const;
 
@@ -52,7 +59,20 @@ class RowValidator {
   const std::vector<ColumnSpec>* columns_;
   std::vector<int64_t> values_;  // per contract column: integer, cents, or day number
   std::vector<uint8_t> nulls_;     // per contract column
-  std::vector<uint8_t> is_contract_field_;  // per file field: maps to a typed contract column
+  // The file's fields in the order DecodeFast reads them: each contract column the file has, with its type.
+  struct Field {
+    uint32_t field;
+    uint32_t column;
+    ValueType type;
+    bool required;
+  };
+  std::vector<Field> present_;
+  // What the content hash reads: the typed contract columns the file has (column, and its bit in the mask of
+  // NULL values), the mask bits of those it lacks (always NULL), and the fields hashed by their text (text
+  // columns and unknown ones).
+  std::vector<std::pair<uint32_t, uint32_t>> hashed_columns_;
+  uint64_t absent_mask_ = 0;
+  std::vector<uint32_t> text_fields_;
   std::string scratch_;
 };
 

@@ -40,6 +40,26 @@ inline bool ParseInteger(std::string_view text, int64_t* out) {
   return ParseIntegerSlow(text, out);
 }
 
+// The same for a text of 1 to 8 bytes given as the word that holds them (the first byte lowest; the word's other
+// bytes are ignored): true, with the value, when every byte is a digit; false otherwise (leaving the rest to
+// ParseInteger). No loop and no branch per digit: ids and quantities have varying lengths, which a loop pays for
+// in mispredicted exits. The digits are moved to the word's top, '0's put below them, and the eight digits
+// checked and combined by the multiplications of simdjson's eight-digit parser.
+inline bool ParseDigitWord(uint64_t word, size_t n, int64_t* out) {
+  const unsigned shift = static_cast<unsigned>(8 - n) * 8;  // n is 1..8: 0..56
+  uint64_t w = (word << shift) | (0x3030303030303030ULL & ((uint64_t{1} << shift) - 1));
+  if (((w & 0xF0F0F0F0F0F0F0F0ULL) | (((w + 0x0606060606060606ULL) & 0xF0F0F0F0F0F0F0F0ULL) >> 4)) !=
+      0x3333333333333333ULL) {
+    return false;
+  }
+  w -= 0x3030303030303030ULL;
+  w = w * 10 + (w >> 8);
+  w = (((w & 0x000000FF000000FFULL) * (100 + (1000000ULL << 32))) +
+       (((w >> 16) & 0x000000FF000000FFULL) * (1 + (10000ULL << 32)))) >> 32;
+  *out = static_cast<int64_t>(w & 0xFFFFFFFFULL);
+  return true;
+}
+
 enum class DecimalError { kNone, kSyntax, kTooManyPlaces, kOutOfRange };
 // A decimal with up to 2 places after the point ("7.5", "59.99", "-3", ".50") as cents. More places is
 // kTooManyPlaces (not rounded); magnitudes of 10^16 or more are kOutOfRange (they would not fit DECIMAL(18,2)).

@@ -61,6 +61,9 @@ namespace {
 constexpr size_t kMinBufferBytes = 4;               // room for a BOM and one byte
 constexpr size_t kMaxBufferBytes = size_t{1} << 30;  // keeps every offset in a batch within uint32
 constexpr size_t kMaxRecordBytesLimit = size_t{1} << 30;
+// Bytes allocated past the read buffer's capacity, zeroed, so that a word read at any field's start stays inside
+// the allocation (RecordBatch::CanReadWord).
+constexpr size_t kWordSlack = 8;
 
 enum class Step { kRecord, kBlank, kNeedMore, kEnd, kError };
 
@@ -71,7 +74,7 @@ struct RecordReader::Impl {
     opt.batch_records = std::max<size_t>(opt.batch_records, 1);
     opt.max_record_bytes = std::clamp<size_t>(opt.max_record_bytes, 1, kMaxRecordBytesLimit);
     cap = std::clamp<size_t>(opt.buffer_bytes, kMinBufferBytes, kMaxBufferBytes);
-    buf.reset(new char[cap]);
+    buf.reset(new char[cap + kWordSlack]());
     cur = end = buf.get();
     recs.reset(new RecordInfo[opt.batch_records]);
     fields_cap = 4 * opt.batch_records + kFieldSlack;
@@ -87,7 +90,7 @@ struct RecordReader::Impl {
     size_t keep = static_cast<size_t>(end - cur);
     if (keep == cap) {
       size_t new_cap = cap * 2;
-      std::unique_ptr<char[]> bigger(new char[new_cap]);
+      std::unique_ptr<char[]> bigger(new char[new_cap + kWordSlack]());
       std::memcpy(bigger.get(), cur, keep);
       buf = std::move(bigger);
       cap = new_cap;
@@ -123,7 +126,7 @@ struct RecordReader::Impl {
   }
 
   void FinishBatch(RecordBatch& batch) {
-    batch.Reset(base);
+    batch.Reset(base, static_cast<size_t>(buf.get() + cap + kWordSlack - base));
     batch.mutable_records().assign(recs.get(), recs.get() + nrecs);
     batch.mutable_fields().assign(fields.get(), fields.get() + nfields);
     CheckUtf8(batch);

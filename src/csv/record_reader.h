@@ -65,10 +65,14 @@ class RecordBatch {
     return f.kind == FieldKind::kEscaped ? Unescaped(f, scratch) : span(f);
   }
   static bool IsNull(const FieldSpan& f) { return f.kind == FieldKind::kPlain && f.begin == f.end; }
+  // Whether the 8 bytes from the field's start may be read (as one word; those past the field's end are not
+  // part of it and have no meaning): lets a short number be parsed without a loop (contract/values.h).
+  bool CanReadWord(const FieldSpan& f) const { return f.begin + 8 <= readable_; }
 
-  // For the reader only.
-  void Reset(const char* data) {
+  // For the reader only: the batch's bytes, of which the first `readable` may be read.
+  void Reset(const char* data, size_t readable) {
     data_ = data;
+    readable_ = readable;
     records_.clear();
     fields_.clear();
   }
@@ -79,6 +83,7 @@ class RecordBatch {
   std::string_view Unescaped(const FieldSpan& f, std::string& scratch) const;
 
   const char* data_ = nullptr;
+  size_t readable_ = 0;
   std::vector<RecordInfo> records_;
   std::vector<FieldSpan> fields_;
 };

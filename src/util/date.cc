@@ -54,9 +54,40 @@ bool ParseCivil(std::string_view s, CivilDate* out) {
 
 }  // namespace
 
+// Day numbers of 1 January of the years [kTableFirstYear, kTableFirstYear + 256), and of the first of each month
+// within a year (common, leap): a parsed date in that range costs two loads instead of DaysFromCivil's arithmetic.
+constexpr int32_t kTableFirstYear = 1900;
+struct YearTable {
+  int32_t year_start[256];
+  uint8_t leap[256];
+  int32_t month_start[2][12];
+  constexpr YearTable() : year_start{}, leap{}, month_start{} {
+    int32_t day = -25567;  // 1900-01-01
+    for (int32_t i = 0; i < 256; ++i) {
+      const int32_t y = kTableFirstYear + i;
+      year_start[i] = day;
+      leap[i] = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+      day += leap[i] ? 366 : 365;
+    }
+    constexpr int32_t kDays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    for (int l = 0; l < 2; ++l) {
+      int32_t d = 0;
+      for (int m = 0; m < 12; ++m) {
+        month_start[l][m] = d;
+        d += kDays[m] + (l && m == 1 ? 1 : 0);
+      }
+    }
+  }
+};
+constexpr YearTable kYearTable;
+
 std::optional<DayNumber> ParseIsoDate(std::string_view s) {
   CivilDate c{};
   if (!ParseCivil(s, &c)) return std::nullopt;
+  const auto i = static_cast<uint32_t>(c.year - kTableFirstYear);
+  if (i < 256) {
+    return kYearTable.year_start[i] + kYearTable.month_start[kYearTable.leap[i]][c.month - 1] + c.day - 1;
+  }
   return DaysFromCivil(c);
 }
 

@@ -148,6 +148,29 @@ TEST(ValidatorTest, ContentHashComparesTypedValuesByValueAndOtherFieldsByText) {
   EXPECT_EQ(rows[4].row.location.line, 6u);
 }
 
+// A record is decoded on one of two paths: one for records with nothing unusual, one that checks everything
+// (blanks, signs, quoting, timestamps). Equal values give equal rows and hashes whichever path each took.
+TEST(ValidatorTest, BothDecodingPathsGiveTheSameRowsAndHashes) {
+  const auto rows = DecodeAll<InvoiceRow>(TableId::kInvoices,
+                                          "invoice_id,account_id,date_issued,payment_dates\n"
+                                          "7,12345678,2024-01-05,\n"
+                                          "\"7\",+12345678,2024-01-05T10:00:00, \n"
+                                          "007,\"1234\"\"5678\",2024-01-05 ,\n"  // escaped: not an integer
+                                          "7,12345678,2024-01-05,2024-02-01\n"
+                                          "7,123456789012,2024-01-05,2024-02-01 08:00:00\n");
+  ASSERT_EQ(rows.size(), 5u);
+  ASSERT_TRUE(rows[0].valid && rows[1].valid && rows[3].valid && rows[4].valid);
+  EXPECT_FALSE(rows[2].valid);
+  EXPECT_EQ(rows[2].reject.reason, RejectReason::kBadInteger);
+  EXPECT_EQ(rows[0].row.content_hash, rows[1].row.content_hash);
+  EXPECT_EQ(rows[1].row.row.account_id, 12345678);
+  EXPECT_EQ(rows[1].row.row.payment, Payment::kUnpaid);
+  EXPECT_NE(rows[0].row.content_hash, rows[3].row.content_hash);
+  EXPECT_EQ(rows[3].row.row.payment_date, rows[0].row.row.date_issued + 27);
+  EXPECT_EQ(rows[4].row.row.account_id, 123456789012);
+  EXPECT_EQ(rows[4].row.row.payment_date, rows[3].row.row.payment_date);
+}
+
 TEST(ValidatorTest, PeekKeyReadsTheFirstContractColumnOfWellFormedRecordsOnly) {
   csv::RecordReader reader(csv::ByteSource::FromString("account_id,invoice_id,date_issued\n5,77,2024-01-01\n5,x,2024-01-01\n5,78\n"));
   ASSERT_TRUE(reader.ReadHeader().ok());

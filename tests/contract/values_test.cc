@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <charconv>
+#include <cstring>
 #include <random>
 #include <string>
 
@@ -52,6 +53,29 @@ TEST(ParseIntegerTest, AgreesWithFromCharsAtEveryLength) {
     ASSERT_EQ(ParseInteger(s, &v), valid) << s;
     if (valid) {
       ASSERT_EQ(v, expected) << s;
+    }
+  }
+}
+
+// The word parser against ParseInteger on texts of 1 to 8 bytes, digits and the bytes next to them in ASCII
+// (so that every digit check is at its edge), with arbitrary bytes in the word after the text.
+TEST(ParseIntegerTest, DigitWordAgreesWithParseIntegerOnShortTexts) {
+  std::mt19937_64 rng(11);
+  const std::string alphabet = "0123456789/:+- .\x80\xff\x06";
+  for (int round = 0; round < 200000; ++round) {
+    const size_t n = 1 + rng() % 8;
+    char bytes[8];
+    for (char& b : bytes) b = static_cast<char>(rng());
+    for (size_t i = 0; i < n; ++i) bytes[i] = rng() % 4 ? static_cast<char>('0' + rng() % 10) : alphabet[rng() % alphabet.size()];
+    const std::string text(bytes, n);
+    uint64_t word;
+    std::memcpy(&word, bytes, sizeof word);
+    int64_t expected = 0, v = 0;
+    const bool all_digits = text.find_first_not_of("0123456789") == std::string::npos;
+    ASSERT_EQ(ParseDigitWord(word, n, &v), all_digits) << text;
+    if (all_digits) {
+      ASSERT_TRUE(ParseInteger(text, &expected));
+      ASSERT_EQ(v, expected) << text;
     }
   }
 }

@@ -13,6 +13,12 @@ TEST(DateTest, EpochAndRoundTrip) {
   for (DayNumber d = -719000; d < 2900000; d += 17) {  // years 0..9999
     EXPECT_EQ(ParseIsoDate(FormatIsoDate(d)).value(), d);
   }
+  // Every day around the years ParseIsoDate reads from a table (1900..2155), against DaysFromCivil's arithmetic.
+  for (DayNumber d = DaysFromCivil({1890, 1, 1}); d <= DaysFromCivil({2170, 12, 31}); ++d) {
+    const CivilDate c = CivilFromDays(d);
+    ASSERT_EQ(ParseIsoDate(FormatIsoDate(d)).value(), DaysFromCivil(c)) << FormatIsoDate(d);
+    ASSERT_EQ(DaysFromCivil(c), d);
+  }
 }
 
 TEST(DateTest, StrictIsoParsing) {
