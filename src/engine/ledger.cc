@@ -291,7 +291,7 @@ void Ledger::Add(const ValidRow<contract::LineItemRow>& row, uint32_t file) {
   if (g.file != file) {
     if (!invoice_missing) JournalInvoice(*invoice);
     g = LineGroup{};  // the first line of this invoice in this file takes the group over
-    g.file = file;
+    g.file = file & LineGroup::kNoFile;
     run_.Start(r.invoice_id, row.content_hash);
   } else if (run_.open && run_.invoice_id == r.invoice_id) {
     // A row that repeats an earlier line of its invoice in this file exactly is a second line of the same item
