@@ -130,6 +130,16 @@ class LandedCheck {
   Result<std::string> plain_ = Status::OK();
 };
 
+// The contract's map of `file`'s header, read by `reader` (a header that no longer satisfies the contract is
+// Corruption: the file was landed with it).
+Result<contract::HeaderMap> ReadHeaderOf(const SourceFile& file, TableId table, csv::RecordReader& reader) {
+  const Status st = reader.ReadHeader();
+  if (!st.ok()) return Status::Corruption(file.source_name + ": " + st.message());
+  auto header = contract::MapHeader(table, reader.header());
+  if (!header.ok()) return Status::Corruption(file.source_name + ": " + header.status().message());
+  return header;
+}
+
 // The exact number of line items of `file` that repeat an earlier line of their invoice in the file (by content
 // hash), over the rows `filter` keeps: what Ledger counts run by run when each invoice's lines are consecutive.
 // For a file where they are not, so this second reading is rare. Each kept row costs 16 bytes until the count is
@@ -138,10 +148,8 @@ Result<uint64_t> CountRepeatedLines(const SourceFile& file, uint32_t index, cons
   auto source = csv::ByteSource::Open(file.path);
   if (!source.ok()) return source.status();
   csv::RecordReader reader(std::move(*source));
-  Status st = reader.ReadHeader();
-  if (!st.ok()) return Status::Corruption(file.source_name + ": " + st.message());
-  auto header = contract::MapHeader(TableId::kLineItems, reader.header());
-  if (!header.ok()) return Status::Corruption(file.source_name + ": " + header.status().message());
+  auto header = ReadHeaderOf(file, TableId::kLineItems, reader);
+  if (!header.ok()) return header.status();
   contract::RowValidator validator(TableId::kLineItems, index, std::move(*header));
   std::vector<std::pair<int64_t, uint64_t>> lines;  // (invoice, content hash)
   csv::RecordBatch batch;
@@ -170,10 +178,8 @@ Status LoadFile(TableId table, uint32_t index, const SourceFile& file, Ledger& l
   if (!source.ok()) return source.status();
   LandedCheck check(file, *source);
   csv::RecordReader reader(std::move(*source));
-  Status st = reader.ReadHeader();
-  if (!st.ok()) return Status::Corruption(file.source_name + ": " + st.message());
-  auto header = contract::MapHeader(table, reader.header());
-  if (!header.ok()) return Status::Corruption(file.source_name + ": " + header.status().message());
+  auto header = ReadHeaderOf(file, table, reader);
+  if (!header.ok()) return header.status();
   contract::RowValidator validator(table, index, std::move(*header));
   ledger.BeginFile(table, file.sequence);
   // Pass 0 of a partitioned run sends other buckets' records to the spill; a later pass reads a spilled file,
