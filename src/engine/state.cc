@@ -820,8 +820,9 @@ class StateCodec {
     LL_RETURN_IF_ERROR(ReadTail(r, tail));
     for (uint64_t i = 0; i < tail.orphans.count; ++i) {
       const OrphanRecord o = tail.orphans[i];
+      if (o.file >= LineGroup::kNoFile) return Damaged("an orphan group's file is out of range");
       LineGroup g;
-      g.file = o.file;
+      g.file = o.file & LineGroup::kNoFile;
       l.orphan_groups_.emplace(o.invoice_id, g);
     }
     for (uint64_t i = 0; i < tail.pending.count; ++i) {

@@ -26,7 +26,7 @@ InvoiceEntry Entry(int64_t id, int64_t account, DayNumber date, Payment payment,
   e.file = file;
   e.extra.cents = cents;
   e.extra.quantity = quantity;
-  e.extra.file = group_file;
+  e.extra.file = group_file & LineGroup::kNoFile;
   e.extra.overflow = overflow ? 1 : 0;
   return e;
 }
