@@ -213,6 +213,35 @@ void SortInvoiceKeys(std::vector<InvoiceSortKey>& keys) {
   ParallelSort(keys);
 }
 
+namespace {
+
+// Every invoice of `invoices` sorted (a Ledger without decoded runs: nothing is in order yet).
+std::vector<uint32_t> SortAll(const KeyedTable<InvoiceEntry>& invoices) {
+  const auto n = static_cast<uint32_t>(invoices.size());
+  std::vector<SortKey> keys;
+  keys.reserve(n);
+  for (uint32_t p = 0; p < n; ++p) keys.push_back(KeyOf(invoices.AtPosition(p), p));
+  SortInvoiceKeys(keys);
+  std::vector<uint32_t> order;
+  order.reserve(n);
+  for (const SortKey& k : keys) order.push_back(k.position);
+  return order;
+}
+
+}  // namespace
+
+InvoiceOrderAhead::InvoiceOrderAhead(const Ledger& ledger)
+    : thread_([this, &invoices = ledger.invoices()] { order_ = SortAll(invoices); }) {}
+
+InvoiceOrderAhead::~InvoiceOrderAhead() {
+  if (thread_.joinable()) thread_.join();
+}
+
+std::vector<uint32_t> InvoiceOrderAhead::Take() {
+  if (thread_.joinable()) thread_.join();
+  return std::move(order_);
+}
+
 std::vector<uint32_t> InvoiceOrder(const FinishedLedger& finished) {
   const Ledger& ledger = finished.ledger();
   const auto& invoices = ledger.invoices();
@@ -220,6 +249,7 @@ std::vector<uint32_t> InvoiceOrder(const FinishedLedger& finished) {
   // The base accounts decoded from the state come as runs already in order; each invoice keeps its place in its
   // run unless this run changed its account or date (the journal has what it was). Everything else (new
   // invoices, re-keyed ones) is sorted and merged in.
+  if (ledger.decoded_runs().empty()) return SortAll(invoices);
   std::vector<Ledger::DecodedRun> runs = ledger.decoded_runs();
   std::sort(runs.begin(), runs.end(),
             [](const Ledger::DecodedRun& a, const Ledger::DecodedRun& b) { return a.account_id < b.account_id; });

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <vector>
 
+#include <thread>
+
 #include "engine/ledger.h"
 
 namespace ledgerlake::engine {
@@ -35,5 +37,24 @@ void SortInvoiceKeys(std::vector<InvoiceSortKey>& keys);
 
 // Positions (KeyedTable order) of all of `ledger`'s invoices, sorted by (account_id, date_issued, invoice_id).
 std::vector<uint32_t> InvoiceOrder(const FinishedLedger& ledger);
+
+// The same order for a Ledger of extracts alone (no base state), computed on a thread of its own from the moment
+// its invoice table is in: line items and Finish change no invoice's account, date or position, so the order can
+// be sorted while the line items load (the line-item load leaves part of a core idle; the order used to take a
+// core alone after it). Construct once the invoice table has ended, Take() before the Ledger is finished (moved
+// into a FinishedLedger); the destructor waits for the thread.
+class InvoiceOrderAhead {
+ public:
+  explicit InvoiceOrderAhead(const Ledger& ledger);  // ledger.base() is null; no invoice rows come any more
+  ~InvoiceOrderAhead();
+  InvoiceOrderAhead(const InvoiceOrderAhead&) = delete;
+  InvoiceOrderAhead& operator=(const InvoiceOrderAhead&) = delete;
+  // Waits for the order: InvoiceOrder(Finish(ledger)), as the Ledger is now.
+  std::vector<uint32_t> Take();
+
+ private:
+  std::vector<uint32_t> order_;
+  std::thread thread_;
+};
 
 }  // namespace ledgerlake::engine

@@ -141,10 +141,11 @@ void AddStage(std::vector<StageTime>& stages, std::string name, double seconds) 
 }
 
 // Loads every table of `files` into `ledger`, parents first, keeping what `filter` keeps; `label` tells the
-// passes of a partitioned run apart in the progress display.
+// passes of a partitioned run apart in the progress display. `table_loaded` is called after each table.
 Status LoadTables(const std::vector<engine::SourceFile>& files, engine::Ledger& ledger,
                   std::vector<contract::Reject>& rejects, const engine::RowFilter& filter, const RunOptions& options,
-                  const std::string& label, std::vector<StageTime>& stages, engine::Spill* spill = nullptr) {
+                  const std::string& label, std::vector<StageTime>& stages, engine::Spill* spill = nullptr,
+                  const std::function<void(TableId)>& table_loaded = {}) {
   for (TableId t : contract::kAllTables) {
     const auto start = Clock::now();
     const std::string stage = "load " + std::string(contract::TableName(t));
@@ -154,6 +155,7 @@ Status LoadTables(const std::vector<engine::SourceFile>& files, engine::Ledger& 
     }
     LL_RETURN_IF_ERROR(engine::LoadTable(t, files, ledger, rejects, progress, filter, spill));
     AddStage(stages, stage, Seconds(start));
+    if (table_loaded) table_loaded(t);
   }
   return Status::OK();
 }
@@ -325,6 +327,7 @@ class Pass {
     engine::StateInfo info;
     std::vector<contract::Reject> rejects;
     std::vector<StageTime> stages;
+    std::optional<std::vector<uint32_t>> order;  // the invoice order, when sorted while the line items loaded
   };
 
   // Loads bucket `bucket` of `buckets`, continuing `base_state` (a bucket state file) when given, and applies its
@@ -337,6 +340,9 @@ class Pass {
     const std::string label = buckets > 1 ? " (" + std::to_string(bucket + 1) + "/" + std::to_string(buckets) + ")" : "";
     const std::string suffix = Suffix(bucket, buckets);
     engine::Ledger ledger;
+    // A Ledger of extracts alone has its invoice order sorted beside the line items (engine/invoice_order.h).
+    // Declared after the Ledger, so that an early return waits for it before the Ledger goes.
+    std::optional<engine::InvoiceOrderAhead> ahead;
     std::vector<std::string> base_logs;
     if (base_state) {
       const auto start = Clock::now();
@@ -352,7 +358,14 @@ class Pass {
     if (!line_log.ok()) return line_log.status();
     ledger.LogLinesTo(line_log->get());
     LL_RETURN_IF_ERROR(LoadTables(PassFiles(files, bucket, spill), ledger, p.rejects, filter, options_, label,
-                                  p.stages, bucket == 0 ? spill : nullptr));
+                                  p.stages, bucket == 0 ? spill : nullptr, [&](TableId t) {
+                                    if (t == TableId::kInvoices && !base_state) ahead.emplace(ledger);
+                                  }));
+    if (ahead) {
+      const auto start = Clock::now();
+      p.order = ahead->Take();
+      AddStage(p.stages, std::string(kInvoiceOrderStage), Seconds(start));  // what the load did not hide
+    }
     if (spill != nullptr) spill->RemoveBucket(bucket);
     LL_RETURN_IF_ERROR((*line_log)->Close());
     p.info.as_of = options_.as_of;
@@ -412,7 +425,7 @@ class Pass {
     // rows: at most one save is left running, joined before the next one starts (and by Finish).
     const std::string state_name = options_.token + Suffix(bucket, report_.partitions) + ".state";
     const auto start = Clock::now();
-    std::vector<uint32_t> order = engine::InvoiceOrder(*finished);
+    std::vector<uint32_t> order = prepared.order ? std::move(*prepared.order) : engine::InvoiceOrder(*finished);
     auto save = std::make_unique<BackgroundSave>(std::move(*finished), std::move(order));
     finished.reset();
     const double order_seconds = Seconds(start);

@@ -87,5 +87,46 @@ TEST(SortInvoiceKeysTest, SortsInvoicesIssuedMostlyInOrder) {
   }
 }
 
+// The order sorted on a thread of its own while line items are added (InvoiceOrderAhead) is the order of the
+// finished Ledger, and is by (account_id, date_issued, invoice_id): invoices in random order over many accounts
+// (some of them unknown), line items added meanwhile (they change groups, never an invoice's order key).
+TEST(InvoiceOrderAheadTest, EqualsTheFinishedLedgersOrder) {
+  std::mt19937_64 rng(5);
+  for (int round = 0; round < 4; ++round) {
+    Ledger ledger;
+    const int accounts = round == 0 ? 3 : 2000;
+    for (int a = 1; a <= accounts; ++a) {
+      ledger.Add(contract::ValidRow<contract::AccountRow>{{a, 18000}, static_cast<uint64_t>(a), {}}, 1);
+    }
+    ledger.Add(contract::ValidRow<contract::SkuRow>{{10, 750}, 10, {}}, 2);
+    std::vector<int64_t> ids(50000);
+    for (size_t i = 0; i < ids.size(); ++i) ids[i] = static_cast<int64_t>(i) * (round == 3 ? 7919 : 1) + 1;
+    std::shuffle(ids.begin(), ids.end(), rng);
+    for (const int64_t id : ids) {
+      const contract::InvoiceRow row{id, 1 + static_cast<int64_t>(rng() % (accounts + 5)),
+                                     static_cast<DayNumber>(19000 + rng() % 400), contract::kNoDate,
+                                     contract::Payment::kUnpaid};
+      ledger.Add(contract::ValidRow<contract::InvoiceRow>{row, static_cast<uint64_t>(id), {}}, 3);
+    }
+    ledger.EndTable(TableId::kInvoices);
+    InvoiceOrderAhead ahead(ledger);
+    ledger.BeginFile(TableId::kLineItems, 4);
+    for (const int64_t id : ids) {
+      ledger.Add(contract::ValidRow<contract::LineItemRow>{{id, 10, 2}, static_cast<uint64_t>(id), {}}, 4);
+    }
+    ledger.EndTable(TableId::kLineItems);
+    const std::vector<uint32_t> early = ahead.Take();
+    auto finished = FinishedLedger::Finish(std::move(ledger), FinishOptions{19500, {}});
+    ASSERT_TRUE(finished.ok());
+    const std::vector<uint32_t> order = InvoiceOrder(*finished);
+    ASSERT_EQ(early, order) << "round " << round;
+    const auto& invoices = finished->ledger().invoices();
+    ASSERT_EQ(order.size(), invoices.size());
+    for (size_t i = 1; i < order.size(); ++i) {
+      ASSERT_TRUE(InvoiceOrderLess(invoices.AtPosition(order[i - 1]).row, invoices.AtPosition(order[i]).row)) << i;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace ledgerlake::engine
