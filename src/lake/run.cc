@@ -328,6 +328,7 @@ class Pass {
     std::vector<contract::Reject> rejects;
     std::vector<StageTime> stages;
     std::optional<std::vector<uint32_t>> order;  // the invoice order, when sorted while the line items loaded
+    double order_wait = 0;                       // then, how long the pass waited for it
   };
 
   // Loads bucket `bucket` of `buckets`, continuing `base_state` (a bucket state file) when given, and applies its
@@ -364,7 +365,7 @@ class Pass {
     if (ahead) {
       const auto start = Clock::now();
       p.order = ahead->Take();
-      AddStage(p.stages, std::string(kInvoiceOrderStage), Seconds(start));  // what the load did not hide
+      p.order_wait = Seconds(start);  // what the line items' load did not hide
     }
     if (spill != nullptr) spill->RemoveBucket(bucket);
     LL_RETURN_IF_ERROR((*line_log)->Close());
@@ -428,7 +429,7 @@ class Pass {
     std::vector<uint32_t> order = prepared.order ? std::move(*prepared.order) : engine::InvoiceOrder(*finished);
     auto save = std::make_unique<BackgroundSave>(std::move(*finished), std::move(order));
     finished.reset();
-    const double order_seconds = Seconds(start);
+    const double order_seconds = Seconds(start) + prepared.order_wait;
     if (continued) LL_RETURN_IF_ERROR(Finish());  // the previous pass's save
     save->Start(prepared.info, state_dir_ + "/" + state_name, engine::SaveOptions{options_.overlay_share});
     engine::FeatureSet features;
@@ -439,7 +440,7 @@ class Pass {
     } else {
       features = engine::ComputeFeatures(save->finished, save->order);
     }
-    AddStage(report_.stages, "features", Seconds(start));
+    AddStage(report_.stages, "features", Seconds(start) + prepared.order_wait);
     AddStage(report_.stages, std::string(kInvoiceOrderStage), order_seconds);
     saving_ = std::move(save);
     if (!continued) LL_RETURN_IF_ERROR(Finish());  // frees the Ledger before the write

@@ -92,7 +92,8 @@ struct StageTime {
 };
 
 // Two stages are not steps of their own: the invoice order is a part of "features" (its seconds are included
-// there), and the state is saved alongside the features and the write (off the critical path).
+// there; a pass of extracts alone sorts it while its line items load, and counts only the wait for it), and the
+// state is saved alongside the features and the write (off the critical path).
 inline constexpr std::string_view kInvoiceOrderStage = "invoice order";
 inline constexpr std::string_view kSaveStateStage = "save state";
 
